@@ -1,0 +1,50 @@
+# The README's two commands: `make demo` runs the main job on the embedded default, `make test` runs
+# the tests. Both install what they need on a fresh Debian machine with Python 3.11 and Node 20.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+SCENARIO ?= examples/scenarios/checkout-bad-deploy
+
+.PHONY: demo test lint pytest bench components bwrap azurite clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(STAMP)
+	$(VENV)/bin/sre-agent investigate --scenario $(SCENARIO)
+
+# Test components: Azurite from npm into this repo, bubblewrap from apt when missing and we are root.
+azurite: node_modules/.bin/azurite-blob
+node_modules/.bin/azurite-blob: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+bwrap:
+	@if ! command -v bwrap >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap) >/dev/null; \
+	  else echo "bubblewrap is missing and we are not root: sandbox tests will skip (fail under CI)"; fi; \
+	fi
+
+components: azurite bwrap
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP) components
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+bench: $(STAMP) components
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules .sre-agent .pytest_cache .mypy_cache .ruff_cache

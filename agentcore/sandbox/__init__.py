@@ -1,0 +1,83 @@
+"""The Sandbox port: the workspace's file operations and the shell, behind one backend.
+
+Tools talk only to this port, so a remote sandbox that owns the filesystem (Azure Container Apps
+dynamic sessions) can replace the local ones without touching them.
+
+Paths are workspace-relative POSIX strings; `/workspace/...` (the root as the shell sees it) is
+accepted too. Anything that would resolve outside the workspace raises PathOutsideWorkspaceError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+WORKSPACE_MOUNT = "/workspace"
+"""Where the workspace appears inside the sandbox's shell."""
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """A workspace entry: its workspace-relative path, kind and size in bytes."""
+
+    path: str
+    kind: Literal["file", "dir", "symlink", "other"]
+    size: int
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a shell command did. `output` is stdout and stderr interleaved, capped at the byte limit."""
+
+    exit_code: int | None
+    output: bytes
+    output_bytes_total: int
+    timed_out: bool = False
+    duration_s: float = 0.0
+    limit_hit: str | None = None
+    """Which limit ended the command, when one did: `wall_time`, `cpu_time`, `memory`, `processes`."""
+
+    @property
+    def output_truncated(self) -> bool:
+        return self.output_bytes_total > len(self.output)
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Resource limits of one shell command."""
+
+    wall_time_s: float = 120.0
+    cpu_time_s: int = 120
+    memory_bytes: int = 2 * 1024**3
+    file_size_bytes: int = 1024**3
+    max_processes: int = 256
+    output_bytes: int = 1024 * 1024
+
+
+@runtime_checkable
+class Sandbox(Protocol):
+    """A workspace with files and a shell. Every method confines paths to the workspace."""
+
+    def stat(self, path: str) -> FileStat:
+        """Raise FileNotFoundError when the path does not exist."""
+        ...
+
+    def read_bytes(self, path: str, offset: int, length: int) -> bytes:
+        """At most `length` bytes from `offset`; fewer at the end of the file."""
+        ...
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        """Create or replace a file, making parent folders."""
+        ...
+
+    def iter_files(self, path: str) -> Iterator[FileStat]:
+        """Files below `path` (or `path` itself when it is a file), sorted, never following symlinks."""
+        ...
+
+    def run(self, command: str, *, timeout_s: float | None = None, cwd: str = ".") -> CommandResult:
+        """Run a shell command in the workspace within the sandbox's limits."""
+        ...
+
+
+__all__ = ["WORKSPACE_MOUNT", "CommandResult", "FileStat", "Sandbox", "SandboxLimits"]

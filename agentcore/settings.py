@@ -1,0 +1,109 @@
+"""The one settings object. Built once at the edge (CLI, function app) and passed down.
+
+This is the only module that reads the environment; app settings arrive as environment variables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration for sre-agent. Every field can be set as an environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="SRE_AGENT_", extra="ignore", populate_by_name=True)
+
+    model: str | None = None
+    """`provider:model`, e.g. `anthropic:claude-sonnet-4-5` or `openai:gpt-4.1`; None means evidence-only."""
+
+    base_url: str | None = None
+    """Base URL of an OpenAI-compatible server (llama.cpp, vLLM); implies the `openai` provider."""
+
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "SRE_AGENT_ANTHROPIC_API_KEY")
+    )
+    """Key for the Anthropic Messages API."""
+
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "SRE_AGENT_OPENAI_API_KEY")
+    )
+    """Key for OpenAI or an OpenAI-compatible server."""
+
+    azure_openai_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("AZURE_OPENAI_ENDPOINT", "SRE_AGENT_AZURE_OPENAI_ENDPOINT")
+    )
+    """Azure OpenAI resource endpoint; with no key, an azure-identity token is used."""
+
+    azure_openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AZURE_OPENAI_API_KEY", "SRE_AGENT_AZURE_OPENAI_API_KEY")
+    )
+    """Azure OpenAI key, if key auth is used instead of Entra ID."""
+
+    azure_openai_api_version: str = "2024-10-21"
+    """Azure OpenAI REST API version."""
+
+    azure_storage_connection_string: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AZURE_STORAGE_CONNECTION_STRING", "SRE_AGENT_AZURE_STORAGE_CONNECTION_STRING"),
+    )
+    """When set, blobs go to Azure Storage (or Azurite) instead of the local data directory."""
+
+    data_dir: Path = Path(".sre-agent")
+    """Local folder for blobs, workspaces and the model-call ledger on the embedded default."""
+
+    sandbox: Literal["bubblewrap", "subprocess"] = "bubblewrap"
+    """Where shell commands run. `subprocess` is for development only: it is not a boundary."""
+
+    sandbox_env_allowlist: tuple[str, ...] = ()
+    """Extra environment variable names passed into the sandbox beside PATH, HOME, LANG and TZ."""
+
+    command_timeout_s: float = 120.0
+    """Default wall-clock limit of one shell command."""
+
+    command_cpu_time_s: int = 120
+    """CPU-seconds limit of one shell command."""
+
+    command_memory_bytes: int = 2 * 1024**3
+    """Address-space limit of one shell command."""
+
+    command_file_size_bytes: int = 1024**3
+    """Largest file one shell command may write."""
+
+    command_max_processes: int = 256
+    """Most processes one shell command may have at once."""
+
+    command_output_bytes: int = 1024 * 1024
+    """Bytes of combined stdout and stderr kept from one shell command; the rest is counted and dropped."""
+
+    step_limit: int = 60
+    """Most model turns in one investigation session."""
+
+    token_limit: int = 3_000_000
+    """Most input plus output tokens over one session."""
+
+    wall_time_limit_s: float = 1800.0
+    """Most seconds spent in one session, summed over the stages that ran it."""
+
+    cost_limit_usd: float = 5.0
+    """Most estimated spend of one session."""
+
+    max_output_tokens: int = 8192
+    """Output token cap of one model call."""
+
+    malformed_tool_call_limit: int = 3
+    """Malformed tool calls in a row before the session ends as failed."""
+
+    subagent_parallelism: int = 4
+    """Most child sessions running at once for one `spawn`."""
+
+    subagent_step_limit: int = 20
+    """Step limit of each child session."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides winning."""
+    return Settings(**overrides)  # type: ignore[arg-type]

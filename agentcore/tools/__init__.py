@@ -1,0 +1,88 @@
+"""The tools the model sees, and the dispatcher that turns any tool failure into an observation.
+
+The five core tools (read_file, grep, find, shell, write) are built on the Sandbox port only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ValidationError
+
+from agentcore.errors import ToolError
+from agentcore.models import ToolCall, ToolSpec
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a tool returns to the model. `exit_code` is set by tools that run commands."""
+
+    content: str
+    is_error: bool = False
+    exit_code: int | None = None
+
+
+class Tool(Protocol):
+    """A tool: its spec for the model, and `run`, which raises ToolError for failures the model can fix."""
+
+    @property
+    def spec(self) -> ToolSpec: ...
+
+    def run(self, arguments: Mapping[str, Any]) -> ToolResult: ...
+
+
+def spec_from_model(name: str, description: str, arguments: type[BaseModel]) -> ToolSpec:
+    """A ToolSpec whose schema is generated from a pydantic model, with keys in a stable order."""
+    schema = arguments.model_json_schema()
+    schema.pop("title", None)
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+    stable = json.loads(json.dumps(schema, sort_keys=True))
+    return ToolSpec(name=name, description=description, input_schema=stable)
+
+
+def parse_arguments(model: type[BaseModel], arguments: Mapping[str, Any]) -> Any:
+    """Validate arguments, turning a validation failure into one readable ToolError."""
+    try:
+        return model.model_validate(dict(arguments))
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in e.errors()
+        )
+        raise ToolError(f"invalid arguments: {problems}") from e
+
+
+class Toolbox:
+    """The tools of one session, keyed by name; `specs` is sorted so the prompt prefix stays stable."""
+
+    def __init__(self, tools: Iterable[Tool]) -> None:
+        self._tools: dict[str, Tool] = {}
+        for tool in tools:
+            self._tools[tool.spec.name] = tool
+
+    def specs(self) -> tuple[ToolSpec, ...]:
+        return tuple(self._tools[name].spec for name in sorted(self._tools))
+
+    def names(self) -> list[str]:
+        return sorted(self._tools)
+
+    def dispatch(self, call: ToolCall) -> ToolResult:
+        """Run a call; every failure comes back as an error result the model can read."""
+        if call.parse_error is not None:
+            return ToolResult(f"error: the arguments of {call.name} are not valid JSON: {call.parse_error}", True)
+        tool = self._tools.get(call.name)
+        if tool is None:
+            known = ", ".join(self.names())
+            return ToolResult(f"error: there is no tool named {call.name!r}; the tools are: {known}", True)
+        try:
+            return tool.run(call.arguments)
+        except ToolError as e:
+            return ToolResult(f"error: {e}", is_error=True)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as e:
+            return ToolResult(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), is_error=True)
+
+
+__all__ = ["Tool", "ToolResult", "Toolbox", "parse_arguments", "spec_from_model"]
