@@ -29,9 +29,17 @@ def reply(text: str, *, input_tokens: int = 100, output_tokens: int = 20) -> Mod
 _call_ids = itertools.count(1)
 
 
-def call(name: str, /, text: str = "", *, input_tokens: int = 100, output_tokens: int = 20, **arguments: Any) -> ModelResponse:
+def call(
+    name: str,
+    arguments: dict[str, Any] | None = None,
+    /,
+    *,
+    text: str = "",
+    input_tokens: int = 100,
+    output_tokens: int = 20,
+) -> ModelResponse:
     """An assistant turn that calls one tool."""
-    return calls([(name, arguments)], text=text, input_tokens=input_tokens, output_tokens=output_tokens)
+    return calls([(name, arguments or {})], text=text, input_tokens=input_tokens, output_tokens=output_tokens)
 
 
 def calls(
@@ -43,9 +51,7 @@ def calls(
     stop_reason: StopReason = "tool_use",
 ) -> ModelResponse:
     """An assistant turn that calls several tools at once."""
-    tool_calls = tuple(
-        ToolCall(id=f"call_{next(_call_ids)}", name=name, arguments=args) for name, args in invocations
-    )
+    tool_calls = tuple(ToolCall(id=f"call_{next(_call_ids)}", name=name, arguments=args) for name, args in invocations)
     return ModelResponse(
         message=Message(role="assistant", content=text, tool_calls=tool_calls),
         stop_reason=stop_reason,
