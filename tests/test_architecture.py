@@ -1,0 +1,104 @@
+"""The one-way import rule: Azure Functions stays at the edge, vendor SDKs stay in their adapters."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Vendor SDK prefix -> the adapter modules allowed to import it (paths relative to the repo root).
+ADAPTERS: dict[str, set[str]] = {
+    "anthropic": {"agentcore/models/anthropic.py"},
+    "openai": {"agentcore/models/openai.py"},
+    "azure.identity": {
+        "agentcore/models/openai.py",
+        "agentcore/storage/azure.py",
+        "agentcore/queues/servicebus.py",
+        "agentcore/connectors/logs/kusto.py",
+        "agentcore/connectors/topology/azure.py",
+    },
+    "azure.core": {
+        "agentcore/models/openai.py",
+        "agentcore/storage/azure.py",
+        "agentcore/queues/servicebus.py",
+        "agentcore/connectors/logs/kusto.py",
+        "agentcore/connectors/topology/azure.py",
+    },
+    "azure.storage": {"agentcore/storage/azure.py"},
+    "azure.servicebus": {"agentcore/queues/servicebus.py"},
+    "azure.kusto": {"agentcore/connectors/logs/kusto.py"},
+    "github": {"agentcore/connectors/code/github.py"},
+}
+EDGE_ONLY = ("azure.functions", "azure.durable_functions")
+
+
+def python_files(*folders: str) -> Iterator[Path]:
+    for folder in folders:
+        yield from sorted((ROOT / folder).rglob("*.py"))
+
+
+def imported_modules(path: Path) -> Iterator[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+
+
+def _matches(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def test_the_core_never_imports_azure_functions() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in python_files("agentcore")
+        for module in imported_modules(path)
+        if any(_matches(module, edge) for edge in EDGE_ONLY)
+    ]
+    assert offenders == []
+
+
+def test_vendor_sdks_are_imported_only_by_their_adapters() -> None:
+    offenders = []
+    for path in python_files("agentcore", "functions"):
+        relative = path.relative_to(ROOT).as_posix()
+        for module in imported_modules(path):
+            for prefix, allowed in ADAPTERS.items():
+                if _matches(module, prefix) and relative not in allowed:
+                    offenders.append(f"{relative} imports {module}; only {sorted(allowed)} may")
+    assert offenders == []
+
+
+def test_the_core_never_imports_the_functions_layer() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in python_files("agentcore")
+        for module in imported_modules(path)
+        if _matches(module, "functions") or _matches(module, "function_app")
+    ]
+    assert offenders == []
+
+
+def test_lower_layers_never_import_the_pipeline() -> None:
+    lower = ["agent", "context", "tools", "sandbox", "models", "storage", "queues", "connectors", "reports"]
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for layer in lower
+        if (ROOT / "agentcore" / layer).exists()
+        for path in python_files(f"agentcore/{layer}")
+        for module in imported_modules(path)
+        if _matches(module, "agentcore.pipeline") or _matches(module, "agentcore.cli")
+    ]
+    assert offenders == []
+
+
+def test_the_rule_catches_a_violation(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import azure.functions as func\nfrom anthropic import Anthropic\n")
+    assert list(imported_modules(bad)) == ["azure.functions", "anthropic"]
+    assert _matches("azure.functions", "azure.functions")
+    assert not _matches("azure.functionsx", "azure.functions")
