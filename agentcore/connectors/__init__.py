@@ -1,0 +1,1 @@
+"""Connectors: the systems an investigation reads (logs, code and changes, topology, incidents)."""

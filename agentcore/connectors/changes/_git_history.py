@@ -1,0 +1,167 @@
+"""Read commits, their files and their changed identifiers from a local clone with the `git` binary.
+
+One `git log --numstat -p -U0` per revision range gives titles, authors, commit times, per-file line
+counts and the changed lines; only identifiers are kept from the diff, so memory stays small.
+Settings that could change git's output (user config, colour, signatures, renames) are pinned.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from agentcore.connectors.changes._records import FileChange, require_utc
+from agentcore.errors import ConfigError, UserInputError
+
+GIT_TIMEOUT_S = 120
+"""Longest a single git command may run."""
+
+MAX_DIFF_LINES_PER_COMMIT = 20_000
+"""Changed lines read for identifiers per commit; the rest of a huge diff is skipped."""
+
+MAX_LINE_CHARS = 2_000
+"""Characters read from one changed line (minified files have enormous lines)."""
+
+_RECORD = "\x1e"
+_FIELD = "\x1f"
+_LOG_FORMAT = "--format=%x1e%H%x1f%an%x1f%cI%x1f%s"
+_NUMSTAT = re.compile(r"^(\d+|-)\t(\d+|-)\t(.+)$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
+_PINNED_CONFIG = (
+    "-c",
+    "core.quotepath=off",
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "diff.noprefix=false",
+)
+
+
+@dataclass(frozen=True)
+class GitCommit:
+    """A commit as git log reports it (merges excluded, renames shown as delete + add)."""
+
+    sha: str
+    title: str
+    author: str
+    committed_at: datetime
+    files: tuple[FileChange, ...]
+    identifiers: frozenset[str] = field(repr=False)
+
+
+def identifiers_in(text: str) -> set[str]:
+    """Lower-cased identifiers of three or more characters in `text`."""
+    return {match.lower() for match in _IDENTIFIER.findall(text)}
+
+
+def run_git(repo: Path, *args: str, stdin: str | None = None) -> str:
+    """Run git in `repo` and return stdout; a failure names the command and git's message."""
+    command = ["git", "-C", str(repo), *_PINNED_CONFIG, *args]
+    try:
+        done = subprocess.run(
+            command,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=GIT_TIMEOUT_S,
+            check=True,
+        )
+    except FileNotFoundError as e:
+        raise ConfigError("the git executable is not installed or not on PATH") from e
+    except subprocess.TimeoutExpired as e:
+        raise UserInputError(f"git {args[0]} in {repo} took longer than {GIT_TIMEOUT_S} s") from e
+    except subprocess.CalledProcessError as e:
+        raise UserInputError(f"git {args[0]} failed in {repo}: {e.stderr.strip()}") from e
+    return done.stdout
+
+
+def resolve_commits(repo: Path, names: Iterable[str]) -> dict[str, str]:
+    """Map each name that is a commit in `repo` to its full sha; names git does not know are left out."""
+    wanted = sorted({name for name in names if name and not any(c.isspace() for c in name)})
+    if not wanted:
+        return {}
+    output = run_git(repo, "cat-file", "--batch-check", stdin="".join(f"{n}^{{commit}}\n" for n in wanted))
+    resolved: dict[str, str] = {}
+    for name, line in zip(wanted, output.splitlines(), strict=True):
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "commit":
+            resolved[name] = parts[0]
+    return resolved
+
+
+def read_commits(repo: Path, revisions: Sequence[str], *, since: datetime | None = None) -> list[GitCommit]:
+    """Non-merge commits in `revisions` (e.g. `a..b`), newest first, optionally committed after `since`."""
+    args = ["log", "--no-merges", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv"]
+    args += ["-U0", "--numstat", "-p", _LOG_FORMAT]
+    if since is not None:
+        args.append(f"--since={since.isoformat()}")
+    return _parse_log(run_git(repo, *args, *revisions, "--"))
+
+
+class _CommitParser:
+    """Accumulates one commit's numstat lines and diff identifiers."""
+
+    def __init__(self, header: str) -> None:
+        sha, author, committed, title = header.split(_FIELD, 3)
+        self.sha, self.author, self.title = sha, author, title
+        self.committed_at = require_utc(datetime.fromisoformat(committed), f"commit time of {sha}")
+        self.files: list[FileChange] = []
+        self.identifiers: set[str] = set()
+        self.in_diff = False
+        self.in_hunk = False
+        self.diff_lines = 0
+
+    def feed(self, line: str) -> None:
+        if not self.in_diff:
+            if line.startswith("diff --git "):
+                self.in_diff = True
+            elif numstat := _NUMSTAT.match(line):
+                self._add_file(*numstat.groups())
+            return
+        if line.startswith("diff --git "):
+            self.in_hunk = False
+        elif line.startswith("@@"):
+            self.in_hunk = True
+            self.identifiers |= identifiers_in(line.split("@@", 2)[-1])
+        elif self.in_hunk and line[:1] in ("+", "-") and self.diff_lines < MAX_DIFF_LINES_PER_COMMIT:
+            self.diff_lines += 1
+            self.identifiers |= identifiers_in(line[1 : MAX_LINE_CHARS + 1])
+
+    def _add_file(self, added: str, deleted: str, path: str) -> None:
+        binary = added == "-" or deleted == "-"
+        self.files.append(
+            FileChange(
+                path=path, added=0 if binary else int(added), deleted=0 if binary else int(deleted), binary=binary
+            )
+        )
+
+    def commit(self) -> GitCommit:
+        return GitCommit(
+            sha=self.sha,
+            title=self.title,
+            author=self.author,
+            committed_at=self.committed_at,
+            files=tuple(sorted(self.files, key=lambda change: change.path)),
+            identifiers=frozenset(self.identifiers),
+        )
+
+
+def _parse_log(output: str) -> list[GitCommit]:
+    commits: list[GitCommit] = []
+    current: _CommitParser | None = None
+    for line in output.split("\n"):
+        if line.startswith(_RECORD):
+            if current is not None:
+                commits.append(current.commit())
+            current = _CommitParser(line[1:])
+        elif current is not None:
+            current.feed(line)
+    if current is not None:
+        commits.append(current.commit())
+    return commits

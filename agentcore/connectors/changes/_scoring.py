@@ -1,0 +1,179 @@
+"""The suspect score of one change and the reasons behind it.
+
+score = runtime_factor * (0.35 timing + 0.35 stack + 0.20 message + 0.10 size), each part in 0..1, and
+0 when the change went live after the error began. See `assess` for each part.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from agentcore.connectors.changes._matching import (
+    function_name,
+    is_documentation,
+    is_test,
+    message_terms,
+    path_match_strength,
+)
+from agentcore.connectors.changes._records import ChangeCandidate, DeploymentRecord, IncidentSignals
+
+TIMING_WEIGHT = 0.35
+STACK_WEIGHT = 0.35
+MESSAGE_WEIGHT = 0.20
+SIZE_WEIGHT = 0.10
+TIMING_SCALE_H = 2.0
+"""Hours after which the timing part has halved: 1 / (1 + gap_h / TIMING_SCALE_H)."""
+UNDEPLOYED_TIMING_FACTOR = 0.5
+"""Commit time only stands in for an unknown deploy time, so it counts for half."""
+NON_RUNTIME_FACTOR = 0.2
+"""Docs-only, test-only and empty changes cannot change what runs in production."""
+FUNCTION_MATCH = 0.8
+"""Stack part when the diff names a stack function (it may be a caller, not the function itself)."""
+MESSAGE_FULL_WEIGHT = 2.0
+"""Matched message-term weight that gives the full message part (two identifiers, or four words)."""
+_LISTED = 3
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A change's score, whether its timing rules it out, and the reasons, most telling first."""
+
+    score: float
+    ruled_out: bool
+    reasons: tuple[str, ...]
+
+
+def assess(candidate: ChangeCandidate, signals: IncidentSignals) -> Assessment:
+    """Score `candidate` against `signals`; every part that contributed leaves a reason."""
+    timing, ruled_out, reasons = _timing(candidate, signals)
+    runtime_files = [c for c in candidate.files if not (is_documentation(c.path) or is_test(c.path))]
+    runtime_factor = 1.0
+    if not runtime_files:
+        runtime_factor = NON_RUNTIME_FACTOR
+        reasons.append(_non_runtime_reason(candidate))
+    stack, stack_reasons = _stack(candidate, signals)
+    message, message_reasons = _message(candidate, signals)
+    runtime_lines = sum(c.lines_changed for c in runtime_files) if runtime_files else candidate.lines_changed
+    size = min(1.0, math.log10(1 + runtime_lines) / 3)
+    reasons += stack_reasons + message_reasons + [_size_reason(candidate)]
+    raw = TIMING_WEIGHT * timing + STACK_WEIGHT * stack + MESSAGE_WEIGHT * message + SIZE_WEIGHT * size
+    score = 0.0 if ruled_out else round(min(1.0, runtime_factor * raw), 3)
+    return Assessment(score=score, ruled_out=ruled_out, reasons=tuple(reasons))
+
+
+def _timing(candidate: ChangeCandidate, signals: IncidentSignals) -> tuple[float, bool, list[str]]:
+    live = candidate.live_since
+    deployed = candidate.deployed_at is not None
+    if deployed:
+        reasons = [_relative("deployed", live, signals.incident_time, "the incident") + _label(candidate.deployment)]
+    else:
+        reasons = ["no deployment record; " + _relative("committed", live, signals.incident_time, "the incident")]
+    onset = signals.incident_time
+    first_seen = signals.new_error_first_seen
+    if first_seen is not None:
+        verb = "went live" if deployed else "was committed"
+        reasons.append(_relative(verb, live, first_seen, "the new error first appeared"))
+        onset = min(onset, first_seen)
+    if live > onset:
+        too_late = 0 if live > signals.incident_time else 1
+        reasons[too_late] += ", so it cannot have caused it"
+        return 0.0, True, reasons
+    gap_h = (onset - live).total_seconds() / 3600
+    timing = 1 / (1 + gap_h / TIMING_SCALE_H)
+    return (timing if deployed else timing * UNDEPLOYED_TIMING_FACTOR), False, reasons
+
+
+def _stack(candidate: ChangeCandidate, signals: IncidentSignals) -> tuple[float, list[str]]:
+    in_stack: list[str] = []
+    name_only: list[tuple[str, str]] = []
+    file_part = 0.0
+    for change in candidate.files:
+        strengths = [(path_match_strength(change.path, frame), frame) for frame in sorted(signals.stack_files)]
+        strength, frame = max(strengths, default=(0.0, ""))
+        file_part = max(file_part, strength)
+        if strength >= 1.0:
+            in_stack.append(change.path)
+        elif strength > 0:
+            name_only.append((change.path, frame))
+    names = sorted({name for f in signals.stack_functions if (name := function_name(f)) is not None})
+    functions = [name for name in names if name in candidate.diff_identifiers]
+    reasons: list[str] = []
+    if in_stack:
+        verb = "is" if len(in_stack) == 1 else "are"
+        reasons.append(f"touches {_listing(in_stack)}, which {verb} in the exception's stack")
+    reasons += [
+        f"touches {path}, which shares its file name with stack frame {frame}" for path, frame in name_only[:_LISTED]
+    ]
+    if functions:
+        noun = "a function" if len(functions) == 1 else "functions"
+        reasons.append(f"its diff mentions {_listing([f'`{n}`' for n in functions])}, {noun} in the stack")
+    function_part = FUNCTION_MATCH if functions else 0.0
+    part = max(file_part, function_part)
+    if file_part > 0 and functions:
+        part = min(1.0, part + 0.2)
+    return part, reasons
+
+
+def _message(candidate: ChangeCandidate, signals: IncidentSignals) -> tuple[float, list[str]]:
+    terms = message_terms(signals.error_messages)
+    matched = sorted((term for term in terms if term in candidate.diff_identifiers), key=lambda t: (-terms[t], t))
+    if not matched:
+        return 0.0, []
+    weight = sum(terms[term] for term in matched)
+    words = _listing([f"`{term}`" for term in matched])
+    return min(1.0, weight / MESSAGE_FULL_WEIGHT), [f"its diff mentions {words} from the error message"]
+
+
+def _non_runtime_reason(candidate: ChangeCandidate) -> str:
+    paths = [change.path for change in candidate.files]
+    if not paths:
+        return "changes no files, so it cannot change runtime behaviour"
+    docs = all(is_documentation(p) for p in paths)
+    tests = all(is_test(p) for p in paths)
+    kind = "documentation" if docs else "tests" if tests else "documentation and tests"
+    return f"only touches {kind} ({_listing(paths)}), which cannot change runtime behaviour"
+
+
+def _size_reason(candidate: ChangeCandidate) -> str:
+    lines, files = candidate.lines_changed, len(candidate.files)
+    return f"changes {lines:,} line{'s' if lines != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+
+
+def _label(deployment: DeploymentRecord | None) -> str:
+    if deployment is None:
+        return ""
+    parts = [f"version {deployment.version}"] if deployment.version else []
+    if deployment.pr is not None:
+        parts.append(f"PR #{deployment.pr}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _listing(items: list[str]) -> str:
+    shown = items[:_LISTED]
+    more = len(items) - len(shown)
+    if more:
+        return ", ".join(shown) + f" and {more} more"
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _relative(verb: str, when: datetime, reference: datetime, label: str) -> str:
+    delta = reference - when
+    side = "before" if delta >= timedelta(0) else "after"
+    return f"{verb} {describe_duration(abs(delta))} {side} {label}"
+
+
+def describe_duration(delta: timedelta) -> str:
+    """`38 min`, `2 h 5 min`, `3 days 4 h`, or `under a minute`."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        unit = "day" if days == 1 else "days"
+        return f"{days} {unit} {hours} h" if hours else f"{days} {unit}"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
