@@ -1,13 +1,21 @@
 """The BlobStore port: named blobs with ETags and conditional writes.
 
-Adapters: `LocalBlobStore` (a folder; the embedded default) and `AzureBlobStore` (azure-storage-blob).
+Adapters: `LocalBlobStore` (a folder; the embedded default, in `agentcore.storage.local`) and
+`AzureBlobStore` (azure-storage-blob, in `agentcore.storage.azure`). Import adapters from their
+modules so that the port never pulls in a vendor SDK.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, runtime_checkable
+
+from agentcore.errors import UserInputError
+
+MAX_BLOB_NAME_CHARS = 1024
+"""Azure's limit on a blob name's length."""
 
 
 @dataclass(frozen=True)
@@ -20,7 +28,11 @@ class Blob:
 
 @runtime_checkable
 class BlobStore(Protocol):
-    """Blob names are `/`-separated paths, e.g. `investigations/<id>/state.json`."""
+    """Blob names are `/`-separated paths, e.g. `investigations/<id>/state.json`.
+
+    Names follow `check_blob_name`, the subset of Azure's rules that every adapter can honour.
+    ETags are opaque strings that change on every write, even one that rewrites identical bytes.
+    """
 
     def get(self, name: str) -> Blob:
         """Raise BlobNotFoundError when missing."""
@@ -35,7 +47,11 @@ class BlobStore(Protocol):
         if_none_match: bool = False,
         content_type: str | None = None,
     ) -> str:
-        """Write and return the new ETag. A lost condition raises PreconditionFailedError."""
+        """Write and return the new ETag. A lost condition raises PreconditionFailedError.
+
+        `if_match`: write only if the blob's ETag is still this one. `if_none_match`: write only if
+        the blob does not exist yet. At most one of the two.
+        """
         ...
 
     def list(self, prefix: str) -> Iterator[str]:
@@ -46,5 +62,60 @@ class BlobStore(Protocol):
         """Remove a blob; missing is not an error."""
         ...
 
+    def upload_file(
+        self,
+        name: str,
+        path: Path,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+        content_type: str | None = None,
+    ) -> str:
+        """`put` streamed from a local file (large workspace snapshots), with the same conditions."""
+        ...
 
-__all__ = ["Blob", "BlobStore"]
+    def download_file(self, name: str, path: Path) -> str:
+        """Stream a blob into a local file and return its ETag.
+
+        The file appears whole or not at all; on BlobNotFoundError it is left untouched.
+        """
+        ...
+
+
+def check_blob_name(name: str) -> str:
+    """Return `name` if every adapter can store it under that exact name; raise UserInputError if not.
+
+    Allowed: 1-1024 characters, `/`-separated segments, none empty, none starting or ending with `.`
+    (which also rules out `.` and `..`; dot-files are the local store's bookkeeping), no backslash
+    (Azure turns it into `/`) and no control characters.
+    """
+    problem = _name_problem(name)
+    if problem:
+        raise UserInputError(f"invalid blob name {name!r}: {problem}")
+    return name
+
+
+def _name_problem(name: str) -> str | None:
+    if not name:
+        return "empty"
+    if len(name) > MAX_BLOB_NAME_CHARS:
+        return f"longer than {MAX_BLOB_NAME_CHARS} characters"
+    if "\\" in name:
+        return "contains a backslash"
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        return "contains a control character"
+    for segment in name.split("/"):
+        if not segment:
+            return "has an empty path segment (leading, trailing or double `/`)"
+        if segment.startswith(".") or segment.endswith("."):
+            return "has a path segment that starts or ends with `.`"
+    return None
+
+
+def check_conditions(if_match: str | None, if_none_match: bool) -> None:
+    """Refuse a write that asks for both conditions at once (it could never succeed meaningfully)."""
+    if if_match is not None and if_none_match:
+        raise UserInputError("put takes if_match or if_none_match, not both")
+
+
+__all__ = ["MAX_BLOB_NAME_CHARS", "Blob", "BlobStore", "check_blob_name", "check_conditions"]

@@ -4,53 +4,51 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import sys
 import threading
-from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from agentcore.errors import BlobNotFoundError, PreconditionFailedError, UserInputError
-from agentcore.storage import Blob
+from agentcore.errors import BlobNotFoundError, PreconditionFailedError, StorageError, UserInputError
+from agentcore.storage import Blob, check_blob_name, check_conditions
+
+if sys.platform != "win32":
+    import fcntl
+
+_LOCK_FILE = ".lock"
 
 
 class LocalBlobStore:
-    """A directory that behaves like a blob container for one process.
+    """A directory that behaves like a blob container.
 
-    The ETag is a content hash plus a write counter kept beside the blob, so rewriting identical
-    bytes still moves the ETag on, as Azure's does. Conditional writes hold a process-wide lock.
+    A blob `a/b.json` is the file `<root>/a/b.json`; its ETag lives beside it in `.b.json.etag` (dot
+    names are not valid blob names, so they never collide). Every write gets a fresh random ETag,
+    so rewriting identical bytes still moves it on, as Azure's does. Each write lands whole: bytes
+    and ETag go to temporary files that are renamed into place, ETag first, so a crash between the
+    two renames can only cause a spurious conflict, never a lost update. Reads and writes hold a
+    lock shared by every thread of this process and, through `flock`, every process on this
+    machine (threads only on Windows).
+
+    Unlike Azure, a name cannot be both a blob and a folder: with `a` stored, `a/b` cannot be
+    written (and the reverse); that raises StorageError.
     """
 
-    _lock = threading.Lock()
+    _thread_lock = threading.Lock()
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
 
-    def _path(self, name: str) -> Path:
-        pure = PurePosixPath(name)
-        if pure.is_absolute() or ".." in pure.parts or not name or name.endswith("/"):
-            raise UserInputError(f"invalid blob name: {name!r}")
-        return self.root / pure
-
-    @staticmethod
-    def _etag_path(path: Path) -> Path:
-        return path.with_name(f".{path.name}.etag")
-
-    def _etag_of(self, path: Path) -> str | None:
-        etag_path = self._etag_path(path)
-        if not path.exists():
-            return None
-        if etag_path.exists():
-            return etag_path.read_text()
-        return '"' + hashlib.sha256(path.read_bytes()).hexdigest()[:32] + '"'
-
     def get(self, name: str) -> Blob:
         path = self._path(name)
-        with self._lock:
-            if not path.is_file():
-                raise BlobNotFoundError(f"blob not found: {name}")
+        with self._locked(name):
             etag = self._etag_of(path)
+            if etag is None:
+                raise BlobNotFoundError(f"blob not found: {name}")
             data = path.read_bytes()
-        assert etag is not None
         return Blob(data=data, etag=etag)
 
     def put(
@@ -62,35 +60,130 @@ class LocalBlobStore:
         if_none_match: bool = False,
         content_type: str | None = None,
     ) -> str:
+        return self._write(name, lambda tmp: tmp.write_bytes(data), if_match, if_none_match)
+
+    def upload_file(
+        self,
+        name: str,
+        path: Path,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+        content_type: str | None = None,
+    ) -> str:
+        return self._write(name, lambda tmp: shutil.copyfile(path, tmp), if_match, if_none_match)
+
+    def download_file(self, name: str, path: Path) -> str:
+        source = self._path(name)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+        try:
+            with self._locked(name):
+                etag = self._etag_of(source)
+                if etag is None:
+                    raise BlobNotFoundError(f"blob not found: {name}")
+                shutil.copyfile(source, tmp)
+                tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return etag
+
+    def list(self, prefix: str) -> Iterator[str]:
+        start = self._walk_start(prefix)
+        names: list[str] = []
+        try:
+            for dirpath, dirs, files in os.walk(start):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                for file in files:
+                    if file.startswith("."):
+                        continue
+                    name = (Path(dirpath) / file).relative_to(self.root).as_posix()
+                    if name.startswith(prefix):
+                        names.append(name)
+        except OSError as e:
+            raise StorageError(f"cannot list blobs under {prefix!r}: {e}") from e
+        return iter(sorted(names))
+
+    def delete(self, name: str) -> None:
         path = self._path(name)
-        with self._lock:
+        with self._locked(name):
+            if path.is_file():
+                path.unlink()
+            self._etag_path(path).unlink(missing_ok=True)
+            self._remove_empty_folders(path.parent)
+
+    def _write(self, name: str, fill: Callable[[Path], object], if_match: str | None, if_none_match: bool) -> str:
+        check_conditions(if_match, if_none_match)
+        path = self._path(name)
+        etag_path = self._etag_path(path)
+        token = uuid.uuid4().hex
+        etag = f'"{token}"'
+        tmp_data = path.with_name(f".{path.name}.{token}.tmp")
+        tmp_etag = path.with_name(f".{path.name}.{token}.etag-tmp")
+        with self._locked(name):
             current = self._etag_of(path)
             if if_none_match and current is not None:
                 raise PreconditionFailedError(f"blob already exists: {name}")
             if if_match is not None and current != if_match:
                 raise PreconditionFailedError(f"ETag of {name} moved on ({current} != {if_match})")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            counter = int.from_bytes(os.urandom(4), "big")
-            etag = '"' + hashlib.sha256(data + counter.to_bytes(4, "big")).hexdigest()[:32] + '"'
-            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-            tmp.write_bytes(data)
-            tmp.replace(path)
-            self._etag_path(path).write_text(etag)
+            if path.is_dir():
+                raise StorageError(f"cannot write blob {name}: a folder of blobs has that name here")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fill(tmp_data)
+                tmp_etag.write_text(etag)
+                tmp_etag.replace(etag_path)
+                tmp_data.replace(path)
+            finally:
+                tmp_data.unlink(missing_ok=True)
+                tmp_etag.unlink(missing_ok=True)
         return etag
 
-    def list(self, prefix: str) -> Iterator[str]:
-        names: list[str] = []
-        for dirpath, _dirs, files in os.walk(self.root):
-            for file in files:
-                if file.startswith("."):
-                    continue
-                name = (Path(dirpath) / file).relative_to(self.root).as_posix()
-                if name.startswith(prefix):
-                    names.append(name)
-        return iter(sorted(names))
+    def _path(self, name: str) -> Path:
+        return self.root / check_blob_name(name)
 
-    def delete(self, name: str) -> None:
-        path = self._path(name)
-        with self._lock:
-            path.unlink(missing_ok=True)
-            self._etag_path(path).unlink(missing_ok=True)
+    @staticmethod
+    def _etag_path(path: Path) -> Path:
+        return path.with_name(f".{path.name}.etag")
+
+    def _etag_of(self, path: Path) -> str | None:
+        """The blob's ETag, or None when there is no blob. A file put here by hand gets a content hash."""
+        if not path.is_file():
+            return None
+        etag_path = self._etag_path(path)
+        if etag_path.is_file():
+            return etag_path.read_text()
+        return '"' + hashlib.sha256(path.read_bytes()).hexdigest()[:32] + '"'
+
+    def _walk_start(self, prefix: str) -> Path:
+        """The deepest folder that can hold every name with this prefix (the root when in doubt)."""
+        folder = prefix.rpartition("/")[0]
+        if folder:
+            try:
+                return self.root / check_blob_name(folder)
+            except UserInputError:
+                return self.root
+        return self.root
+
+    def _remove_empty_folders(self, folder: Path) -> None:
+        while folder != self.root and folder.is_dir():
+            try:
+                folder.rmdir()
+            except OSError:
+                return
+            folder = folder.parent
+
+    @contextmanager
+    def _locked(self, name: str) -> Iterator[None]:
+        with self._thread_lock:
+            try:
+                handle = os.open(self.root / _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as e:
+                raise StorageError(f"cannot lock the blob folder {self.root}: {e}") from e
+            try:
+                if sys.platform != "win32":
+                    fcntl.flock(handle, fcntl.LOCK_EX)
+                yield
+            except OSError as e:
+                raise StorageError(f"blob {name}: {e}") from e
+            finally:
+                os.close(handle)

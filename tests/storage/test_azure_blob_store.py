@@ -1,0 +1,62 @@
+"""AzureBlobStore beyond the shared contract, on Azurite: containers, content types, errors."""
+
+from __future__ import annotations
+
+import pytest
+from azure.storage.blob import BlobServiceClient
+
+from agentcore.errors import BlobNotFoundError, StorageError
+from agentcore.storage.azure import AzureBlobStore
+from tests.azurite_fixture import Azurite
+
+pytestmark = pytest.mark.azurite
+
+
+def test_the_container_is_created_when_missing(azurite: Azurite) -> None:
+    container = azurite.new_container_name()
+
+    with AzureBlobStore.from_connection_string(azurite.connection_string, container=container):
+        pass
+
+    with BlobServiceClient.from_connection_string(azurite.connection_string) as service:
+        assert service.get_container_client(container).exists()
+
+
+def test_two_stores_on_one_container_share_its_blobs(azurite: Azurite) -> None:
+    container = azurite.new_container_name()
+    with (
+        AzureBlobStore.from_connection_string(azurite.connection_string, container=container) as first,
+        AzureBlobStore.from_connection_string(azurite.connection_string, container=container) as second,
+    ):
+        etag = first.put("state.json", b"v1")
+
+        assert second.get("state.json").etag == etag
+
+
+def test_the_content_type_is_stored_on_the_blob(azurite: Azurite, azure_store: AzureBlobStore) -> None:
+    azure_store.put("reports/inv-1.html", b"<html></html>", content_type="text/html")
+
+    with BlobServiceClient.from_connection_string(azurite.connection_string) as service:
+        blob = service.get_blob_client(azure_store.container, "reports/inv-1.html")
+        assert blob.get_blob_properties().content_settings.content_type == "text/html"
+
+
+def test_a_missing_container_is_a_storage_error_not_a_missing_blob(azurite: Azurite) -> None:
+    with (
+        AzureBlobStore.from_connection_string(
+            azurite.connection_string, container=azurite.new_container_name(), create_container=False
+        ) as store,
+        pytest.raises(StorageError) as raised,
+    ):
+        store.get("state.json")
+
+    assert not isinstance(raised.value, BlobNotFoundError)
+    assert "ContainerNotFound" in str(raised.value)
+
+
+def test_an_invalid_container_name_is_a_storage_error_with_azures_reason(azurite: Azurite) -> None:
+    with pytest.raises(StorageError) as raised:
+        AzureBlobStore.from_connection_string(azurite.connection_string, container="Not_A_Valid_Name")
+
+    assert "400" in str(raised.value)
+    assert raised.value.__cause__ is not None
