@@ -1,0 +1,192 @@
+"""grep: search text files for a Python regular expression, in bounded memory and bounded output."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentcore.errors import ToolError
+from agentcore.models import ToolSpec
+from agentcore.sandbox import FileStat, Sandbox
+from agentcore.tools import ToolResult, parse_arguments, spec_from_model
+from agentcore.tools._file_walk import Glob, human_size, walk_files
+from agentcore.tools._line_stream import Line, LineStream
+
+SEARCH_CHARS = 10_000
+"""Only the first this-many characters of a line are searched (guards the regex against huge lines)."""
+
+SHOWN_CHARS = 1000
+"""Shown lines are clipped to this many characters, around the match when it lies further in."""
+
+MAX_OUTPUT_CHARS = 200_000
+"""The search stops when its answer grows past this."""
+
+SCAN_LIMIT_BYTES = 512 * 1024**2
+"""The search stops after reading this much, over all files."""
+
+DESCRIPTION = (
+    "Search text files for a regular expression (Python `re` syntax). Answers `path:line: text` for "
+    "matching lines and `path-line- text` for context lines, sorted by path then line, ending with "
+    "`(N matches in M files)`. Skips `.git/` and binary files. Only the first "
+    f"{SEARCH_CHARS} characters of a line are searched, and shown lines are clipped to {SHOWN_CHARS}."
+)
+
+
+class GrepArguments(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pattern: str = Field(min_length=1, description="Python regular expression, searched within each line.")
+    path: str = Field(default=".", description="File or folder to search, relative to the workspace root.")
+    glob: str | None = Field(
+        default=None,
+        description="Only files matching this glob, e.g. `*.py` (by file name), `src/**/*.cs` (by path "
+        "below `path`), `*.{yml,yaml}`.",
+    )
+    context: int = Field(default=0, ge=0, le=10, description="Lines of context before and after each match.")
+    max_matches: int = Field(default=100, ge=1, le=1000, description="Stop after this many matching lines.")
+    ignore_case: bool = Field(default=False, description="Match letters regardless of case.")
+
+
+@dataclass
+class _Search:
+    """The running state of one grep call."""
+
+    regex: re.Pattern[str]
+    context: int
+    max_matches: int
+    lines: list[str] = field(default_factory=list)
+    matches: int = 0
+    files_matched: int = 0
+    files_searched: int = 0
+    binary_skipped: int = 0
+    output_chars: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        return self.matches >= self.max_matches or self.output_chars >= MAX_OUTPUT_CHARS
+
+    def emit(self, text: str) -> None:
+        self.lines.append(text)
+        self.output_chars += len(text) + 1
+
+
+class GrepTool:
+    """The `grep` tool over a Sandbox."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sandbox = sandbox
+        self._spec = spec_from_model("grep", DESCRIPTION, GrepArguments)
+
+    @property
+    def spec(self) -> ToolSpec:
+        return self._spec
+
+    def run(self, arguments: Mapping[str, Any]) -> ToolResult:
+        args: GrepArguments = parse_arguments(GrepArguments, arguments)
+        try:
+            regex = re.compile(args.pattern, re.IGNORECASE if args.ignore_case else 0)
+        except re.error as e:
+            raise ToolError(
+                f"invalid regex {args.pattern!r}: {e} (Python `re` syntax; escape literal ( [ . * + ? with \\)"
+            ) from e
+        glob = Glob(args.glob) if args.glob else None
+        files = sorted(walk_files(self._sandbox, args.path, glob), key=lambda entry: entry.path)
+        search = _Search(regex=regex, context=args.context, max_matches=args.max_matches)
+        budget = SCAN_LIMIT_BYTES
+        for entry in files:
+            if search.full:
+                break
+            if budget <= 0 or (stream := self._search(search, entry, budget)).hit_byte_limit:
+                search.notes.append(
+                    f"stopped after reading {human_size(SCAN_LIMIT_BYTES)}, at {entry.path}; the rest was "
+                    "not searched. Narrow path or glob, or use shell (`grep -rn`)."
+                )
+                break
+            budget -= stream.bytes_read
+        _note_caps(search, args, files_found=len(files))
+        return ToolResult("\n".join([*search.lines, *search.notes, _summary(search)]))
+
+    def _search(self, search: _Search, entry: FileStat, budget: int) -> LineStream:
+        """Search one file, reading at most `budget` bytes of it; binary files are skipped."""
+        stream = LineStream(self._sandbox, entry.path, max_chars=SEARCH_CHARS, byte_limit=budget)
+        if entry.size == 0:
+            return stream
+        if stream.looks_binary():
+            search.binary_skipped += 1
+        else:
+            search.files_searched += 1
+            _search_file(search, entry.path, stream)
+        return stream
+
+
+def _search_file(search: _Search, path: str, stream: LineStream) -> None:
+    """Add the matching lines of one file, with their context, to `search`."""
+    context, find = search.context, search.regex.search
+    before: deque[Line] = deque(maxlen=context)
+    after, last_shown, found_here = 0, 0, 0
+    for line in stream.lines():
+        match = find(line.text)
+        if match is not None and not search.full:
+            first = before[0].number if before else line.number
+            if context and last_shown and first > last_shown + 1:
+                search.emit("--")
+            for earlier in before:
+                search.emit(f"{path}-{earlier.number}- {_shown(earlier)}")
+            before.clear()
+            search.emit(f"{path}:{line.number}: {_shown(line, match.start())}")
+            search.matches += 1
+            found_here += 1
+            after, last_shown = context, line.number
+        elif after > 0:
+            search.emit(f"{path}-{line.number}- {_shown(line)}")
+            after, last_shown = after - 1, line.number
+        elif match is not None or (found_here and search.full):
+            break
+        elif context:
+            before.append(line)
+    search.files_matched += 1 if found_here else 0
+
+
+def _shown(line: Line, match_start: int = 0) -> str:
+    """A line clipped to SHOWN_CHARS, keeping the match in view."""
+    total = line.total_chars
+    if total <= SHOWN_CHARS:
+        return line.text
+    start = 0 if match_start < SHOWN_CHARS - 100 else match_start - 100
+    window = line.text[start : start + SHOWN_CHARS]
+    cut_after = total - start - len(window)
+    prefix = f"[{start} characters cut] … " if start else ""
+    at_least = "at least " if line.cut_open else ""
+    suffix = f" … [{at_least}{cut_after} characters cut]" if cut_after else ""
+    return f"{prefix}{window}{suffix}"
+
+
+def _note_caps(search: _Search, args: GrepArguments, *, files_found: int) -> None:
+    if search.matches >= args.max_matches:
+        search.notes.append(
+            f"stopped at max_matches={args.max_matches}; narrow the pattern, path or glob, or raise max_matches."
+        )
+    elif search.output_chars >= MAX_OUTPUT_CHARS:
+        search.notes.append(
+            f"stopped when the answer reached {MAX_OUTPUT_CHARS} characters; narrow the pattern, path or glob."
+        )
+    if files_found == 0:
+        where = f" matching glob {args.glob!r}" if args.glob else ""
+        search.notes.append(f"no files{where} under {args.path}")
+
+
+def _summary(search: _Search) -> str:
+    matches = f"{search.matches} match{'' if search.matches == 1 else 'es'}"
+    files = f"{search.files_matched} file{'' if search.files_matched == 1 else 's'}"
+    searched = f"searched {search.files_searched} file{'' if search.files_searched == 1 else 's'}"
+    skipped = f", skipped {search.binary_skipped} binary" if search.binary_skipped else ""
+    return f"({matches} in {files}; {searched}{skipped})"
+
+
+__all__ = ["GrepArguments", "GrepTool"]
