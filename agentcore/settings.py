@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SRE_AGENT_", extra="ignore", populate_by_name=True)
 
     model: str | None = None
-    """`provider:model`, e.g. `anthropic:claude-sonnet-4-5` or `openai:gpt-4.1`; None means evidence-only."""
+    """`provider:model`, e.g. `anthropic:claude-sonnet-4-6` or `openai:gpt-4.1`; None means evidence-only."""
 
     base_url: str | None = None
     """Base URL of an OpenAI-compatible server (llama.cpp, vLLM); implies the `openai` provider."""

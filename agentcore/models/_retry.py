@@ -1,0 +1,229 @@
+"""The one owner of transport retries for every model provider, and the ledger row of each attempt.
+
+An adapter hands `call_with_retries` a function that makes one attempt (send, read the whole stream,
+assemble the response) and a classifier that turns that provider's exceptions into an
+`AttemptFailure`. The policy decides whether and when to try again, so 429s, 5xx, resets, timeouts
+and broken streams are handled the same way for Anthropic, OpenAI and OpenAI-compatible servers.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import httpx2
+
+from agentcore.errors import ContextTooLongError, ModelError
+from agentcore.models import ModelRequest, ModelResponse, Usage, stable_prefix_hash
+from agentcore.telemetry.ledger import ModelCallLedger, ModelCallRecord
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often, and how patiently, one model call is retried after a transport failure."""
+
+    max_attempts: int = 5
+    """Attempts in all, the first one included."""
+
+    base_delay_s: float = 1.0
+    """Ceiling of the first backoff; it doubles with every further attempt."""
+
+    max_delay_s: float = 60.0
+    """Longest single wait, a server's `retry-after` included."""
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1 or self.base_delay_s < 0 or self.max_delay_s < 0:
+            raise ValueError(f"invalid retry policy: {self!r}")
+
+    def backoff_s(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
+        """Full-jitter exponential backoff after failed attempt number `attempt` (1-based)."""
+        ceiling = min(self.max_delay_s, self.base_delay_s * 2.0 ** (attempt - 1))
+        return rand() * ceiling
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
+
+
+class IncompleteStreamError(Exception):
+    """The response stream ended before the provider's end-of-message event."""
+
+
+@dataclass(frozen=True)
+class AttemptFailure:
+    """What one failed attempt means to the policy. Built by each adapter's classifier."""
+
+    message: str
+    """Safe to show and log: never a header, never a credential."""
+    retryable: bool
+    error_class: str
+    """For the ledger: the vendor exception's name, or the provider's error type."""
+    status: int | None = None
+    headers: Mapping[str, str] | None = None
+    """Response headers, read for `retry-after` / `retry-after-ms` only."""
+    context_too_long: bool = False
+
+
+Classifier = Callable[[Exception], AttemptFailure | None]
+
+
+def is_retryable_status(status: int) -> bool:
+    """408, 409, 429 and every 5xx (529 overloaded included); never another 4xx."""
+    return status in (408, 409, 429) or status >= 500
+
+
+def transport_failure(exc: Exception) -> AttemptFailure | None:
+    """Timeouts, resets and streams that broke mid-response, raised by httpx, httpx2 or an assembler."""
+    name = type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException | httpx2.TimeoutException):
+        return AttemptFailure(f"timed out: {exc}", retryable=True, error_class=name)
+    if isinstance(exc, httpx.TransportError | httpx2.TransportError):
+        return AttemptFailure(f"connection failed: {exc}", retryable=True, error_class=name)
+    if isinstance(exc, IncompleteStreamError):
+        return AttemptFailure(f"stream broke off: {exc}", retryable=True, error_class=name)
+    return None
+
+
+def retry_after_s(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds the server asked us to wait: `retry-after-ms`, or `retry-after` as seconds or HTTP-date."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        seconds = _finite_float(raw_ms)
+        if seconds is not None:
+            return max(0.0, seconds / 1000.0)
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    seconds = _finite_float(raw)
+    if seconds is not None:
+        return max(0.0, seconds)
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
+
+
+def _finite_float(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def call_with_retries(
+    attempt: Callable[[], ModelResponse],
+    *,
+    request: ModelRequest,
+    provider: str,
+    model: str,
+    classify: Classifier,
+    policy: RetryPolicy,
+    ledger: ModelCallLedger | None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+    rand: Callable[[], float] = random.random,
+) -> ModelResponse:
+    """Run `attempt` until it succeeds, fails for good, or the policy's attempts run out.
+
+    Every attempt writes one ledger row. The final failure raises ModelError (ContextTooLongError when
+    the prompt does not fit) chained to the provider's exception.
+    """
+    recorder = _AttemptRecorder(ledger, request, provider, model)
+    for number in range(1, policy.max_attempts + 1):
+        started = clock()
+        try:
+            response = attempt()
+        except Exception as exc:
+            failure = classify(exc) or _unexpected(exc)
+            recorder.error(number, started, clock(), failure)
+            if not failure.retryable or number >= policy.max_attempts:
+                raise _final_error(provider, model, failure, number) from exc
+            delay = _delay_s(policy, number, failure, clock(), rand)
+            logger.warning(
+                "%s %s attempt %d/%d failed (%s, status %s); retrying in %.1fs",
+                provider,
+                model,
+                number,
+                policy.max_attempts,
+                failure.error_class,
+                failure.status,
+                delay,
+            )
+            sleep(delay)
+            continue
+        recorder.ok(number, started, clock(), response)
+        return response
+    raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+def _delay_s(policy: RetryPolicy, number: int, failure: AttemptFailure, now: float, rand: Callable[[], float]) -> float:
+    asked = retry_after_s(failure.headers, now) if failure.headers is not None else None
+    if asked is not None:
+        return min(asked, policy.max_delay_s)
+    return policy.backoff_s(number, rand)
+
+
+def _unexpected(exc: Exception) -> AttemptFailure:
+    return AttemptFailure(f"unexpected {type(exc).__name__}: {exc}", retryable=False, error_class=type(exc).__name__)
+
+
+def _final_error(provider: str, model: str, failure: AttemptFailure, attempts: int) -> ModelError:
+    where = f"{provider} {model}"
+    if failure.context_too_long:
+        return ContextTooLongError(f"{where}: prompt too long: {failure.message}", status=failure.status)
+    tries = f" (after {attempts} attempts)" if attempts > 1 else ""
+    status = f" HTTP {failure.status}" if failure.status is not None else ""
+    return ModelError(f"{where}:{status} {failure.message}{tries}", retryable=failure.retryable, status=failure.status)
+
+
+class _AttemptRecorder:
+    """Writes one ModelCallRecord per attempt; it never sees headers, so no credential can reach it."""
+
+    def __init__(self, ledger: ModelCallLedger | None, request: ModelRequest, provider: str, model: str) -> None:
+        self._ledger = ledger
+        self._investigation_id = request.investigation_id
+        self._provider = provider
+        self._model = model
+        self._prefix_hash = stable_prefix_hash(request) if ledger is not None else None
+
+    def ok(self, number: int, started: float, ended: float, response: ModelResponse) -> None:
+        self._write(number, started, ended, usage=response.usage, failure=None)
+
+    def error(self, number: int, started: float, ended: float, failure: AttemptFailure) -> None:
+        self._write(number, started, ended, usage=Usage(), failure=failure)
+
+    def _write(
+        self, number: int, started: float, ended: float, *, usage: Usage, failure: AttemptFailure | None
+    ) -> None:
+        if self._ledger is None:
+            return
+        self._ledger.record(
+            ModelCallRecord(
+                time=datetime.fromtimestamp(started, tz=UTC),
+                investigation_id=self._investigation_id,
+                provider=self._provider,
+                model=self._model,
+                input_tokens=usage.input_tokens,
+                cached_input_tokens=usage.cached_input_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+                output_tokens=usage.output_tokens,
+                duration_s=max(0.0, ended - started),
+                outcome="ok" if failure is None else "error",
+                error_class=None if failure is None else failure.error_class,
+                status_code=None if failure is None else failure.status,
+                prefix_hash=self._prefix_hash,
+                attempt=number,
+            )
+        )
