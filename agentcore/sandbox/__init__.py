@@ -36,7 +36,7 @@ class CommandResult:
     timed_out: bool = False
     duration_s: float = 0.0
     limit_hit: str | None = None
-    """Which limit ended the command, when one did: `wall_time`, `cpu_time`, `memory`, `processes`."""
+    """Which limit ended the command, when one did: `wall_time`, `cpu_time`, `memory`, `processes`, `file_size`."""
 
     @property
     def output_truncated(self) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from agentcore.errors import PathOutsideWorkspaceError
+from agentcore.errors import PathOutsideWorkspaceError, ToolError
 from agentcore.sandbox import WORKSPACE_MOUNT, FileStat
 
 
@@ -58,11 +58,22 @@ class LocalWorkspaceFiles:
         st = real.stat()
         return FileStat(path=self.relative_of(real), kind=_kind(st.st_mode), size=st.st_size)
 
+    def resolve_directory(self, path: str) -> Path:
+        """The real local path of a workspace directory (a command's cwd), or a ToolError."""
+        real = self.resolve(path)
+        if not real.is_dir():
+            raise ToolError(f"{path}: no such directory in the workspace")
+        return real
+
     def read_bytes(self, path: str, offset: int, length: int) -> bytes:
         real = self.resolve(path)
         if real.is_dir():
             raise IsADirectoryError(f"{path} is a directory")
-        with real.open("rb") as f:
+        # O_NONBLOCK: a FIFO a command left in the workspace must not hang the agent on open.
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:
+            if not stat_mod.S_ISREG(os.fstat(fd).st_mode):
+                raise ToolError(f"{path} is not a regular file")
             f.seek(max(0, offset))
             return f.read(max(0, length))
 

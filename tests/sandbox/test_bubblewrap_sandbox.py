@@ -1,0 +1,177 @@
+"""The bubblewrap boundary: network, environment, filesystem, processes. Real bwrap, no mocks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agentcore.sandbox import SandboxLimits
+from agentcore.sandbox._process import process_cap
+from agentcore.sandbox.bubblewrap import BubblewrapSandbox, bubblewrap_available
+from agentcore.sandbox.subprocess import SubprocessSandbox
+
+pytestmark = [
+    pytest.mark.bwrap,
+    pytest.mark.skipif(
+        not bubblewrap_available(), reason="bubblewrap (bwrap) is missing or cannot create a sandbox here"
+    ),
+]
+
+LIMITS = SandboxLimits(wall_time_s=5.0, cpu_time_s=2, max_processes=64, output_bytes=256 * 1024)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "workspace"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def sandbox(workspace: Path) -> BubblewrapSandbox:
+    return BubblewrapSandbox(workspace, LIMITS)
+
+
+@pytest.fixture
+def loopback_server() -> Iterator[socket.socket]:
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.setblocking(False)
+    yield server
+    server.close()
+
+
+def _connect_from_shell(port: int) -> str:
+    return f"if exec 3<>/dev/tcp/127.0.0.1/{port}; then echo CONNECTED; else echo REFUSED; fi"
+
+
+def test_the_hosts_loopback_server_is_unreachable(
+    sandbox: BubblewrapSandbox, workspace: Path, loopback_server: socket.socket
+) -> None:
+    port = loopback_server.getsockname()[1]
+    # Control: without the boundary the same command reaches the server, so the probe itself works.
+    control = SubprocessSandbox(workspace, LIMITS).run(_connect_from_shell(port))
+    assert control.output.endswith(b"CONNECTED\n")
+    loopback_server.accept()[0].close()
+
+    result = sandbox.run(_connect_from_shell(port))
+
+    assert result.output.endswith(b"REFUSED\n")
+    with pytest.raises(BlockingIOError):
+        loopback_server.accept()
+
+
+def test_only_a_private_loopback_interface_exists(sandbox: BubblewrapSandbox) -> None:
+    result = sandbox.run("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '")
+
+    assert (result.exit_code, result.output) == (0, b"lo\n")
+
+
+def test_a_secret_in_the_agents_environment_is_invisible(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = f"secret-{uuid.uuid4().hex}"
+    monkeypatch.setenv("SRE_AGENT_TEST_SECRET", secret)
+    monkeypatch.setenv("SRE_AGENT_TEST_ALLOWED", "allowed-marker")
+    sandbox = BubblewrapSandbox(workspace, LIMITS, env_allowlist=["SRE_AGENT_TEST_ALLOWED"])
+
+    result = sandbox.run(  # the section mark is built at run time, so no cmdline holds it
+        "mark=SECTION; env; echo @@$mark; tr '\\0' '\\n' < /proc/$PPID/environ; "
+        "echo @@$mark; cat /proc/[0-9]*/environ /proc/[0-9]*/cmdline | tr '\\0' '\\n'"
+    )
+
+    own, parent, everything = result.output.split(b"@@SECTION\n")
+    assert b"SRE_AGENT_TEST_ALLOWED=allowed-marker" in own
+    assert b"PATH=" in parent  # the parent's environ was read: bwrap's own, scrubbed one
+    assert b"SRE_AGENT_TEST_ALLOWED=allowed-marker" in everything  # ... and so were the others
+    assert secret.encode() not in result.output
+
+
+def test_nothing_outside_the_workspace_can_be_written(sandbox: BubblewrapSandbox, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("original")
+    targets = [
+        "/usr/probe",
+        "/etc/probe",
+        "/dev/probe",
+        "/probe",
+        "/home/probe",
+        str(outside),
+        "/workspace/../outside.txt",
+    ]
+
+    result = sandbox.run("; ".join(f"echo pwned > {t} && echo WROTE {t}" for t in targets))
+
+    assert b"WROTE" not in result.output
+    assert outside.read_text() == "original"
+    assert not Path("/usr/probe").exists()
+    assert not Path("/etc/probe").exists()
+
+
+def test_tmp_inside_is_private(sandbox: BubblewrapSandbox) -> None:
+    name = f"sre-agent-sandbox-test-{uuid.uuid4().hex}"
+
+    result = sandbox.run(f"ls -A /tmp; echo inside > /tmp/{name} && cat /tmp/{name}")
+
+    assert (result.exit_code, result.output) == (0, b"inside\n")
+    assert not (Path("/tmp") / name).exists()
+
+
+def test_writes_inside_the_workspace_reach_the_host(sandbox: BubblewrapSandbox, workspace: Path) -> None:
+    result = sandbox.run("mkdir -p notes && echo from the sandbox > notes/plan.md")
+
+    assert result.exit_code == 0
+    written = workspace / "notes" / "plan.md"
+    assert written.read_text() == "from the sandbox\n"
+    assert written.stat().st_uid == os.getuid()
+
+
+def test_the_project_tree_and_roots_home_are_not_visible(sandbox: BubblewrapSandbox) -> None:
+    project = Path(__file__).resolve().parents[2]
+    hidden = [Path(__file__).resolve(), project / "pyproject.toml", *Path("/root").glob("*")]
+    hidden = [p for p in hidden if ".pyenv" not in p.parts and not p.is_relative_to(project / ".venv")]
+
+    result = sandbox.run("; ".join(f"test -e '{p}' && echo VISIBLE '{p}'" for p in hidden) + "; true")
+
+    assert result.output == b""
+
+
+def test_proc_shows_only_the_sandboxes_processes(sandbox: BubblewrapSandbox) -> None:
+    result = sandbox.run(f"ls /proc | grep -c '^[0-9]'; test -d /proc/{os.getpid()} && echo AGENT-VISIBLE")
+
+    assert b"AGENT-VISIBLE" not in result.output
+    assert int(result.output.split()[0]) <= 5
+
+
+def test_commands_run_without_capabilities_as_an_unprivileged_user(sandbox: BubblewrapSandbox) -> None:
+    result = sandbox.run("id -u; grep CapEff /proc/self/status")
+
+    assert result.output.split() == [b"1000", b"CapEff:", b"0000000000000000"]
+
+
+def test_a_process_that_left_the_group_still_dies_with_the_command(sandbox: BubblewrapSandbox, workspace: Path) -> None:
+    result = sandbox.run("setsid sh -c 'touch started; sleep 0.5; touch survivor' & sleep 30", timeout_s=0.3)
+    time.sleep(1.0)
+
+    assert result.limit_hit == "wall_time"
+    assert (workspace / "started").exists()
+    assert not (workspace / "survivor").exists()
+
+
+@pytest.mark.skipif(process_cap() == "none", reason="no process cap here: root without a writable pids cgroup")
+@pytest.mark.parametrize(
+    "bomb", [":(){ :|:& };:; sleep 30", "python3 -c 'import os\nwhile True: os.fork()'"], ids=["bash", "python"]
+)
+def test_a_fork_bomb_ends_within_the_limits(sandbox: BubblewrapSandbox, bomb: str) -> None:
+    result = sandbox.run(bomb)
+
+    # With a pids cgroup the refused fork ends the command at once; RLIMIT_NPROC (non-root) only
+    # refuses the forks, so a bomb that keeps retrying runs into the wall-clock limit.
+    assert result.limit_hit == ("processes" if process_cap() == "cgroup" else "wall_time")
+    assert result.exit_code is None
+    assert result.duration_s < LIMITS.wall_time_s + 1

@@ -1,0 +1,221 @@
+"""The Sandbox port's contract, run against both local adapters: one set of behaviours for each."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from agentcore.errors import PathOutsideWorkspaceError, ToolError
+from agentcore.sandbox import Sandbox, SandboxLimits
+from agentcore.sandbox.bubblewrap import BubblewrapSandbox, bubblewrap_available
+from agentcore.sandbox.subprocess import SubprocessSandbox
+
+LIMITS = SandboxLimits(
+    wall_time_s=5.0,
+    cpu_time_s=1,
+    memory_bytes=1024**3,
+    file_size_bytes=1024**2,
+    max_processes=64,
+    output_bytes=64 * 1024,
+)
+
+MakeSandbox = Callable[..., Sandbox]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "workspace"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture(params=["subprocess", "bubblewrap"])
+def make_sandbox(request: pytest.FixtureRequest, workspace: Path) -> MakeSandbox:
+    if request.param == "bubblewrap" and not bubblewrap_available():
+        pytest.skip("bubblewrap (bwrap) is missing or cannot create a sandbox here")
+
+    def make(limits: SandboxLimits = LIMITS, env_allowlist: Sequence[str] = ()) -> Sandbox:
+        if request.param == "bubblewrap":
+            return BubblewrapSandbox(workspace, limits, env_allowlist=env_allowlist)
+        return SubprocessSandbox(workspace, limits, env_allowlist=env_allowlist)
+
+    return make
+
+
+@pytest.fixture
+def sandbox(make_sandbox: MakeSandbox) -> Sandbox:
+    return make_sandbox()
+
+
+def test_adapter_satisfies_the_port(sandbox: Sandbox) -> None:
+    assert isinstance(sandbox, Sandbox)
+
+
+def test_exit_code_is_kept(sandbox: Sandbox) -> None:
+    result = sandbox.run("echo partial; exit 7")
+
+    assert (result.exit_code, result.output, result.limit_hit, result.timed_out) == (7, b"partial\n", None, False)
+
+
+def test_stdout_and_stderr_are_interleaved_in_order(sandbox: Sandbox) -> None:
+    result = sandbox.run("echo one; echo two >&2; echo three")
+
+    assert result.exit_code == 0
+    assert result.output == b"one\ntwo\nthree\n"
+
+
+def test_output_beyond_the_cap_is_counted_but_not_kept(sandbox: Sandbox) -> None:
+    result = sandbox.run("head -c 200000 /dev/zero")
+
+    assert result.exit_code == 0
+    assert len(result.output) == LIMITS.output_bytes
+    assert result.output_bytes_total == 200_000
+    assert result.output_truncated
+
+
+def test_a_gibibyte_of_output_is_counted_while_only_the_cap_is_kept(sandbox: Sandbox) -> None:
+    result = sandbox.run("head -c 1G /dev/zero")
+
+    assert result.exit_code == 0
+    assert result.output_bytes_total == 1024**3
+    assert len(result.output) == LIMITS.output_bytes
+    assert result.output_truncated
+    assert result.duration_s < LIMITS.wall_time_s
+
+
+def test_wall_clock_timeout_ends_the_command(sandbox: Sandbox) -> None:
+    result = sandbox.run("echo before; sleep 30", timeout_s=0.5)
+
+    assert result.timed_out
+    assert result.limit_hit == "wall_time"
+    assert result.exit_code is None
+    assert result.output == b"before\n"
+    assert result.duration_s < 3
+
+
+def test_a_timeout_longer_than_the_wall_limit_is_capped(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(SandboxLimits(wall_time_s=0.5))
+
+    result = sandbox.run("sleep 30", timeout_s=60)
+
+    assert result.limit_hit == "wall_time"
+    assert result.duration_s < 3
+
+
+def test_a_timeout_that_is_not_positive_is_refused(sandbox: Sandbox) -> None:
+    with pytest.raises(ToolError, match="positive"):
+        sandbox.run("true", timeout_s=0)
+
+
+def test_timeout_kills_the_whole_process_group(sandbox: Sandbox, workspace: Path) -> None:
+    result = sandbox.run("(touch started; sleep 0.5; touch survivor) & sleep 30", timeout_s=0.3)
+    time.sleep(1.0)
+
+    assert result.limit_hit == "wall_time"
+    assert (workspace / "started").exists()
+    assert not (workspace / "survivor").exists()
+
+
+def test_background_children_do_not_outlive_the_command(sandbox: Sandbox, workspace: Path) -> None:
+    result = sandbox.run("(touch started; sleep 0.5; touch survivor) & sleep 0.2")
+    time.sleep(1.0)
+
+    assert result.exit_code == 0
+    assert (workspace / "started").exists()
+    assert not (workspace / "survivor").exists()
+
+
+def test_cpu_limit_ends_a_busy_loop(sandbox: Sandbox) -> None:
+    result = sandbox.run("while :; do :; done")
+
+    assert result.limit_hit == "cpu_time"
+    assert result.exit_code == 128 + 24  # SIGXCPU, as a shell reports it
+    assert not result.timed_out
+    assert result.duration_s < LIMITS.wall_time_s
+
+
+def test_file_size_limit_stops_a_big_write(sandbox: Sandbox, workspace: Path) -> None:
+    result = sandbox.run("head -c 2M /dev/zero > big")
+
+    assert result.limit_hit == "file_size"
+    assert (workspace / "big").stat().st_size <= LIMITS.file_size_bytes
+
+
+def test_memory_limit_refuses_a_big_allocation(sandbox: Sandbox) -> None:
+    result = sandbox.run(f"{sys.executable} -c 'bytearray(2 * 1024**3)'")
+
+    assert result.exit_code == 1
+    assert b"MemoryError" in result.output
+
+
+def test_environment_holds_only_allowlisted_variables(
+    make_sandbox: MakeSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SRE_SANDBOX_TEST_SECRET", "secret-value-4711")
+    monkeypatch.setenv("SRE_SANDBOX_TEST_ALLOWED", "allowed-value")
+    sandbox = make_sandbox(env_allowlist=["SRE_SANDBOX_TEST_ALLOWED"])
+
+    result = sandbox.run("env")
+
+    assert result.exit_code == 0
+    assert b"SRE_SANDBOX_TEST_ALLOWED=allowed-value" in result.output
+    assert b"secret-value-4711" not in result.output
+    names = {line.split(b"=", 1)[0] for line in result.output.splitlines()}
+    assert names <= {b"PATH", b"HOME", b"LANG", b"TZ", b"SRE_SANDBOX_TEST_ALLOWED", b"PWD", b"SHLVL", b"_"}
+
+
+def test_workspace_bin_comes_first_on_path(sandbox: Sandbox, workspace: Path) -> None:
+    script = workspace / "bin" / "workspace-tool"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\necho from workspace bin\n")
+    script.chmod(0o755)
+
+    result = sandbox.run("workspace-tool")
+
+    assert (result.exit_code, result.output) == (0, b"from workspace bin\n")
+
+
+def test_commands_run_at_the_workspace_root_by_default(sandbox: Sandbox, workspace: Path) -> None:
+    (workspace / "at-root.txt").write_text("x")
+
+    assert sandbox.run("ls").output == b"at-root.txt\n"
+
+
+@pytest.mark.parametrize("cwd", ["sub", "sub/", "./sub", "/workspace/sub"])
+def test_cwd_inside_the_workspace_is_used(sandbox: Sandbox, workspace: Path, cwd: str) -> None:
+    (workspace / "sub").mkdir()
+    (workspace / "sub" / "in-sub.txt").write_text("x")
+
+    result = sandbox.run("ls; pwd", cwd=cwd)
+
+    listed, pwd = result.output.splitlines()
+    assert listed == b"in-sub.txt"
+    assert pwd.endswith(b"/sub")
+
+
+@pytest.mark.parametrize("cwd", ["..", "../workspace", "sub/../..", "/etc", "/workspace/..", "link-out"])
+def test_cwd_leaving_the_workspace_is_refused(sandbox: Sandbox, workspace: Path, cwd: str) -> None:
+    (workspace / "sub").mkdir()
+    (workspace / "link-out").symlink_to(workspace.parent)
+
+    with pytest.raises(PathOutsideWorkspaceError):
+        sandbox.run("touch escaped", cwd=cwd)
+    assert not (workspace.parent / "escaped").exists()
+
+
+def test_cwd_that_does_not_exist_is_a_tool_error(sandbox: Sandbox) -> None:
+    with pytest.raises(ToolError, match="no such directory"):
+        sandbox.run("true", cwd="missing")
+
+
+def test_files_written_by_commands_and_file_operations_are_the_same_files(sandbox: Sandbox) -> None:
+    sandbox.write_bytes("notes/from-tool.txt", b"written by the tool\n")
+
+    result = sandbox.run("cat notes/from-tool.txt; echo written by the shell > outputs.txt")
+
+    assert result.output == b"written by the tool\n"
+    assert sandbox.read_bytes("outputs.txt", 0, 100) == b"written by the shell\n"
