@@ -1,0 +1,279 @@
+"""`DuckDbLogStore`: scenario telemetry in a local DuckDB file, queried in KQL through duckdb-kql.
+
+`DuckDbLogStore.load(files, database, query_now=...)` builds the file from `telemetry/*.jsonl`;
+`DuckDbLogStore(database)` opens it read-only, with file access from SQL switched off. `now()` and
+`ago()` are evaluated against `query_now` (the scenario's incident time), never the wall clock. A KQL
+construct duckdb-kql cannot translate is a `LogQueryError` naming it: a refusal, never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import duckdb_kql
+from pydantic import JsonValue
+
+from agentcore.connectors.logs import ColumnSchema, LogQueryError, QueryResult, TableSchema
+from agentcore.connectors.logs._jsonl_loader import DEFAULT_MAX_ROW_BYTES, load_jsonl_tables
+from agentcore.connectors.logs._telemetry_tables import COLUMN_DESCRIPTIONS, KQL_TYPE_NAMES
+
+_META_SCHEMA = "sre_agent"
+_UNSUPPORTED_HINTS = {
+    "make-series": "use `summarize count() by bin(TimeGenerated, 5m)` instead",
+    "percentiles": "use one percentile(x, p) per value instead",
+    "search": 'name the table and filter with `where Column has "text"`',
+    "*": 'name the column: `where Message has "text"`',
+    "top-nested": "use `summarize ... | top N by ...` instead",
+    "evaluate": "plugins are not available; extract fields with parse_json() and summarize",
+    "bag_keys": "read known keys with Properties.key or parse_json(Properties).key",
+    "externaldata": "only the tables of this store can be queried",
+}
+
+
+class DuckDbLogStore:
+    """A read-only LogStore over one DuckDB file. Safe to share between threads (queries serialize)."""
+
+    def __init__(
+        self,
+        database: Path,
+        *,
+        query_now: datetime | None = None,
+        timeout_s: float = 60.0,
+        memory_limit_bytes: int | None = 2 * 1024**3,
+    ) -> None:
+        if not database.is_file():
+            raise LogQueryError(f"no log database at {database}")
+        self.database = database
+        self.timeout_s = timeout_s
+        self._lock = threading.Lock()
+        self._con = duckdb.connect(str(database), read_only=True)
+        self._con.execute("SET TimeZone='UTC'")
+        if memory_limit_bytes is not None:
+            self._con.execute(f"SET memory_limit='{int(memory_limit_bytes)}B'")
+        # Global for this database instance: no query may read or write files outside it. (Not locked:
+        # a lock is instance-wide too and would stop a second store on the same file setting its zone.)
+        self._con.execute("SET enable_external_access=false")
+        self.query_now = query_now or self._stored_query_now()
+        self._schema = self._read_schema()
+
+    @classmethod
+    def load(
+        cls,
+        files: Mapping[str, Path],
+        database: Path,
+        *,
+        query_now: datetime,
+        max_row_bytes: int = DEFAULT_MAX_ROW_BYTES,
+    ) -> DuckDbLogStore:
+        """Build `database` from `{table: jsonl file}` and open it. Malformed files raise ScenarioError."""
+        if database.exists():
+            raise FileExistsError(f"{database} already exists; load telemetry into a new file")
+        database.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(database))
+        try:
+            con.execute("SET TimeZone='UTC'")
+            load_jsonl_tables(con, files, max_row_bytes=max_row_bytes, scratch_dir=database.parent)
+            con.execute(f"CREATE SCHEMA {_META_SCHEMA}")
+            con.execute(f"CREATE TABLE {_META_SCHEMA}.store_info (key VARCHAR, value VARCHAR)")
+            con.execute(f"INSERT INTO {_META_SCHEMA}.store_info VALUES ('query_now', ?)", [_utc_text(query_now)])
+            con.close()
+        except BaseException:
+            con.close()
+            database.unlink(missing_ok=True)
+            raise
+        return cls(database, query_now=query_now)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def tables(self) -> list[TableSchema]:
+        with self._lock:
+            return [self._describe(name, columns) for name, columns in sorted(self._columns().items())]
+
+    def query(self, kql: str, *, max_rows: int = 1000) -> QueryResult:
+        sql, parameters = self._translate(kql)
+        with self._lock:
+            timer = threading.Timer(self.timeout_s, self._con.interrupt)
+            timer.start()
+            try:
+                cursor = self._con.execute(sql, parameters)
+                columns = tuple(_column(name, type_code) for name, type_code, *_ in cursor.description or [])
+                fetched = cursor.fetchmany(max(0, max_rows) + 1)
+                truncated = len(fetched) > max_rows
+                total = self._count(sql, parameters) if truncated else len(fetched)
+            except duckdb.InterruptException as e:
+                raise LogQueryError(f"query took longer than {self.timeout_s:g} s and was stopped") from e
+            except duckdb.Error as e:
+                raise LogQueryError(f"query failed: {_one_line(e)}{self._table_hint(e)}") from e
+            finally:
+                timer.cancel()
+        types = [c.type for c in columns]
+        rows = tuple(tuple(_to_json(v, t) for v, t in zip(row, types, strict=True)) for row in fetched[:max_rows])
+        return QueryResult(columns=columns, rows=rows, truncated=truncated, total_rows=total)
+
+    def _translate(self, kql: str) -> tuple[str, dict[str, Any]]:
+        if not kql.strip():
+            raise LogQueryError("empty KQL query")
+        try:
+            result = duckdb_kql.to_sql(kql, schema=self._schema, allow_write=False, query_now=self.query_now)
+        except duckdb_kql.KqlUnsupportedError as e:
+            raise LogQueryError(_unsupported_message(e)) from e
+        except duckdb_kql.KqlSyntaxError as e:
+            raise LogQueryError(f"KQL syntax error: {_one_line(e)}") from e
+        except duckdb_kql.KqlError as e:
+            raise LogQueryError(f"KQL error: {_one_line(e)}") from e
+        return str(result), dict(result.parameters)
+
+    def _count(self, sql: str, parameters: dict[str, Any]) -> int | None:
+        try:
+            row = self._con.execute(f"SELECT count(*) FROM ({sql}) AS _counted", parameters).fetchone()
+        except duckdb.InterruptException:
+            raise
+        except duckdb.Error:
+            return None
+        return int(row[0]) if row else None
+
+    def _columns(self) -> dict[str, list[tuple[str, str]]]:
+        rows = self._con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_catalog = current_database() "
+            "ORDER BY table_name, ordinal_position"
+        ).fetchall()
+        columns: dict[str, list[tuple[str, str]]] = {}
+        for table, column, data_type in rows:
+            columns.setdefault(str(table), []).append((str(column), str(data_type)))
+        return columns
+
+    def _read_schema(self) -> dict[str, list[str]]:
+        return {table: [name for name, _ in columns] for table, columns in self._columns().items()}
+
+    def _describe(self, table: str, columns: list[tuple[str, str]]) -> TableSchema:
+        quoted = '"' + table.replace('"', '""') + '"'
+        has_time = ("TimeGenerated", "TIMESTAMP") in columns
+        span = "min(TimeGenerated), max(TimeGenerated)" if has_time else "NULL, NULL"
+        count, first, last = self._con.execute(f"SELECT count(*), {span} FROM {quoted}").fetchone() or (0, None, None)
+        return TableSchema(
+            name=table,
+            columns=tuple(
+                ColumnSchema(name=n, type=_kql_type(t), description=COLUMN_DESCRIPTIONS.get(n, "")) for n, t in columns
+            ),
+            row_count=int(count),
+            first_time=first.replace(tzinfo=UTC) if isinstance(first, datetime) else None,
+            last_time=last.replace(tzinfo=UTC) if isinstance(last, datetime) else None,
+        )
+
+    def _stored_query_now(self) -> datetime | None:
+        try:
+            row = self._con.execute(f"SELECT value FROM {_META_SCHEMA}.store_info WHERE key = 'query_now'").fetchone()
+        except duckdb.CatalogException:
+            return None
+        return datetime.fromisoformat(str(row[0]).replace("Z", "+00:00")) if row else None
+
+    def _table_hint(self, error: duckdb.Error) -> str:
+        if isinstance(error, duckdb.CatalogException) and "Table" in str(error):
+            return f" (tables: {', '.join(sorted(self._schema)) or 'none'})"
+        return ""
+
+
+def _column(name: str, type_code: Any) -> ColumnSchema:
+    return ColumnSchema(name=name, type=_kql_type(str(type_code)))
+
+
+def _kql_type(duck_type: str) -> str:
+    if duck_type.endswith("[]") or duck_type.startswith(("STRUCT", "MAP")):
+        return "dynamic"
+    if duck_type.startswith("DECIMAL"):
+        return "decimal"
+    return KQL_TYPE_NAMES.get(duck_type, duck_type.lower())
+
+
+def _to_json(value: Any, kql_type: str) -> JsonValue:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return _parse_dynamic(value) if kql_type == "dynamic" else value
+    if isinstance(value, datetime):
+        return _utc_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return _timespan(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [_to_json(v, "dynamic") for v in value]
+    if isinstance(value, dict):
+        return {str(k): _to_json(v, "dynamic") for k, v in value.items()}
+    return str(value)
+
+
+def _parse_dynamic(text: str) -> JsonValue:
+    try:
+        parsed: JsonValue = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return parsed
+
+
+def _utc_text(moment: datetime) -> str:
+    utc = moment.astimezone(UTC) if moment.tzinfo else moment
+    return utc.replace(tzinfo=None).isoformat(timespec="auto") + "Z"
+
+
+def _timespan(delta: timedelta) -> str:
+    """Kusto's timespan spelling: `[-][d.]hh:mm:ss[.fffffff]`."""
+    sign = "-" if delta < timedelta(0) else ""
+    delta = abs(delta)
+    hours, rest = divmod(delta.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    days = f"{delta.days}." if delta.days else ""
+    fraction = f".{delta.microseconds * 10:07d}" if delta.microseconds else ""
+    return f"{sign}{days}{hours:02d}:{minutes:02d}:{seconds:02d}{fraction}"
+
+
+def _one_line(error: Exception) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    text = " ".join(lines[:2]) if lines else type(error).__name__
+    # The parser lists every token it would have accepted; a few hundred names help nobody.
+    return re.sub(r" expecting \{[^}]{200,}\}", " (an operator, a name or a literal was expected there)", text)
+
+
+def _unsupported_message(error: duckdb_kql.KqlUnsupportedError) -> str:
+    name = _construct_name(error.construct)
+    where = f" at line {error.span.line}, column {error.span.column}" if error.span else ""
+    hint = _UNSUPPORTED_HINTS.get(name) or error.hint or ""
+    if name.startswith(("control command", "ingestion command", "database command")):
+        hint = "the log store is read-only; `.show tables` lists the tables"
+    return (
+        f"unsupported KQL: `{name}`{where} is not supported by the local log store "
+        f"(duckdb-kql {duckdb_kql.__version__})" + (f"; {hint}" if hint else "")
+    )
+
+
+def _construct_name(construct: str) -> str:
+    """`MakeSeriesOperator` -> `make-series`, `aggregate:percentiles` -> `percentiles`."""
+    construct = construct.removeprefix("source:")
+    if construct.startswith(("aggregate:", "function:", "invoke:")):
+        return construct.split(":", 1)[1]
+    if construct.startswith("expression:") and "Star" in construct:
+        return "*"
+    source = re.fullmatch(r"([A-Z][A-Za-z]*?)Expression", construct)
+    if source:
+        return source.group(1).lower()
+    operator = re.fullmatch(r"([A-Z][A-Za-z]*?)Operator(?:Part)?", construct)
+    if operator:
+        words = re.findall(r"[A-Z][a-z]*", operator.group(1))
+        name = "-".join(w.lower() for w in words)
+        return {"mvapply": "mv-apply", "mvexpand": "mv-expand"}.get(name, name)
+    return construct
+
+
+__all__ = ["DEFAULT_MAX_ROW_BYTES", "DuckDbLogStore"]
