@@ -18,10 +18,11 @@ def build_sandbox(
     limits: SandboxLimits,
     *,
     env_allowlist: Sequence[str] = (),
+    extra_ro_binds: Sequence[Path] = (),
 ) -> Sandbox:
     """The sandbox `kind` over the workspace `root`. `subprocess` is for development only."""
     if kind == "bubblewrap":
-        return BubblewrapSandbox(root, limits, env_allowlist=env_allowlist)
+        return BubblewrapSandbox(root, limits, env_allowlist=env_allowlist, extra_ro_binds=extra_ro_binds)
     if kind == "subprocess":
         return SubprocessSandbox(root, limits, env_allowlist=env_allowlist)
     raise ConfigError(f"unknown sandbox {kind!r}: choose 'bubblewrap' or 'subprocess'")

@@ -1,0 +1,126 @@
+"""`sre-agent`: run the pipeline's stages in-process on this machine (the embedded default).
+
+The CLI's output layer: the only place that prints. Errors are one line on stderr, never a traceback
+(unless --debug), with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from agentcore.agent.loop import StepEvent
+from agentcore.errors import AgentCoreError, ConfigError, UserInputError
+from agentcore.settings import Settings, load_settings
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+_err = Console(stderr=True, highlight=False)
+_out = Console(highlight=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sre-agent", description="An AI site-reliability agent.")
+    parser.add_argument("--debug", action="store_true", help="log at DEBUG and show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    investigate = commands.add_parser("investigate", help="investigate an incident in-process")
+    source = investigate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--scenario", type=Path, help="a scenario directory (see SCENARIOS.md)")
+    source.add_argument("--alert", type=Path, help="an Azure Monitor common-alert-schema JSON file")
+    source.add_argument("--question", help="an ad hoc question")
+    investigate.add_argument("--repo", type=Path, action="append", default=[], help="a local git repository")
+    investigate.add_argument("--model", help="PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6 (default: env)")
+    investigate.add_argument("--data-dir", type=Path, help="where blobs, workspaces and the ledger go")
+    investigate.add_argument("--sandbox", choices=["bubblewrap", "subprocess"], help="where shell commands run")
+    investigate.add_argument("--json", action="store_true", help="print the report JSON to stdout")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = _settings_from(args)
+        if args.command == "investigate":
+            return _investigate(args, settings)
+    except AgentCoreError as e:
+        if args.debug:
+            raise
+        _fail(f"error: {e}")
+        return EXIT_USAGE if isinstance(e, UserInputError | ConfigError) else EXIT_FAILED
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return 130
+    except Exception as e:
+        if args.debug:
+            raise
+        _fail(f"unexpected {type(e).__name__}: {e} (run with --debug for details)")
+        return EXIT_FAILED
+    return EXIT_USAGE
+
+
+def _fail(message: str) -> None:
+    """One line on stderr, however long or multi-line the message."""
+    print("sre-agent: " + " ".join(message.split()), file=sys.stderr)
+
+
+def _settings_from(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "model", None):
+        overrides["model"] = args.model
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    if getattr(args, "sandbox", None):
+        overrides["sandbox"] = args.sandbox
+    try:
+        return load_settings(**overrides)
+    except ValueError as e:
+        raise ConfigError(f"invalid settings: {e}".splitlines()[0]) from e
+
+
+def _investigate(args: argparse.Namespace, settings: Settings) -> int:
+    from agentcore.pipeline import InvestigationRequest, run_investigation
+    from agentcore.pipeline.wiring import build_dependencies
+
+    request = InvestigationRequest.from_cli(
+        scenario=args.scenario, alert_file=args.alert, question=args.question, repos=args.repo
+    )
+    deps = build_dependencies(settings)
+    mode = f"agent ({deps.model.provider}:{deps.model.model})" if deps.model else "evidence-only (no model configured)"
+    _err.print(f"[bold]sre-agent[/] investigating — {mode}")
+    with _err.status("starting") as status:
+
+        def show(event: StepEvent) -> None:
+            tools = ", ".join(event.tools) or "answer"
+            who = "" if event.session_id.count(".") == 0 else f"[dim]{event.session_id}[/] "
+            line = (
+                f"{who}step {event.step:>3}  {tools:<24} {event.duration_s:6.2f} s  "
+                f"in {event.usage.input_tokens:>7,}  out {event.usage.output_tokens:>6,}"
+            )
+            _err.print(line)
+            status.update(f"step {event.step}")
+
+        outcome = run_investigation(request, deps, on_step=show)
+    report = outcome.report
+    if args.json:
+        _out.print(report.model_dump_json(indent=2), markup=False, soft_wrap=True)
+    first_line = outcome.markdown.splitlines()[0] if outcome.markdown else report.title
+    _err.print(first_line, markup=False)
+    _err.print(f"status: {report.status}  mode: {report.mode}  suspects: {len(report.suspects)}")
+    _err.print(f"report: {outcome.report_path_md}")
+    _err.print(f"        {outcome.report_path_json}")
+    return 0 if report.status != "failed" else EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

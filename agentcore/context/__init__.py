@@ -1,0 +1,1 @@
+"""Context engineering: what the agent is told before it acts, and how its context stays frugal."""

@@ -1,0 +1,144 @@
+"""Builds the agent of one investigation: the parent session, its tools and its subagents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agentcore.agent.loop import AgentRuntime, StepEvent, run_session
+from agentcore.agent.prompts import render_prompt
+from agentcore.agent.session import Budget, ChildRecord, Session
+from agentcore.agent.spawn import Hypothesis, SpawnTool, thread_fan_out
+from agentcore.models import Message, ModelClient, SystemBlock, Usage
+from agentcore.reports.conclusion import conclusion_problem
+from agentcore.sandbox import Sandbox
+from agentcore.settings import Settings
+from agentcore.tools import Toolbox
+from agentcore.tools.core import core_tools
+
+Checkpoint = Callable[[Session], None]
+
+
+def parent_budget(settings: Settings) -> Budget:
+    return Budget(
+        step_limit=settings.step_limit,
+        token_limit=settings.token_limit,
+        wall_time_limit_s=settings.wall_time_limit_s,
+        cost_limit_usd=settings.cost_limit_usd,
+    )
+
+
+def child_budget(settings: Settings) -> Budget:
+    """Each subagent gets a slice of the parent's limits, so a fan-out cannot outspend its parent."""
+    share = max(1, settings.subagent_parallelism)
+    return Budget(
+        step_limit=settings.subagent_step_limit,
+        token_limit=settings.token_limit // share,
+        wall_time_limit_s=settings.wall_time_limit_s / 2,
+        cost_limit_usd=settings.cost_limit_usd / share,
+    )
+
+
+def system_blocks(prompt_name: str, orientation: str) -> tuple[SystemBlock, ...]:
+    """Static prompt (cache breakpoint 1), then the session-static orientation (breakpoint 2)."""
+    return (
+        SystemBlock(text=render_prompt(prompt_name), cache_breakpoint=True),
+        SystemBlock(text=orientation, cache_breakpoint=True),
+    )
+
+
+def new_parent_session(
+    investigation_id: str, *, model: ModelClient, orientation: str, task: str, settings: Settings
+) -> Session:
+    return Session(
+        id=investigation_id,
+        investigation_id=investigation_id,
+        model=f"{model.provider}:{model.model}",
+        system=system_blocks("system", orientation),
+        messages=[Message(role="user", content=task)],
+        budget=parent_budget(settings),
+    )
+
+
+def _conclusion_check(sandbox: Sandbox) -> Callable[[Session], str | None]:
+    def check(_session: Session) -> str | None:
+        problem = conclusion_problem(sandbox)
+        if problem is None:
+            return None
+        return f"Before you finish: {problem} Write report/conclusion.json as the system prompt describes."
+
+    return check
+
+
+def build_agent_runtime(
+    session: Session,
+    *,
+    model: ModelClient,
+    sandbox: Sandbox,
+    settings: Settings,
+    clock: Callable[[], float],
+    estimate_cost_usd: Callable[[str, Usage], float | None],
+    checkpoint: Checkpoint | None = None,
+    on_step: Callable[[StepEvent], None] | None = None,
+) -> AgentRuntime:
+    """The parent's runtime: core tools plus `spawn`, whose children share the workspace."""
+
+    def run_child(hypothesis: Hypothesis, index: int) -> Session:
+        child = Session(
+            id=f"{session.id}.s{session.step}.h{index}",
+            investigation_id=session.investigation_id,
+            parent_id=session.id,
+            model=session.model,
+            system=system_blocks("subagent", session.system[1].text if len(session.system) > 1 else ""),
+            messages=[Message(role="user", content=_child_task(hypothesis))],
+            budget=child_budget(settings),
+        )
+        child_runtime = AgentRuntime(
+            model=model,
+            toolbox=Toolbox(core_tools(sandbox)),
+            clock=clock,
+            estimate_cost_usd=estimate_cost_usd,
+            on_step=on_step,
+            max_output_tokens=settings.max_output_tokens,
+            malformed_tool_call_limit=settings.malformed_tool_call_limit,
+        )
+        return run_session(child, child_runtime)
+
+    def keep_child(hypothesis: Hypothesis, child: Session) -> None:
+        session.children.append(
+            ChildRecord(
+                session_id=child.id,
+                hypothesis=hypothesis.statement,
+                status=child.status,
+                usage=child.usage,
+                model_calls=child.model_calls,
+                cost_usd=child.cost_usd,
+                bytes_sent=child.bytes_sent,
+            )
+        )
+
+    spawn = SpawnTool(
+        run_child,
+        sandbox,
+        fan_out=thread_fan_out(settings.subagent_parallelism),
+        max_hypotheses=settings.subagent_parallelism,
+        on_child_finished=keep_child,
+    )
+    return AgentRuntime(
+        model=model,
+        toolbox=Toolbox([*core_tools(sandbox), spawn]),
+        clock=clock,
+        estimate_cost_usd=estimate_cost_usd,
+        checkpoint=checkpoint,
+        on_step=on_step,
+        finish_check=_conclusion_check(sandbox),
+        max_output_tokens=settings.max_output_tokens,
+        malformed_tool_call_limit=settings.malformed_tool_call_limit,
+        cache_key=session.investigation_id,
+    )
+
+
+def _child_task(hypothesis: Hypothesis) -> str:
+    text = f"Hypothesis to check: {hypothesis.statement}"
+    if hypothesis.instructions:
+        text += f"\n\nWhere to start: {hypothesis.instructions}"
+    return text

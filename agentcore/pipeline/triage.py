@@ -1,0 +1,223 @@
+"""Deterministic triage: what the logs and the change history say before any model reasons.
+
+It fills the report's `suspects` in both modes, is the whole of evidence-only mode, and gives the
+agent a head start. Every fact comes with the KQL that shows it, so an engineer can re-run it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from agentcore.connectors.changes import DeploymentRecord, IncidentSignals, collect_candidates, rank_suspects
+from agentcore.connectors.logs import LogQueryError, LogStore
+from agentcore.errors import AgentCoreError
+from agentcore.reports import Evidence, EvidenceSource, Suspect
+
+logger = logging.getLogger(__name__)
+
+LOOKBACK = timedelta(hours=24)
+AFTER_INCIDENT = timedelta(minutes=15)
+NEW_ERROR_GRACE = timedelta(minutes=30)
+"""An exception type first seen at least this long after the data starts counts as new."""
+
+
+@dataclass(frozen=True)
+class ServiceRepo:
+    """A service, the repo that builds it (a local clone), and the role it logs under."""
+
+    service: str
+    repo: str
+    repo_path: Path
+    app_role: str
+
+
+@dataclass(frozen=True)
+class NewError:
+    exception_type: str
+    app_role: str
+    count: int
+    first_seen: datetime
+    message: str
+    stack_files: tuple[str, ...]
+    stack_functions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Triage:
+    suspects: tuple[Suspect, ...]
+    evidence: tuple[Evidence, ...]
+    new_errors: tuple[NewError, ...]
+    onset: datetime | None
+    checked: tuple[str, ...] = ()
+    problems: tuple[str, ...] = field(default=())
+
+
+def kql_time(moment: datetime) -> str:
+    return f"datetime({moment.strftime('%Y-%m-%dT%H:%M:%SZ')})"
+
+
+def kql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def run_triage(
+    incident_time: datetime,
+    services: Sequence[ServiceRepo],
+    deployments: Sequence[DeploymentRecord],
+    logs: LogStore | None,
+) -> Triage:
+    """Find new errors and their stacks, then rank the changes that went live before the incident."""
+    evidence: list[Evidence] = []
+    checked: list[str] = []
+    problems: list[str] = []
+    new_errors: list[NewError] = []
+    if logs is not None:
+        try:
+            new_errors = _find_new_errors(logs, incident_time, evidence)
+            checked.append("exception types and when each was first seen (AppExceptions)")
+        except LogQueryError as e:
+            problems.append(f"exceptions query failed: {e}")
+    onset = min((e.first_seen for e in new_errors), default=None)
+    signals = IncidentSignals(
+        incident_time=incident_time,
+        stack_files=frozenset(f for e in new_errors for f in e.stack_files),
+        stack_functions=frozenset(f for e in new_errors for f in e.stack_functions),
+        error_messages=tuple(e.message for e in new_errors if e.message),
+        new_error_first_seen=onset,
+    )
+    suspects = _rank_changes(incident_time, services, deployments, signals, problems)
+    checked.append("deployments and commits that went live in the 7 days before the incident")
+    evidence.extend(_deployment_evidence(suspects[:3]))
+    return Triage(tuple(suspects), tuple(evidence), tuple(new_errors), onset, tuple(checked), tuple(problems))
+
+
+def _find_new_errors(logs: LogStore, incident_time: datetime, evidence: list[Evidence]) -> list[NewError]:
+    if "AppExceptions" not in {t.name for t in logs.tables()}:
+        return []
+    start, end = incident_time - LOOKBACK, incident_time + AFTER_INCIDENT
+    window = f"TimeGenerated >= {kql_time(start)} and TimeGenerated < {kql_time(end)}"
+    overview = (
+        f"AppExceptions | where {window} "
+        "| summarize occurrences = count(), first_seen = min(TimeGenerated), last_seen = max(TimeGenerated) "
+        "by ExceptionType, AppRoleName | order by occurrences desc"
+    )
+    rows = logs.query(overview, max_rows=200).as_dicts()
+    if not rows:
+        return []
+    data_start = min(_as_datetime(r["first_seen"]) for r in rows)
+    found: list[NewError] = []
+    for row in rows:
+        first_seen = _as_datetime(row["first_seen"])
+        if first_seen - data_start < NEW_ERROR_GRACE or first_seen > end:
+            continue
+        found.append(_describe_new_error(logs, row, first_seen, window))
+        if len(found) == 3:
+            break
+    if found:
+        table = "\n".join(
+            f"{e.exception_type} on {e.app_role}: {e.count} since {e.first_seen:%H:%M:%S}Z" for e in found
+        )
+        top = found[0]
+        evidence.append(
+            Evidence(
+                claim=f"{top.exception_type} on {top.app_role} is new: first seen {top.first_seen:%Y-%m-%d %H:%M:%S}Z, "
+                f"{top.count} times since, never in the {_hours(LOOKBACK)} h before",
+                source=EvidenceSource(kind="log_query", ref=overview),
+                excerpt=table,
+            )
+        )
+    return found
+
+
+def _describe_new_error(logs: LogStore, row: dict[str, Any], first_seen: datetime, window: str) -> NewError:
+    exception_type, app_role = str(row["ExceptionType"]), str(row["AppRoleName"])
+    sample = (
+        f"AppExceptions | where {window} and ExceptionType == {kql_string(exception_type)} "
+        f"and AppRoleName == {kql_string(app_role)} | order by TimeGenerated asc | take 1 "
+        "| project OuterMessage, Details"
+    )
+    sample_rows = logs.query(sample, max_rows=1).as_dicts()
+    message = str(sample_rows[0].get("OuterMessage") or "") if sample_rows else ""
+    files, functions = _stack_of(sample_rows[0].get("Details") if sample_rows else None)
+    return NewError(exception_type, app_role, int(row["occurrences"]), first_seen, message, files, functions)
+
+
+def _stack_of(details: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """File names and methods of the parsed stack in an AppExceptions `Details` value."""
+    if isinstance(details, str):
+        try:
+            details = json.loads(details)
+        except json.JSONDecodeError:
+            return (), ()
+    files: list[str] = []
+    functions: list[str] = []
+    for entry in details if isinstance(details, list) else []:
+        frames = entry.get("parsedStack", []) if isinstance(entry, dict) else []
+        for frame in frames if isinstance(frames, list) else []:
+            if isinstance(frame, dict):
+                if frame.get("fileName"):
+                    files.append(str(frame["fileName"]))
+                if frame.get("method"):
+                    functions.append(str(frame["method"]))
+    return tuple(dict.fromkeys(files)), tuple(dict.fromkeys(functions))
+
+
+def _rank_changes(
+    incident_time: datetime,
+    services: Sequence[ServiceRepo],
+    deployments: Sequence[DeploymentRecord],
+    signals: IncidentSignals,
+    problems: list[str],
+) -> list[Suspect]:
+    candidates = []
+    for service in services:
+        rows = incident_environment_rows(
+            [d for d in deployments if d.service in (service.service, service.app_role)], incident_time
+        )
+        try:
+            candidates.extend(
+                collect_candidates(service.repo_path, service.repo, rows, incident_time, window=7 * LOOKBACK)
+            )
+        except AgentCoreError as e:
+            problems.append(f"change history of {service.repo} could not be read: {e}")
+    return rank_suspects(candidates, signals)
+
+
+def incident_environment_rows(rows: Sequence[DeploymentRecord], incident_time: datetime) -> list[DeploymentRecord]:
+    """Only the deployments of the environment that was live at the incident (its latest deployment's).
+
+    A release reaches staging before production; counting the staging time as "went live" would make
+    a change look older than it is in the environment that failed.
+    """
+    before = [d for d in rows if d.time <= incident_time]
+    if not before:
+        return list(rows)
+    environment = max(before, key=lambda d: d.time).environment
+    return [d for d in rows if d.environment == environment]
+
+
+def _deployment_evidence(suspects: Sequence[Suspect]) -> list[Evidence]:
+    return [
+        Evidence(
+            claim=f"{s.repo} {s.commit[:12]} ({s.title}) is a suspect, score {s.score:.2f}",
+            source=EvidenceSource(kind="deployment" if s.deployed_at else "commit", ref=s.commit),
+            excerpt="; ".join(s.reasons),
+        )
+        for s in suspects
+    ]
+
+
+def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _hours(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 3600)

@@ -1,0 +1,113 @@
+"""The one place that turns settings into adapters. Tests replace parts with `override(...)`.
+
+This is the edge of the core: adapters (Azure, Anthropic, OpenAI) are chosen here by configuration.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import agentcore
+from agentcore.models import ModelClient
+from agentcore.sandbox import Sandbox, SandboxLimits
+from agentcore.settings import Settings
+from agentcore.storage import BlobStore
+from agentcore.telemetry import JsonlLedger, ModelCallLedger
+
+SandboxFactory = Callable[[Path], Sandbox]
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """Everything a stage needs from the outside world."""
+
+    settings: Settings
+    blob_store: BlobStore
+    ledger: ModelCallLedger
+    model: ModelClient | None
+    sandbox_factory: SandboxFactory
+    clock: Callable[[], float] = time.monotonic
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+_overrides: dict[str, Any] = {}
+
+
+@contextmanager
+def override(**replacements: Any) -> Iterator[None]:
+    """Replace parts of the wiring for the duration of a `with` block (tests, benchmarks)."""
+    unknown = set(replacements) - set(Dependencies.__dataclass_fields__)
+    if unknown:
+        raise TypeError(f"unknown dependencies: {sorted(unknown)}")
+    previous = dict(_overrides)
+    _overrides.update(replacements)
+    try:
+        yield
+    finally:
+        _overrides.clear()
+        _overrides.update(previous)
+
+
+def sandbox_limits(settings: Settings) -> SandboxLimits:
+    return SandboxLimits(
+        wall_time_s=settings.command_timeout_s,
+        cpu_time_s=settings.command_cpu_time_s,
+        memory_bytes=settings.command_memory_bytes,
+        file_size_bytes=settings.command_file_size_bytes,
+        max_processes=settings.command_max_processes,
+        output_bytes=settings.command_output_bytes,
+    )
+
+
+def build_dependencies(settings: Settings) -> Dependencies:
+    """Build adapters from settings, skipping any part that an active `override` replaces."""
+    settings = _overrides.get("settings", settings)
+    blob_store = _overrides.get("blob_store") or _build_blob_store(settings)
+    ledger = _overrides.get("ledger") or JsonlLedger(settings.data_dir / "telemetry" / "model-calls.jsonl")
+    if "model" in _overrides:
+        model = _overrides["model"]
+    else:
+        from agentcore.models.factory import build_model_client
+
+        model = build_model_client(settings, ledger=ledger)
+    sandbox_factory = _overrides.get("sandbox_factory") or _build_sandbox_factory(settings)
+    deps = Dependencies(
+        settings=settings, blob_store=blob_store, ledger=ledger, model=model, sandbox_factory=sandbox_factory
+    )
+    rest = {k: v for k, v in _overrides.items() if k in {"clock", "now"}}
+    return replace(deps, **rest)
+
+
+def _build_blob_store(settings: Settings) -> BlobStore:
+    if settings.azure_storage_connection_string:
+        from agentcore.storage.azure import AzureBlobStore
+
+        return AzureBlobStore.from_connection_string(settings.azure_storage_connection_string)
+    from agentcore.storage.local import LocalBlobStore
+
+    return LocalBlobStore(settings.data_dir / "blobs")
+
+
+def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
+    from agentcore.sandbox.factory import build_sandbox
+
+    limits = sandbox_limits(settings)
+    # Commands inside the sandbox (`logs`, `changes`, `topology`) are this package's modules.
+    package_dir = Path(agentcore.__file__).resolve().parent
+
+    def factory(root: Path) -> Sandbox:
+        return build_sandbox(
+            settings.sandbox,
+            root,
+            limits,
+            env_allowlist=settings.sandbox_env_allowlist,
+            extra_ro_binds=(package_dir,),
+        )
+
+    return factory

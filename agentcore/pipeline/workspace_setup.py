@@ -1,0 +1,116 @@
+"""Lays out an investigation's workspace: from a scenario, or from an alert/question and local repos."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from agentcore.connectors.changes import DeploymentRecord
+from agentcore.errors import UserInputError
+from agentcore.pipeline.triage import ServiceRepo
+from agentcore.scenarios import Scenario
+from agentcore.scenarios.workspace import TELEMETRY_DATABASE, materialize_workspace
+
+WORKSPACE_FOLDERS = ("repos", "memory", "skills", "schemas", "notes", "outputs", "report", "data", "bin")
+SANDBOX_COMMANDS = ("logs", "changes", "topology")
+
+
+@dataclass(frozen=True)
+class PreparedWorkspace:
+    """A laid-out workspace and what triage needs to know about it."""
+
+    root: Path
+    incident_time: datetime
+    services: tuple[ServiceRepo, ...]
+    deployments: tuple[DeploymentRecord, ...]
+    telemetry_database: Path | None
+
+
+def prepare_from_scenario(scenario: Scenario, root: Path) -> PreparedWorkspace:
+    """Materialize a scenario (repos at the deployed commits, memory, skills, telemetry), then commands."""
+    manifest = materialize_workspace(scenario, root)
+    data = root / "data"
+    (data / "scenario.json").write_text(
+        scenario.model_dump_json(include={"name", "description", "incident_time", "services"}, indent=1),
+        encoding="utf-8",
+    )
+    for name in ("deployments.jsonl", "topology.json"):
+        source = scenario.directory / name
+        if source.is_file() and not source.is_symlink():
+            shutil.copyfile(source, data / name)
+    _install_commands(root)
+    services = tuple(
+        ServiceRepo(service=s.name, repo=s.repo, repo_path=root / "repos" / s.repo, app_role=s.app_role)
+        for s in scenario.services
+        if (root / "repos" / s.repo).is_dir()
+    )
+    deployments = tuple(
+        DeploymentRecord(
+            time=d.time,
+            service=d.service,
+            environment=d.environment,
+            commit=d.commit,
+            version=d.version,
+            pr=d.pr,
+            author=d.author,
+        )
+        for d in scenario.deployments
+    )
+    return PreparedWorkspace(root, scenario.incident_time, services, deployments, manifest.telemetry_database)
+
+
+def prepare_from_repos(repos: Sequence[Path], root: Path, incident_time: datetime) -> PreparedWorkspace:
+    """An empty workspace with local repositories cloned in, at their current HEAD."""
+    if root.exists() and any(root.iterdir()):
+        raise UserInputError(f"{root}: the workspace directory exists and is not empty")
+    for folder in WORKSPACE_FOLDERS:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    services = []
+    lines = ["# Checkouts", ""]
+    for repo in repos:
+        name = repo.resolve().name
+        destination = root / "repos" / name
+        _clone(repo, destination)
+        head = _git(destination, "rev-parse", "HEAD")
+        lines.append(f"- `repos/{name}` at `{head}`: the local repository's HEAD (no deployment records given)")
+        services.append(ServiceRepo(service=name, repo=name, repo_path=destination, app_role=name))
+    (root / "repos" / "CHECKOUTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _install_commands(root)
+    database = root / TELEMETRY_DATABASE
+    return PreparedWorkspace(root, incident_time, tuple(services), (), database if database.is_file() else None)
+
+
+def _clone(source: Path, destination: Path) -> None:
+    if not (source / ".git").exists() and not (source / "HEAD").is_file():
+        raise UserInputError(f"{source}: not a git repository")
+    result = subprocess.run(
+        ["git", "clone", "--quiet", "--no-hardlinks", str(source.resolve()), str(destination)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise UserInputError(f"{source}: git clone failed: {result.stderr.strip().splitlines()[-1:]}")
+
+
+def _git(repo: Path, *args: str) -> str:
+    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=60, check=True)
+    return result.stdout.strip()
+
+
+def _install_commands(root: Path) -> None:
+    """`bin/<command>` wrappers that run this package's command modules with this interpreter."""
+    bin_dir = root / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for command in SANDBOX_COMMANDS:
+        script = bin_dir / command
+        script.write_text(
+            f'#!/bin/sh\nexec {sys.executable} -m agentcore.connectors.commands.{command} "$@"\n', encoding="utf-8"
+        )
+        script.chmod(0o755)
