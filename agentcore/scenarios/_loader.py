@@ -30,7 +30,11 @@ _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 def load_scenario(directory: Path) -> Scenario:
     """Load the scenario in `directory` (format: SCENARIOS.md). Extra files are ignored; optional parts
-    may be missing; a malformed part raises ScenarioError naming the file (and line, for JSONL)."""
+    may be missing; a malformed part raises ScenarioError naming the file (and line, for JSONL).
+
+    Bundles are read here (HEAD's history; every deployment and culprit commit must be in its bundle).
+    Telemetry rows are checked when they are loaded into DuckDB (`materialize_workspace`), with the
+    same kind of error naming file and line; here only the table names are."""
     root = directory.resolve()
     if not root.is_dir():
         raise ScenarioError(f"{directory}: not a scenario directory")

@@ -51,6 +51,16 @@ SOFIA = ("Sofia Alvarez", "sofia.alvarez@contoso.example")
 # The service's source, version by version
 # ---------------------------------------------------------------------------------------------------
 
+
+def edit(text: str, *changes: tuple[str, str]) -> str:
+    """`text` with each (old, new) replaced once; an `old` that is not there is a bug in this script."""
+    for old, new in changes:
+        if text.count(old) != 1:
+            raise AssertionError(f"expected {old!r} exactly once")
+        text = text.replace(old, new)
+    return text
+
+
 PYPROJECT_V1 = """[project]
 name = "checkout"
 version = "1.0.0"
@@ -69,7 +79,7 @@ dependencies = [
 [project.optional-dependencies]
 dev = ["pytest>=8"]
 """
-PYPROJECT_V2 = PYPROJECT_V1.replace('"httpx>=0.27,<0.28"', '"httpx>=0.28,<0.29"')
+PYPROJECT_V2 = edit(PYPROJECT_V1, ('"httpx>=0.27,<0.28"', '"httpx>=0.28,<0.29"'))
 
 README_V1 = """# checkout
 
@@ -89,9 +99,11 @@ Runs as the Container App `ca-checkout-api` and logs to Application Insights as 
 The `checkout-release` pipeline builds an image per tag, deploys it to staging, and after a manual
 approval to production.
 """
-README_V2 = README_V1.replace(
-    "## Develop",
-    """## Coupons
+README_V2 = edit(
+    README_V1,
+    (
+        "## Develop",
+        """## Coupons
 
 - Regular coupons (`coupons` table): `percent` or `amount`, always with an expiry date and an
   optional minimum subtotal. Codes are case-insensitive.
@@ -101,6 +113,7 @@ README_V2 = README_V1.replace(
 - A coupon that does not apply answers 422 with the reason.
 
 ## Develop""",
+    ),
 )
 
 INIT = '''"""Checkout service: quotes carts and takes payment."""
@@ -239,12 +252,14 @@ def quote(cart: Cart, coupon_code: str | None = None) -> Quote:
     return Quote(subtotal=subtotal, discount=discount, tax=tax, total=subtotal - discount + tax)
 '''
 
-PRICING_V3 = PRICING_V2.replace(
-    "from decimal import Decimal\n", "from decimal import ROUND_HALF_UP, Decimal\n"
-).replace(
-    "    tax = ((subtotal - discount) * TAX_RATE).quantize(CENT)\n",
-    "    # Half-up, per line total, as the tax authority requires (Decimal defaults to banker's rounding).\n"
-    "    tax = ((subtotal - discount) * TAX_RATE).quantize(CENT, rounding=ROUND_HALF_UP)\n",
+PRICING_V3 = edit(
+    PRICING_V2,
+    ("from decimal import Decimal\n", "from decimal import ROUND_HALF_UP, Decimal\n"),
+    (
+        "    tax = ((subtotal - discount) * TAX_RATE).quantize(CENT)\n",
+        "    # Half-up, per line total, as the tax authority requires (Decimal defaults to banker's rounding).\n"
+        "    tax = ((subtotal - discount) * TAX_RATE).quantize(CENT, rounding=ROUND_HALF_UP)\n",
+    ),
 )
 
 PRICING_V4 = '''"""Cart totals: line items, coupon discount, tax."""
@@ -338,24 +353,25 @@ def _is_expired(coupon: Coupon, now: datetime) -> bool:
     return coupon.expires_at < now
 '''
 
-COUPONS_V2 = (
-    COUPONS_V1.replace(
+COUPONS_V2 = edit(
+    COUPONS_V1,
+    (
         "    expires_at: datetime\n",
         '    expires_at: datetime\n    min_subtotal: Decimal = Decimal("0")\n',
-    )
-    .replace(
+    ),
+    (
         '    row = db.fetch_one("SELECT code, kind, value, expires_at FROM coupons WHERE code = %s", '
         "(code.upper(),))\n",
         "    row = db.fetch_one(\n"
         '        "SELECT code, kind, value, expires_at, min_subtotal FROM coupons WHERE code = %s", (code.upper(),)\n'
         "    )\n",
-    )
-    .replace(
+    ),
+    (
         '        raise CouponError(f"coupon {code!r} has expired")\n',
         '        raise CouponError(f"coupon {code!r} has expired")\n'
         "    if subtotal < coupon.min_subtotal:\n"
         '        raise CouponError(f"coupon {code!r} needs a subtotal of at least {coupon.min_subtotal}")\n',
-    )
+    ),
 )
 
 COUPONS_V3 = '''"""Coupons: percent-off and fixed-amount codes with an expiry date."""
@@ -618,12 +634,15 @@ def from_settings() -> PaymentsClient:
     return PaymentsClient(os.environ["PAYMENTS_URL"], os.environ["PAYMENTS_API_KEY"])
 '''
 
-PAYMENTS_V3 = PAYMENTS_V2.replace("timeout_s: float = 10.0", "timeout_s: float = 3.0")
+PAYMENTS_V3 = edit(PAYMENTS_V2, ("timeout_s: float = 10.0", "timeout_s: float = 3.0"))
 
-PAYMENTS_V4 = PAYMENTS_V3.replace(
-    "        response.raise_for_status()\n        body = response.json()\n",
-    "        response.raise_for_status()\n        body = response.json()\n"
-    '        log.info("payments: captured", extra={"latency_ms": response.elapsed.total_seconds() * 1000})\n',
+PAYMENTS_V4 = edit(
+    PAYMENTS_V3,
+    (
+        "        response.raise_for_status()\n        body = response.json()\n",
+        "        response.raise_for_status()\n        body = response.json()\n"
+        '        log.info("payments: captured", extra={"latency_ms": response.elapsed.total_seconds() * 1000})\n',
+    ),
 )
 
 API_V1 = '''"""HTTP API of the checkout service (FastAPI)."""
@@ -831,18 +850,26 @@ def fake_db(monkeypatch: pytest.MonkeyPatch) -> FakeDb:
     return fake
 """
 
-TEST_CONFTEST_V2 = TEST_CONFTEST_V1.replace("from checkout import db\n", "from checkout import coupons, db\n").replace(
-    '    monkeypatch.setattr(db, "fetch_one", fake.fetch_one)\n',
-    '    monkeypatch.setattr(db, "fetch_one", fake.fetch_one)\n    coupons._cache.clear()\n',
+TEST_CONFTEST_V2 = edit(
+    TEST_CONFTEST_V1,
+    ("from checkout import db\n", "from checkout import coupons, db\n"),
+    (
+        '    monkeypatch.setattr(db, "fetch_one", fake.fetch_one)\n',
+        '    monkeypatch.setattr(db, "fetch_one", fake.fetch_one)\n    coupons._cache.clear()\n',
+    ),
 )
 
-TEST_CONFTEST_V3 = TEST_CONFTEST_V2.replace(
-    "        self.coupons: dict[str, dict] = {}\n",
-    "        self.coupons: dict[str, dict] = {}\n        self.campaigns: dict[str, dict] = {}\n",
-).replace(
-    "        return self.coupons.get(params[0])\n",
-    '        table = self.campaigns if "FROM campaigns" in sql else self.coupons\n'
-    "        return table.get(params[0])\n",
+TEST_CONFTEST_V3 = edit(
+    TEST_CONFTEST_V2,
+    (
+        "        self.coupons: dict[str, dict] = {}\n",
+        "        self.coupons: dict[str, dict] = {}\n        self.campaigns: dict[str, dict] = {}\n",
+    ),
+    (
+        "        return self.coupons.get(params[0])\n",
+        '        table = self.campaigns if "FROM campaigns" in sql else self.coupons\n'
+        "        return table.get(params[0])\n",
+    ),
 )
 
 TEST_COUPONS_V1 = """from datetime import datetime, timezone

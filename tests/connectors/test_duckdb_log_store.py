@@ -84,6 +84,13 @@ def test_project_keeps_only_named_columns(store: DuckDbLogStore) -> None:
     assert [c.type for c in result.columns] == ["string", "real"]
 
 
+def test_has_matches_whole_terms_while_contains_matches_substrings(store: DuckDbLogStore) -> None:
+    assert store.query("AppRequests | where Name has 'check' | count").rows == ((0,),)
+    assert store.query("AppRequests | where Name has 'CHECKOUT' | count").rows == ((3,),)
+    assert store.query("AppRequests | where Name contains 'CHECK' | count").rows == ((3,),)
+    assert store.query("AppRequests | where AppRoleName =~ 'CART-API' | count").rows == ((2,),)
+
+
 def test_extend_adds_a_computed_column(store: DuckDbLogStore) -> None:
     kql = "AppRequests | extend slow = DurationMs > 200 | where slow | order by OperationId asc"
     assert column(store, kql, "OperationId") == ["op2", "op3"]
@@ -166,6 +173,12 @@ def test_dynamic_columns_come_back_as_json_values(store: DuckDbLogStore) -> None
 def test_ago_is_relative_to_the_incident_time_not_the_wall_clock(store: DuckDbLogStore) -> None:
     kql = "AppRequests | where TimeGenerated > ago(30m) | order by OperationId asc"
     assert column(store, kql, "OperationId") == ["op3", "op4"]
+
+
+def test_let_binds_a_value_and_a_table(store: DuckDbLogStore) -> None:
+    assert store.query("let window = 30m; AppRequests | where TimeGenerated > ago(window) | count").rows == ((2,),)
+    kql = "let failed = AppRequests | where Success == false; failed | union (AppExceptions) | count"
+    assert store.query(kql).rows == ((4,),)
 
 
 def test_now_is_the_incident_time(store: DuckDbLogStore) -> None:

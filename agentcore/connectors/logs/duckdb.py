@@ -4,6 +4,11 @@
 `DuckDbLogStore(database)` opens it read-only, with file access from SQL switched off. `now()` and
 `ago()` are evaluated against `query_now` (the scenario's incident time), never the wall clock. A KQL
 construct duckdb-kql cannot translate is a `LogQueryError` naming it: a refusal, never a wrong answer.
+
+Checked with duckdb-kql 1.1.2 (tests/connectors): where, project, extend, summarize (count, avg,
+percentile, dcount, countif, arg_max, make_set), bin, top, order by, join, parse, parse_json and
+dynamic paths, mv-expand, has/contains/=~, let, union, ago()/now(). Refused by name: make-series,
+percentiles, search, `where *`, evaluate (plugins), top-nested, bag_keys, externaldata, writes.
 """
 
 from __future__ import annotations
