@@ -1,7 +1,10 @@
 # The README's two commands: `make demo` runs the main job on the embedded default, `make test` runs
 # the tests. Both install what they need on a fresh Debian machine with Python 3.11 and Node 20.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that really runs and is 3.11 or 3.12 (a pyenv shim may exist and still fail).
+PYTHON ?= $(shell for p in python3.11 python3.12 python3; do \
+  if $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' 2>/dev/null; then \
+    command -v $$p; break; fi; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
@@ -10,6 +13,7 @@ SCENARIO ?= examples/scenarios/checkout-bad-deploy
 .PHONY: demo test lint pytest bench components bwrap azurite clean
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: need Python 3.11 or 3.12 (python3.11, python3.12 or python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
