@@ -12,9 +12,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from agentcore.agent.session import Session, SessionStatus
-from agentcore.errors import ModelError
+from agentcore.agent.session import COMPACT_COMMAND, Session, SessionStatus
+from agentcore.errors import ContextTooLongError, ModelError
 from agentcore.models import Message, ModelClient, ModelRequest, ModelResponse, ToolCall, Usage
 from agentcore.tools import Toolbox, ToolResult
 
@@ -37,6 +38,37 @@ class StepEvent:
     status: SessionStatus
 
 
+LiveRequest = Callable[[], ModelRequest]
+"""The request the session would send now: built from its messages and passed through `prepare_request`."""
+
+Complete = Callable[[ModelRequest], ModelResponse]
+"""Send a request, counting it in the session's usage, cost and bytes; raises ModelError."""
+
+
+class ContextControl(Protocol):
+    """What the loop asks of context engineering (`agentcore.context.ContextKeeper` implements it)."""
+
+    def capture(self, session: Session, call: ToolCall, result: ToolResult) -> ToolResult:
+        """Save a tool result and return what the model should see of it."""
+        ...
+
+    def close_turn(self, session: Session) -> None:
+        """All tool results of the last assistant turn are in: enforce limits across them."""
+        ...
+
+    def before_call(self, session: Session, live: LiveRequest, complete: Complete) -> None:
+        """Prune or compact before the next call; may end the session (status FAILED)."""
+        ...
+
+    def observe(self, session: Session, request: ModelRequest, response: ModelResponse) -> None:
+        """Learn from a successful call (token calibration)."""
+        ...
+
+    def recover(self, session: Session, attempt: int, live: LiveRequest, complete: Complete) -> bool:
+        """The provider refused the prompt as too long (`attempt` 0, 1, ...): shrink it and say whether to retry."""
+        ...
+
+
 def _no_cost(_model: str, _usage: Usage) -> float | None:
     return None
 
@@ -57,7 +89,9 @@ class AgentRuntime:
     finish_nudge_limit: int = 2
     cache_key: str | None = None
     prepare_request: Callable[[Session, ModelRequest], ModelRequest] | None = None
-    """A hook for context engineering to reshape the request (pruning, breakpoints) before sending."""
+    """A hook for context engineering to reshape the request (order, breakpoints) before sending."""
+    context: ContextControl | None = None
+    """Spill, pruning and compaction; None sends every result inline and never shrinks the context."""
     _unknown_cost_warned: set[str] = field(default_factory=set)
 
 
@@ -133,6 +167,45 @@ def _stop_for_budget(session: Session) -> bool:
 
 
 def _call_model(session: Session, runtime: AgentRuntime) -> ModelResponse | None:
+    def live() -> ModelRequest:
+        return _live_request(session, runtime)
+
+    def complete(request: ModelRequest) -> ModelResponse:
+        return _complete(session, runtime, request)
+
+    try:
+        if runtime.context is not None:
+            runtime.context.before_call(session, live, complete)
+            if session.status is not SessionStatus.RUNNING:
+                return None
+        return _complete_with_recovery(session, runtime, live, complete)
+    except ModelError as e:
+        if session.status is SessionStatus.RUNNING:
+            session.status = SessionStatus.FAILED
+            session.error = f"model call failed ({type(e).__name__}, status {e.status}): {e}"
+        logger.warning("investigation=%s session=%s %s", session.investigation_id, session.id, session.error)
+        return None
+
+
+def _complete_with_recovery(
+    session: Session, runtime: AgentRuntime, live: LiveRequest, complete: Complete
+) -> ModelResponse:
+    attempt = 0
+    while True:
+        request = live()
+        try:
+            response = complete(request)
+        except ContextTooLongError:
+            if runtime.context is None or not runtime.context.recover(session, attempt, live, complete):
+                raise
+            attempt += 1
+            continue
+        if runtime.context is not None:
+            runtime.context.observe(session, request, response)
+        return response
+
+
+def _live_request(session: Session, runtime: AgentRuntime) -> ModelRequest:
     request = ModelRequest(
         system=session.system,
         messages=tuple(session.messages),
@@ -143,14 +216,13 @@ def _call_model(session: Session, runtime: AgentRuntime) -> ModelResponse | None
     )
     if runtime.prepare_request is not None:
         request = runtime.prepare_request(session, request)
+    return request
+
+
+def _complete(session: Session, runtime: AgentRuntime, request: ModelRequest) -> ModelResponse:
     session.bytes_sent += len(request.model_dump_json().encode())
-    try:
-        response = runtime.model.complete(request)
-    except ModelError as e:
-        session.status = SessionStatus.FAILED
-        session.error = f"model call failed ({type(e).__name__}, status {e.status}): {e}"
-        logger.warning("investigation=%s session=%s %s", session.investigation_id, session.id, session.error)
-        return None
+    session.context.requests_sent += 1
+    response = runtime.model.complete(request)
     session.model_calls += 1
     session.usage = session.usage + response.usage
     cost = runtime.estimate_cost_usd(response.model, response.usage)
@@ -164,6 +236,8 @@ def _call_model(session: Session, runtime: AgentRuntime) -> ModelResponse | None
 
 
 def _finish_or_nudge(session: Session, runtime: AgentRuntime, response: ModelResponse) -> None:
+    if runtime.context is not None and response.message.content.strip() == COMPACT_COMMAND:
+        return  # the model asked for compaction; the next step's before_call does it
     if response.stop_reason == "max_tokens" and not response.message.content.strip():
         session.messages.append(Message(role="user", content="Your reply was cut off at the output limit. Continue."))
         return
@@ -187,8 +261,12 @@ def _run_pending_tools(session: Session, runtime: AgentRuntime) -> None:
         if _is_malformed(call, known):
             malformed += 1
         result = runtime.toolbox.dispatch(call)
+        if runtime.context is not None:
+            result = runtime.context.capture(session, call, result)
         session.messages.append(_tool_message(call, result))
         _checkpoint(session, runtime)
+    if runtime.context is not None:
+        runtime.context.close_turn(session)
     if malformed and malformed == len(assistant.tool_calls):
         session.malformed_streak += 1
     else:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentcore.models import Message, SystemBlock, Usage
+
+COMPACT_COMMAND = "/compact"
+"""A user message (from a person) or a final assistant reply (from the model) of exactly this asks for compaction."""
 
 
 class SessionStatus(StrEnum):
@@ -50,6 +54,52 @@ class ChildRecord(BaseModel):
     bytes_sent: int = 0
 
 
+class CapturedOutput(BaseModel):
+    """Where one tool result was saved in full, and whether the model sees all of it inline."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    chars: int
+    exit_code: int | None = None
+    inline: bool = True
+    """False once the message shows a preview (spilled) instead of the whole result."""
+
+
+ContextEventKind = Literal["prune", "compaction", "spill_retry"]
+
+
+class ContextEvent(BaseModel):
+    """A change to messages the model had already seen: the request numbered `request` is not an
+    extension of the one before it (the prompt cache is rewritten from that point)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: int
+    request: int
+    """0-based index of the first request (over every request sent, failed ones included) that shows it."""
+    kind: ContextEventKind
+    detail: str = ""
+
+
+class ContextState(BaseModel):
+    """What context engineering keeps between steps: saved outputs, events and token calibration."""
+
+    outputs_written: int = 0
+    captured: dict[str, CapturedOutput] = Field(default_factory=dict)
+    """By tool call id."""
+    events: list[ContextEvent] = Field(default_factory=list)
+    requests_sent: int = 0
+    """Every request sent to the model, including those it refused."""
+    calibration_tokens: int = 0
+    calibration_chars: int = 0
+    last_input_tokens: int = 0
+    last_request_chars: int = 0
+    compactions: int = 0
+    compaction_failures: int = 0
+    """Failed compactions in a row; reset by a successful one."""
+
+
 class Session(BaseModel):
     """The whole state of one agent conversation. Mutated by the loop, checkpointed after each change."""
 
@@ -73,6 +123,7 @@ class Session(BaseModel):
     final_answer: str | None = None
     error: str | None = None
     children: list[ChildRecord] = Field(default_factory=list)
+    context: ContextState = Field(default_factory=ContextState)
 
     def to_json(self) -> str:
         return self.model_dump_json()

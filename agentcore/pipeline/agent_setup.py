@@ -7,7 +7,8 @@ from collections.abc import Callable
 from agentcore.agent.loop import AgentRuntime, StepEvent, run_session
 from agentcore.agent.prompts import render_prompt
 from agentcore.agent.session import Budget, ChildRecord, Session
-from agentcore.agent.spawn import Hypothesis, SpawnTool, thread_fan_out
+from agentcore.agent.spawn import FanOut, Hypothesis, SpawnTool, thread_fan_out
+from agentcore.context import ContextConfig, ContextKeeper
 from agentcore.models import Message, ModelClient, SystemBlock, Usage
 from agentcore.reports.conclusion import conclusion_problem
 from agentcore.sandbox import Sandbox
@@ -79,12 +80,26 @@ def build_agent_runtime(
     estimate_cost_usd: Callable[[str, Usage], float | None],
     checkpoint: Checkpoint | None = None,
     on_step: Callable[[StepEvent], None] | None = None,
+    context_config: ContextConfig | None = None,
+    fan_out: FanOut | None = None,
 ) -> AgentRuntime:
-    """The parent's runtime: core tools plus `spawn`, whose children share the workspace."""
+    """The parent's runtime: core tools plus `spawn`, whose children share the workspace.
+
+    Parent and children each get a ContextKeeper (spill, pruning, compaction); a child saves its
+    outputs in a folder of its own under the parent's outputs folder.
+    """
+    config = context_config or ContextConfig()
+    keeper = ContextKeeper(sandbox, config=config, max_output_tokens=settings.max_output_tokens)
 
     def run_child(hypothesis: Hypothesis, index: int) -> Session:
+        suffix = f"s{session.step}.h{index}"
+        child_keeper = ContextKeeper(
+            sandbox,
+            config=config.model_copy(update={"outputs_dir": f"{config.outputs_dir}/{suffix}"}),
+            max_output_tokens=settings.max_output_tokens,
+        )
         child = Session(
-            id=f"{session.id}.s{session.step}.h{index}",
+            id=f"{session.id}.{suffix}",
             investigation_id=session.investigation_id,
             parent_id=session.id,
             model=session.model,
@@ -100,6 +115,8 @@ def build_agent_runtime(
             on_step=on_step,
             max_output_tokens=settings.max_output_tokens,
             malformed_tool_call_limit=settings.malformed_tool_call_limit,
+            prepare_request=child_keeper.prepare_request,
+            context=child_keeper,
         )
         return run_session(child, child_runtime)
 
@@ -119,7 +136,7 @@ def build_agent_runtime(
     spawn = SpawnTool(
         run_child,
         sandbox,
-        fan_out=thread_fan_out(settings.subagent_parallelism),
+        fan_out=fan_out or thread_fan_out(settings.subagent_parallelism),
         max_hypotheses=settings.subagent_parallelism,
         on_child_finished=keep_child,
     )
@@ -134,6 +151,8 @@ def build_agent_runtime(
         max_output_tokens=settings.max_output_tokens,
         malformed_tool_call_limit=settings.malformed_tool_call_limit,
         cache_key=session.investigation_id,
+        prepare_request=keeper.prepare_request,
+        context=keeper,
     )
 
 
