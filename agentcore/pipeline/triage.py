@@ -62,8 +62,12 @@ def kql_time(moment: datetime) -> str:
     return f"datetime({moment.strftime('%Y-%m-%dT%H:%M:%SZ')})"
 
 
+_KQL_ESCAPES = str.maketrans({"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
 def kql_string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """A KQL string literal for any text, log-supplied text included (quotes, backslashes, newlines)."""
+    return "'" + value.translate(_KQL_ESCAPES) + "'"
 
 
 def run_triage(
@@ -142,7 +146,11 @@ def _describe_new_error(logs: LogStore, row: dict[str, Any], first_seen: datetim
         f"and AppRoleName == {kql_string(app_role)} | order by TimeGenerated asc | take 1 "
         "| project OuterMessage, Details"
     )
-    sample_rows = logs.query(sample, max_rows=1).as_dicts()
+    try:
+        sample_rows = logs.query(sample, max_rows=1).as_dicts()
+    except LogQueryError as e:
+        logger.warning("sample of %r could not be read: %s", exception_type[:80], e)
+        sample_rows = []
     message = str(sample_rows[0].get("OuterMessage") or "") if sample_rows else ""
     files, functions = _stack_of(sample_rows[0].get("Details") if sample_rows else None)
     return NewError(exception_type, app_role, int(row["occurrences"]), first_seen, message, files, functions)
