@@ -6,6 +6,8 @@
                                     a compact table on stdout; the full result (up to N rows) in outputs/
 
 Time words like `ago(1h)` and `now()` are relative to the incident time, not the wall clock.
+The tables are the workspace's data/telemetry.duckdb when it has one, else the investigation's log store,
+reached through the connector broker (.connectors/broker.sock).
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
-from agentcore.connectors.logs import LogQueryError, QueryResult
+from agentcore.connectors._broker_protocol import BrokerQueryResult, UnknownTableError, table_named
+from agentcore.connectors.commands._broker_client import BrokerLogStore, broker_running
+from agentcore.connectors.logs import LogQueryError, LogStore, QueryResult, TableSchema
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 
 DATABASE = Path("data/telemetry.duckdb")
 CELL_CHARS = 80
+MAX_ROWS_LIMIT = 500_000
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,39 +47,59 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    out = sys.stdout
-    if not DATABASE.is_file():
-        print("logs: this workspace has no log data (data/telemetry.duckdb is missing)", file=sys.stderr)
-        return 2
     try:
-        store = DuckDbLogStore(DATABASE)
-        if args.command == "tables":
-            for table in store.tables():
-                span = (
-                    f"{table.first_time:%Y-%m-%d %H:%M}Z .. {table.last_time:%Y-%m-%d %H:%M}Z"
-                    if table.first_time and table.last_time
-                    else ""
-                )
-                out.write(f"{table.name}\t{table.row_count if table.row_count is not None else '?'} rows\t{span}\n")
-            return 0
-        if args.command == "schema":
-            matches = [t for t in store.tables() if t.name.lower() == args.table.lower()]
-            if not matches:
-                names = ", ".join(t.name for t in store.tables())
-                print(f"logs: no table {args.table!r}; tables: {names}", file=sys.stderr)
-                return 2
-            for column in matches[0].columns:
-                out.write(f"{column.name}\t{column.type}\n")
-            return 0
-        max_rows = max(1, min(args.max_rows, 500_000))
-        result = store.query(args.kql, max_rows=max_rows)
+        store = _open_store()
+        if store is None:
+            print("logs: this workspace has no log data (data/telemetry.duckdb is missing)", file=sys.stderr)
+            return 2
+        return _act(args, store, sys.stdout)
+    except UnknownTableError as e:
+        print(f"logs: {e}", file=sys.stderr)
+        return 2
     except LogQueryError as e:
         print(f"logs: {e}", file=sys.stderr)
         return 1
+
+
+def _act(args: argparse.Namespace, store: LogStore, out: TextIO) -> int:
+    if args.command == "tables":
+        out.write("".join(_table_line(table) for table in store.tables()))
+        return 0
+    if args.command == "schema":
+        out.write("".join(f"{column.name}\t{column.type}\n" for column in _schema(store, args.table).columns))
+        return 0
+    max_rows = max(1, min(args.max_rows, MAX_ROWS_LIMIT))
+    result = store.query(args.kql, max_rows=max_rows)
     saved = _save(args.kql, result)
     out.write(render_table(result, show=max(0, args.show)))
     out.write(_footer(result, saved, max(0, args.show), max_rows))
     return 0
+
+
+def _open_store() -> LogStore | None:
+    """The workspace's own telemetry when it has some, else the connector broker's, else None.
+
+    Relative paths: the workspace is the working directory."""
+    if DATABASE.is_file():
+        return DuckDbLogStore(DATABASE)
+    if broker_running():
+        return BrokerLogStore()
+    return None
+
+
+def _schema(store: LogStore, name: str) -> TableSchema:
+    if isinstance(store, BrokerLogStore):
+        return store.table(name)
+    return table_named(store.tables(), name)
+
+
+def _table_line(table: TableSchema) -> str:
+    span = (
+        f"{table.first_time:%Y-%m-%d %H:%M}Z .. {table.last_time:%Y-%m-%d %H:%M}Z"
+        if table.first_time and table.last_time
+        else ""
+    )
+    return f"{table.name}\t{table.row_count if table.row_count is not None else '?'} rows\t{span}\n"
 
 
 def render_table(result: QueryResult, *, show: int) -> str:
@@ -106,7 +132,9 @@ def _save(kql: str, result: QueryResult) -> Path:
 def _footer(result: QueryResult, saved: Path, show: int, max_rows: int) -> str:
     count = len(result.rows)
     notes = [f"({count} rows" + (f", showing the first {show}" if count > show else "") + f"; full result: {saved})"]
-    if result.truncated:
+    if isinstance(result, BrokerQueryResult) and result.note:
+        notes.append(f"({result.note})")
+    elif result.truncated:
         total = f" of {result.total_rows}" if result.total_rows is not None else ""
         notes.append(f"(result cut at {max_rows} rows{total}: aggregate with summarize, or raise --max-rows)")
     return "\n".join(notes) + "\n"
