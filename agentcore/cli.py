@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     investigate.add_argument("--data-dir", type=Path, help="where blobs, workspaces and the ledger go")
     investigate.add_argument("--sandbox", choices=["bubblewrap", "subprocess"], help="where shell commands run")
     investigate.add_argument("--json", action="store_true", help="print the report JSON to stdout")
+
+    serve = commands.add_parser("serve", help="the HTTP API of the Functions app, with its stages, on this machine")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    serve.add_argument("--port", type=int, default=7071, help="port to listen on (0: any free one)")
+    serve.add_argument("--model", help="PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6 (default: env)")
+    serve.add_argument("--data-dir", type=Path, help="where blobs, workspaces and the ledger go")
+    serve.add_argument("--sandbox", choices=["bubblewrap", "subprocess"], help="where shell commands run")
     return parser
 
 
@@ -53,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings_from(args)
         if args.command == "investigate":
             return _investigate(args, settings)
+        if args.command == "serve":
+            return _serve(args, settings)
     except AgentCoreError as e:
         if args.debug:
             raise
@@ -120,6 +129,31 @@ def _investigate(args: argparse.Namespace, settings: Settings) -> int:
     _err.print(f"report: {outcome.report_path_md}")
     _err.print(f"        {outcome.report_path_json}")
     return 0 if report.status != "failed" else EXIT_FAILED
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from agentcore.pipeline.http_server import ApiServer
+    from agentcore.pipeline.local_runner import LocalRunner
+    from agentcore.pipeline.wiring import build_dependencies
+
+    deps = build_dependencies(settings)
+    mode = f"agent ({deps.model.provider}:{deps.model.model})" if deps.model else "evidence-only (no model configured)"
+    with LocalRunner(deps) as runner:
+        try:
+            server = ApiServer((args.host, args.port), runner.context)
+        except OSError as e:
+            raise UserInputError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from e
+        host, port = str(server.server_address[0]), int(server.server_address[1])
+        _err.print(f"[bold]sre-agent[/] serving http://{host}:{port}/api — {mode}; Ctrl-C stops")
+        if args.host not in {"127.0.0.1", "::1", "localhost"}:
+            _err.print(
+                "[bold yellow]warning:[/] not loopback, and `serve` checks no keys: anyone who can reach it can use it"
+            )
+        try:
+            server.serve_forever(poll_interval=0.2)
+        finally:
+            server.server_close()
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -103,6 +103,47 @@ class Settings(BaseSettings):
     subagent_step_limit: int = 20
     """Step limit of each child session."""
 
+    # -- the pipeline: stages over queues, state in blobs (agentcore.pipeline) --------------------
+
+    servicebus_connection_string: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ServiceBusConnection", "SRE_AGENT_SERVICEBUS_CONNECTION_STRING"),
+    )
+    """When set, stage messages go to Azure Service Bus; otherwise to the in-process LocalQueue."""
+
+    turn_slice_s: float = Field(default=480.0, gt=0)
+    """Wall-clock seconds one `turns` stage runs the agent before it checkpoints and hands over."""
+
+    turn_slice_max_steps: int | None = Field(default=None, ge=1)
+    """Most agent steps in one `turns` stage; None bounds a slice by `turn_slice_s` only."""
+
+    stage_max_delivery_count: int = Field(default=10, ge=1)
+    """Deliveries of one stage message before it is dead-lettered: the queue's MaxDeliveryCount."""
+
+    stage_message_max_bytes: int = Field(default=16 * 1024, ge=256)
+    """Largest stage message body accepted; a bigger one is poison (messages carry blob names only)."""
+
+    queue_lock_duration_s: float = Field(default=900.0, gt=0)
+    """Peek-lock duration of the local queue: longer than a turn slice, so a running stage keeps its message."""
+
+    local_workers: int = Field(default=4, ge=1)
+    """Threads that run stage messages in the local runner (`sre-agent investigate` and `serve`)."""
+
+    alert_attach_window_s: float = Field(default=3600.0, ge=0)
+    """Seconds after an investigation starts during which an alert with the same fingerprint attaches to it."""
+
+    snapshot_zstd_level: int = Field(default=3, ge=1, le=22)
+    """zstd level of workspace snapshots (`investigations/<id>/workspace/*.tar.zst`)."""
+
+    http_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    """Largest HTTP request body the API accepts (Azure Monitor caps alert payloads at 256 KB)."""
+
+    pr_repo_allowlist: tuple[str, ...] = ()
+    """Repositories a draft pull request may be opened against; empty means the `pr` stage refuses all."""
+
+    pr_approval_required: bool = True
+    """Whether the `pr` stage waits for a person's approval recorded on the investigation."""
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, with explicit overrides winning."""

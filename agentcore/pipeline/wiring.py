@@ -5,6 +5,7 @@ This is the edge of the core: adapters (Azure, Anthropic, OpenAI) are chosen her
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import agentcore
+from agentcore.errors import ConfigError
 from agentcore.models import ModelClient
+from agentcore.queues import Queue
+from agentcore.queues.local import LocalQueue
 from agentcore.sandbox import Sandbox, SandboxLimits
-from agentcore.settings import Settings
+from agentcore.settings import Settings, load_settings
 from agentcore.storage import BlobStore
 from agentcore.telemetry import JsonlLedger, ModelCallLedger
 
@@ -34,6 +38,8 @@ class Dependencies:
     sandbox_factory: SandboxFactory
     clock: Callable[[], float] = time.monotonic
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    queue: Queue | None = None
+    """Where stages send their next message. The local runner brings its own LocalQueue."""
 
 
 _overrides: dict[str, Any] = {}
@@ -77,11 +83,54 @@ def build_dependencies(settings: Settings) -> Dependencies:
 
         model = build_model_client(settings, ledger=ledger)
     sandbox_factory = _overrides.get("sandbox_factory") or _build_sandbox_factory(settings)
+    queue = _overrides.get("queue") or _build_queue(settings)
     deps = Dependencies(
-        settings=settings, blob_store=blob_store, ledger=ledger, model=model, sandbox_factory=sandbox_factory
+        settings=settings,
+        blob_store=blob_store,
+        ledger=ledger,
+        model=model,
+        sandbox_factory=sandbox_factory,
+        queue=queue,
     )
     rest = {k: v for k, v in _overrides.items() if k in {"clock", "now"}}
     return replace(deps, **rest)
+
+
+_app_dependencies: Dependencies | None = None
+_app_lock = threading.Lock()
+
+
+def app_dependencies() -> Dependencies:
+    """The Functions app's dependencies: built once from the environment; rebuilt while an `override` is active.
+
+    The app needs Service Bus to send stage messages on: without it they would go to a queue in this
+    process that nothing reads, so that is a ConfigError.
+    """
+    global _app_dependencies
+    if _overrides:
+        return build_dependencies(load_settings())
+    with _app_lock:
+        if _app_dependencies is None:
+            settings = load_settings()
+            if settings.servicebus_connection_string is None:
+                raise ConfigError("the Functions app needs the ServiceBusConnection app setting (a connection string)")
+            _app_dependencies = build_dependencies(settings)
+        return _app_dependencies
+
+
+def local_queue(settings: Settings) -> LocalQueue:
+    """The in-process queue of the local runner, with the delivery settings Service Bus would have."""
+    return LocalQueue(
+        lock_duration_s=settings.queue_lock_duration_s, max_delivery_count=settings.stage_max_delivery_count
+    )
+
+
+def _build_queue(settings: Settings) -> Queue:
+    if settings.servicebus_connection_string is not None:
+        from agentcore.queues.servicebus import ServiceBusQueue
+
+        return ServiceBusQueue.from_connection_string(settings.servicebus_connection_string.get_secret_value())
+    return local_queue(settings)
 
 
 def _build_blob_store(settings: Settings) -> BlobStore:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from agentcore.connectors.changes import DeploymentRecord
 from agentcore.errors import UserInputError
+from agentcore.pipeline.state import RepoSource
 from agentcore.pipeline.triage import ServiceRepo
 from agentcore.scenarios import Scenario
 from agentcore.scenarios.workspace import TELEMETRY_DATABASE, materialize_workspace
@@ -29,6 +30,8 @@ class PreparedWorkspace:
     services: tuple[ServiceRepo, ...]
     deployments: tuple[DeploymentRecord, ...]
     telemetry_database: Path | None
+    repos: tuple[RepoSource, ...] = ()
+    """Where each repository came from, so that a later stage can fetch it again instead of storing it."""
 
 
 def prepare_from_scenario(scenario: Scenario, root: Path) -> PreparedWorkspace:
@@ -43,7 +46,7 @@ def prepare_from_scenario(scenario: Scenario, root: Path) -> PreparedWorkspace:
         source = scenario.directory / name
         if source.is_file() and not source.is_symlink():
             shutil.copyfile(source, data / name)
-    _install_commands(root)
+    install_commands(root)
     services = tuple(
         ServiceRepo(service=s.name, repo=s.repo, repo_path=root / "repos" / s.repo, app_role=s.app_role)
         for s in scenario.services
@@ -61,7 +64,11 @@ def prepare_from_scenario(scenario: Scenario, root: Path) -> PreparedWorkspace:
         )
         for d in scenario.deployments
     )
-    return PreparedWorkspace(root, scenario.incident_time, services, deployments, manifest.telemetry_database)
+    sources = tuple(
+        RepoSource(path=c.path, source=str(scenario.repos[c.name].bundle.resolve()), commit=c.commit)
+        for c in manifest.checkouts
+    )
+    return PreparedWorkspace(root, scenario.incident_time, services, deployments, manifest.telemetry_database, sources)
 
 
 def prepare_from_repos(repos: Sequence[Path], root: Path, incident_time: datetime) -> PreparedWorkspace:
@@ -71,6 +78,7 @@ def prepare_from_repos(repos: Sequence[Path], root: Path, incident_time: datetim
     for folder in WORKSPACE_FOLDERS:
         (root / folder).mkdir(parents=True, exist_ok=True)
     services = []
+    sources = []
     lines = ["# Checkouts", ""]
     for repo in repos:
         name = repo.resolve().name
@@ -79,10 +87,12 @@ def prepare_from_repos(repos: Sequence[Path], root: Path, incident_time: datetim
         head = _git(destination, "rev-parse", "HEAD")
         lines.append(f"- `repos/{name}` at `{head}`: the local repository's HEAD (no deployment records given)")
         services.append(ServiceRepo(service=name, repo=name, repo_path=destination, app_role=name))
+        sources.append(RepoSource(path=f"repos/{name}", source=str(repo.resolve()), commit=head))
     (root / "repos" / "CHECKOUTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    _install_commands(root)
+    install_commands(root)
     database = root / TELEMETRY_DATABASE
-    return PreparedWorkspace(root, incident_time, tuple(services), (), database if database.is_file() else None)
+    telemetry = database if database.is_file() else None
+    return PreparedWorkspace(root, incident_time, tuple(services), (), telemetry, tuple(sources))
 
 
 def _clone(source: Path, destination: Path) -> None:
@@ -104,7 +114,7 @@ def _git(repo: Path, *args: str) -> str:
     return result.stdout.strip()
 
 
-def _install_commands(root: Path) -> None:
+def install_commands(root: Path) -> None:
     """`bin/<command>` wrappers that run this package's command modules with this interpreter."""
     bin_dir = root / "bin"
     bin_dir.mkdir(exist_ok=True)

@@ -1,0 +1,119 @@
+"""Starting an investigation, and its first stage: lay the workspace out, triage, build the session."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from agentcore.connectors.logs.duckdb import DuckDbLogStore
+from agentcore.context.orientation import render_orientation
+from agentcore.errors import ConfigError
+from agentcore.pipeline._stage_io import (
+    Loaded,
+    StageContext,
+    commit,
+    create_state,
+    load_state,
+    put_session,
+    save_workspace,
+    send_owed,
+    workspace_fields,
+)
+from agentcore.pipeline.agent_setup import new_parent_session
+from agentcore.pipeline.state import InvestigationState, RequestSpec, Stage, stage_message
+from agentcore.pipeline.task import task_message
+from agentcore.pipeline.triage import Triage, run_triage
+from agentcore.pipeline.workspace_setup import PreparedWorkspace, prepare_from_repos, prepare_from_scenario
+from agentcore.pipeline.workspace_snapshot import directory_lock, forget_restored, mark_restored, remove_workspace
+from agentcore.scenarios import Scenario, load_scenario
+
+logger = logging.getLogger(__name__)
+
+
+def new_investigation_id(now: datetime) -> str:
+    return f"inv-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def start_investigation(
+    ctx: StageContext,
+    spec: RequestSpec,
+    *,
+    title: str,
+    investigation_id: str | None = None,
+    fingerprint: str | None = None,
+) -> InvestigationState:
+    """Record a new investigation and send its intake message. Idempotent for a given id."""
+    now = ctx.deps.now()
+    state = InvestigationState(
+        id=investigation_id or new_investigation_id(now),
+        mode="agent" if ctx.deps.model is not None else "evidence-only",
+        request=spec,
+        title=title[:200] or "investigation",
+        started_at=now,
+        updated_at=now,
+        fingerprint=fingerprint,
+    )
+    state = state.with_changes(now, next_message=stage_message(Stage.INTAKE, state.id, 0))
+    if not create_state(ctx.deps, state):
+        loaded = load_state(ctx.deps, state.id)
+        assert loaded is not None
+        state = loaded.state
+    if state.step == 0:
+        send_owed(ctx.queue, state)
+    logger.info("investigation=%s started (%s, %s)", state.id, spec.trigger.kind, state.mode)
+    return state
+
+
+def run_intake(ctx: StageContext, loaded: Loaded) -> None:
+    """Workspace, triage and (with a model) the parent session; then `turns`, or `report` without a model."""
+    state = loaded.state
+    deps = ctx.deps
+    if state.mode == "agent" and deps.model is None:
+        raise ConfigError("this investigation was started with a model, and none is configured now")
+    root = ctx.workspace_root(state.id)
+    with directory_lock(root):
+        remove_workspace(root)
+        spec = state.request
+        scenario = load_scenario(Path(spec.scenario_dir)) if spec.scenario_dir else None
+        prepared = _prepare(spec, scenario, root, state.started_at)
+        triage = _triage(prepared)
+        session_blob = None
+        if state.mode == "agent" and deps.model is not None:
+            alert = scenario.alert if scenario else spec.alert
+            task = task_message(state.id, prepared.incident_time, alert, spec.question, triage, scope=spec.scope)
+            session = new_parent_session(
+                state.id, model=deps.model, orientation=render_orientation(deps.sandbox_factory(root)), task=task,
+                settings=deps.settings,
+            )  # fmt: skip
+            session_blob = put_session(deps, state.id, state.step + 1, session)
+        with_repos = state.with_changes(state.updated_at, repos=prepared.repos)
+        checkpoint = save_workspace(ctx, with_repos, root)
+        next_stage = Stage.TURNS if session_blob else Stage.REPORT
+        new_state = state.advanced(
+            deps.now(), stage=next_stage, incident_time=prepared.incident_time, triage=triage, repos=prepared.repos,
+            session_blob=session_blob, **workspace_fields(checkpoint),
+            next_message=stage_message(next_stage, state.id, state.step + 1),
+        )  # fmt: skip
+        if commit(ctx, loaded, new_state):
+            mark_restored(root, new_state.workspace_blob, new_state.outputs)
+        else:
+            forget_restored(root)
+
+
+def _prepare(spec: RequestSpec, scenario: Scenario | None, root: Path, now: datetime) -> PreparedWorkspace:
+    if scenario is not None:
+        return prepare_from_scenario(scenario, root)
+    incident_time = spec.alert.fired_at if spec.alert else now
+    return prepare_from_repos([Path(r) for r in spec.repos], root, incident_time)
+
+
+def _triage(prepared: PreparedWorkspace) -> Triage:
+    if prepared.telemetry_database is None:
+        return run_triage(prepared.incident_time, prepared.services, prepared.deployments, None)
+    logs = DuckDbLogStore(prepared.telemetry_database, query_now=prepared.incident_time)
+    try:
+        return run_triage(prepared.incident_time, prepared.services, prepared.deployments, logs)
+    finally:
+        logs.close()

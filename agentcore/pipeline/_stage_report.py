@@ -1,0 +1,176 @@
+"""The last stages: `report` (build, store, decide on a PR), `pr` (policy-gated), and failing for good."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from agentcore.errors import AgentCoreError, PreconditionFailedError
+from agentcore.pipeline._stage_io import (
+    Loaded,
+    StageContext,
+    commit,
+    ensure_workspace,
+    get_session,
+    load_state,
+)
+from agentcore.pipeline.report_builder import agent_report, evidence_only_report
+from agentcore.pipeline.state import InvestigationState, Stage, stage_message, state_blob
+from agentcore.pipeline.triage import Triage
+from agentcore.pipeline.workspace_snapshot import directory_lock, forget_restored
+from agentcore.reports import (
+    Recommendation,
+    Report,
+    ReportedError,
+    load_report,
+    render_markdown,
+    report_to_json,
+    save_report,
+)
+from agentcore.reports.conclusion import ConclusionError, read_conclusion
+from agentcore.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+FAIL_ATTEMPTS = 8
+
+
+def run_report(ctx: StageContext, loaded: Loaded) -> None:
+    """Build the report from triage (and the agent's session and conclusion), store it, pick what is next."""
+    state = loaded.state
+    root = ctx.workspace_root(state.id)
+    with directory_lock(root):
+        report = _build_report(ctx, state)
+        location = save_report(ctx.deps.blob_store, report)
+        forget_restored(root)
+        _write_local_copy(root, report)
+        next_stage = _after_report(state, report, ctx.deps.settings)
+        new_state = state.advanced(
+            ctx.deps.now(), stage=next_stage, report_json=location.json_name,
+            report_markdown=location.markdown_name, report_status=report.status,
+            next_message=stage_message(next_stage, state.id, state.step + 1),
+        )  # fmt: skip
+        commit(ctx, loaded, new_state)
+    logger.info("investigation=%s report=%s status=%s", state.id, location.json_name, report.status)
+
+
+def _build_report(ctx: StageContext, state: InvestigationState) -> Report:
+    deps = ctx.deps
+    triage = _triage_of(state)
+    if state.mode == "evidence-only":
+        return evidence_only_report(
+            state.id, title=state.title, trigger=state.request.trigger, started_at=state.started_at,
+            finished_at=deps.now(), triage=triage,
+        )  # fmt: skip
+    root = ensure_workspace(ctx, state)
+    session = get_session(deps, state.session_blob)
+    try:
+        conclusion, problem = read_conclusion(deps.sandbox_factory(root)), None
+    except ConclusionError as e:
+        conclusion, problem = None, str(e)
+    return agent_report(
+        state.id, title=state.title, trigger=state.request.trigger, started_at=state.started_at,
+        finished_at=deps.now(), triage=triage, session=session, conclusion=conclusion, conclusion_problem=problem,
+    )  # fmt: skip
+
+
+def _triage_of(state: InvestigationState) -> Triage:
+    if state.triage is None:
+        return Triage(suspects=(), evidence=(), new_errors=(), onset=None, problems=("no triage was recorded",))
+    return state.triage
+
+
+def _write_local_copy(root: Path, report: Report) -> None:
+    folder = root / "report"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_text(report_to_json(report), encoding="utf-8")
+    (folder / "report.md").write_text(render_markdown(report), encoding="utf-8")
+
+
+def _after_report(state: InvestigationState, report: Report, settings: Settings) -> Stage:
+    if state.follow_ups and state.mode == "agent":
+        return Stage.TURNS
+    if _pull_request_wanted(report, settings):
+        return Stage.PR
+    return Stage.DONE
+
+
+def _pull_request_wanted(report: Report, settings: Settings) -> bool:
+    """A code defect found with confidence, and a policy that allows PRs at all."""
+    return (
+        bool(settings.pr_repo_allowlist)
+        and report.status == "completed"
+        and report.root_cause is not None
+        and report.root_cause.category == "code-defect"
+        and bool(report.suspects)
+    )
+
+
+def run_pr(ctx: StageContext, loaded: Loaded) -> None:
+    """Decide on a draft pull request by policy. It refuses, with the reason: opening one is not built yet."""
+    state = loaded.state
+    note = pr_decision(ctx, state)
+    logger.warning("investigation=%s pull request: %s", state.id, note)
+    next_stage = Stage.TURNS if state.follow_ups else Stage.DONE
+    new_state = state.advanced(
+        ctx.deps.now(), stage=next_stage, pr_note=note,
+        next_message=stage_message(next_stage, state.id, state.step + 1),
+    )  # fmt: skip
+    commit(ctx, loaded, new_state)
+
+
+def pr_decision(ctx: StageContext, state: InvestigationState) -> str:
+    settings = ctx.deps.settings
+    if state.report_json is None:
+        return "refused: there is no report"
+    report = load_report(ctx.deps.blob_store, state.report_json)
+    repo = report.suspects[0].repo if report.suspects else None
+    if repo is None or repo not in settings.pr_repo_allowlist:
+        return f"refused: repository {repo!r} is not on the pull-request allowlist"
+    if settings.pr_approval_required and not state.pr_approved_by:
+        return "refused: a person's approval is required and none is recorded"
+    return "refused: opening draft pull requests is not built yet (no code-host write path); nothing was opened"
+
+
+def fail_investigation(ctx: StageContext, investigation_id: str, *, stage: str, reason: str) -> bool:
+    """Mark the investigation failed with `reason`, with a failed report. False when it had ended already."""
+    for _attempt in range(FAIL_ATTEMPTS):
+        loaded = load_state(ctx.deps, investigation_id)
+        if loaded is None or loaded.state.stage.is_terminal:
+            return False
+        state = loaded.state
+        report = failed_report(state, stage=stage, reason=reason, finished_at=ctx.deps.now())
+        location = save_report(ctx.deps.blob_store, report)
+        failed = state.advanced(
+            ctx.deps.now(), stage=Stage.FAILED, failure=reason[:2000], report_json=location.json_name,
+            report_markdown=location.markdown_name, report_status="failed", next_message=None,
+        )  # fmt: skip
+        try:
+            ctx.deps.blob_store.put(state_blob(investigation_id), failed.to_json_bytes(), if_match=loaded.etag)
+        except PreconditionFailedError:
+            continue
+        logger.error("investigation=%s failed in stage %s: %s", investigation_id, stage, reason)
+        return True
+    raise AgentCoreError(f"could not mark investigation {investigation_id} failed: its state kept changing")
+
+
+def failed_report(state: InvestigationState, *, stage: str, reason: str, finished_at: datetime) -> Report:
+    triage = _triage_of(state)
+    return Report(
+        id=state.id,
+        title=state.title,
+        status="failed",
+        mode=state.mode,
+        trigger=state.request.trigger,
+        started_at=state.started_at,
+        finished_at=finished_at,
+        summary=f"The investigation failed in its {stage} stage and was stopped: {reason}",
+        evidence=triage.evidence,
+        suspects=triage.suspects,
+        recommendation=Recommendation(
+            auto_mitigate=False, transfer_to=None, reason="The investigation did not finish; an engineer should look."
+        ),
+        usage=state.usage,
+        errors=(ReportedError(stage=stage, error_class="StageFailed", message=reason[:2000]),),
+    )

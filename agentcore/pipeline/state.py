@@ -1,0 +1,219 @@
+"""Investigation state and stage messages: plain data that every stage reads and writes (DESIGN §5).
+
+Blob layout of one investigation (names from the functions below, never from outside input):
+```
+investigations/<id>/state.json                   this model; the commit point of every stage
+investigations/<id>/session/<step>-<token>.json  the parent session as of that step
+investigations/<id>/workspace/<step>-<token>.tar.zst  the workspace minus repos/ and synced outputs
+investigations/<id>/outputs/<sha>/<path>         spilled outputs, content-addressed, immutable
+investigations/<id>/children/s<step>-h<i>.json   one subagent's session and outputs
+```
+Side blobs carry a random token, so a stage that loses its state commit never overwrites what the
+winner committed; state.json names the side blobs that are current.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentcore.agent.session import Session
+from agentcore.agent.spawn import Hypothesis
+from agentcore.alerts import Alert
+from agentcore.errors import UserInputError
+from agentcore.pipeline.triage import Triage
+from agentcore.reports import Trigger, UsageTotals
+
+INVESTIGATION_ID = re.compile(r"^inv-\d{8}-\d{6}-[0-9a-f]{6}$")
+"""Ids are `inv-<yyyymmdd>-<hhmmss>-<6 hex>`; anything else is refused before it names a blob."""
+
+
+def check_investigation_id(value: str) -> str:
+    """Return `value` if it is a well-formed investigation id; raise UserInputError if not."""
+    if not isinstance(value, str) or not INVESTIGATION_ID.fullmatch(value):
+        raise UserInputError("not an investigation id")
+    return value
+
+
+def state_blob(investigation_id: str) -> str:
+    return f"investigations/{check_investigation_id(investigation_id)}/state.json"
+
+
+def investigation_prefix(investigation_id: str) -> str:
+    return f"investigations/{check_investigation_id(investigation_id)}/"
+
+
+def child_blob(investigation_id: str, session_step: int, index: int) -> str:
+    return f"{investigation_prefix(investigation_id)}children/s{session_step}-h{index}.json"
+
+
+class Stage(StrEnum):
+    """Where an investigation is. Every stage but DONE and FAILED has a message type of its own."""
+
+    INTAKE = "intake"
+    TURNS = "turns"
+    COMPACT = "compact"
+    FANOUT = "fanout"
+    REPORT = "report"
+    PR = "pr"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in {Stage.DONE, Stage.FAILED}
+
+
+MessageType = Literal["intake", "turns", "compact", "fanout", "fanout_done", "report", "pr"]
+STAGE_OF_MESSAGE: dict[str, Stage] = {
+    "intake": Stage.INTAKE,
+    "turns": Stage.TURNS,
+    "compact": Stage.COMPACT,
+    "fanout": Stage.FANOUT,
+    "fanout_done": Stage.FANOUT,
+    "report": Stage.REPORT,
+    "pr": Stage.PR,
+}
+"""The stage an investigation must be in for a message type to act; `fanout_done` ends the FANOUT stage."""
+
+
+class StageMessage(BaseModel):
+    """A message on the `stages` queue: which stage, of which investigation, at which step."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: MessageType
+    investigation_id: str = Field(pattern=INVESTIGATION_ID.pattern)
+    step: int = Field(ge=0)
+    error: str | None = Field(default=None, max_length=2000)
+    """`fanout_done` only: why the fan-out could not finish (its children are then not merged)."""
+
+    @property
+    def message_id(self) -> str:
+        """Deterministic, so that Service Bus duplicate detection drops a re-sent copy."""
+        return f"{self.investigation_id}:{self.step}:{self.type}"
+
+
+def stage_message(stage: Stage, investigation_id: str, step: int) -> StageMessage | None:
+    """The message that runs `stage` at `step`; None for DONE and FAILED, which have none."""
+    if stage.is_terminal:
+        return None
+    return StageMessage.model_validate({"type": stage.value, "investigation_id": investigation_id, "step": step})
+
+
+class RequestSpec(BaseModel):
+    """What to investigate, as it was asked: enough for the intake stage to lay the workspace out."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    trigger: Trigger
+    scenario_dir: str | None = None
+    alert: Alert | None = None
+    question: str | None = None
+    scope: str | None = None
+    repos: tuple[str, ...] = ()
+
+
+class RepoSource(BaseModel):
+    """A repository in the workspace and where to fetch it again (a bundle or a local clone)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    """Relative to the workspace root: `repos/<name>`."""
+    source: str
+    commit: str
+
+
+class FanOutRecord(BaseModel):
+    """A `spawn` the parent is waiting on: its tool call, its hypotheses, its children's blobs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    call_id: str
+    session_step: int
+    hypotheses: tuple[Hypothesis, ...]
+    workspace_blob: str | None
+    """The workspace each child starts from: the parent's as it asked."""
+
+    def child_blobs(self, investigation_id: str) -> tuple[str, ...]:
+        return tuple(child_blob(investigation_id, self.session_step, i) for i in range(len(self.hypotheses)))
+
+
+class ChildOutcome(BaseModel):
+    """What a subagent's activity leaves behind: its whole session and the outputs it saved."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session: Session
+    outputs: dict[str, str] = Field(default_factory=dict)
+
+
+class AttachedAlert(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dedupe_key: str
+    fired_at: datetime
+    monitor_condition: str
+
+
+class InvestigationState(BaseModel):
+    """The whole durable state of one investigation, read and written whole by every stage."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: Literal[1] = 1
+    id: str = Field(pattern=INVESTIGATION_ID.pattern)
+    step: int = 0
+    """Bumped by every stage commit; a message for another step is stale."""
+    stage: Stage = Stage.INTAKE
+    mode: Literal["agent", "evidence-only"]
+    request: RequestSpec
+    title: str
+    started_at: datetime
+    updated_at: datetime
+    incident_time: datetime | None = None
+    triage: Triage | None = None
+    session_blob: str | None = None
+    workspace_blob: str | None = None
+    workspace_digest: str | None = None
+    repos: tuple[RepoSource, ...] = ()
+    outputs: dict[str, str] = Field(default_factory=dict)
+    """Workspace path (`outputs/...`) -> content-addressed blob holding it."""
+    fan_out: FanOutRecord | None = None
+    follow_ups: tuple[str, ...] = ()
+    """Questions asked while the agent worked; the next `turns` stage hands them to it."""
+    compact_requested: bool = False
+    fingerprint: str | None = None
+    attached_alerts: tuple[AttachedAlert, ...] = ()
+    report_json: str | None = None
+    report_markdown: str | None = None
+    report_status: str | None = None
+    usage: UsageTotals = UsageTotals()
+    failure: str | None = None
+    pr_note: str | None = None
+    """What the `pr` stage decided, in words (it opens no pull request yet)."""
+    pr_approved_by: str | None = None
+    next_message: StageMessage | None = None
+    """The message this state's commit owes the queue (re-sent if a crash lost it)."""
+
+    def advanced(self, now: datetime, **changes: object) -> InvestigationState:
+        """The next step's state: step + 1, with `changes`, validated again."""
+        data = self.model_dump()
+        data.update(changes)
+        data.update(step=self.step + 1, updated_at=now)
+        return InvestigationState.model_validate(data)
+
+    def with_changes(self, now: datetime, **changes: object) -> InvestigationState:
+        """The same step with `changes` (attachments, follow-ups): no stage moves."""
+        data = self.model_dump()
+        data.update(changes)
+        data.update(updated_at=now)
+        return InvestigationState.model_validate(data)
+
+    def to_json_bytes(self) -> bytes:
+        return self.model_dump_json().encode()

@@ -1,0 +1,44 @@
+"""HTTP triggers: the alert webhook and the investigations API (routes in `agentcore.pipeline.api`).
+
+Auth level FUNCTION: callers need a function key (Azure Monitor's action group puts it in the URL).
+"""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from agentcore.pipeline import api
+from functions._edge import http_response, stage_context
+
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
+
+
+@bp.route(route="alerts", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def post_alert(req: func.HttpRequest) -> func.HttpResponse:
+    """Azure Monitor action-group webhook (common alert schema): 202 and queued on `alerts`."""
+    return http_response(api.post_alert(stage_context(), req.get_body()))
+
+
+@bp.route(route="investigations", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def post_investigation(req: func.HttpRequest) -> func.HttpResponse:
+    """A question (and optional scope): 202 with the investigation's id and status URL."""
+    return http_response(api.post_investigation(stage_context(), req.get_body()))
+
+
+@bp.route(route="investigations/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def get_investigation(req: func.HttpRequest) -> func.HttpResponse:
+    """Status, stage, step, usage and report links."""
+    return http_response(api.get_investigation(stage_context(), req.route_params.get("id", "")))
+
+
+@bp.route(route="investigations/{id}/report", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def get_report(req: func.HttpRequest) -> func.HttpResponse:
+    """The report: Markdown, or JSON with `Accept: application/json`."""
+    accept = req.headers.get("Accept", "")
+    return http_response(api.get_report(stage_context(), req.route_params.get("id", ""), accept))
+
+
+@bp.route(route="investigations/{id}/messages", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def post_message(req: func.HttpRequest) -> func.HttpResponse:
+    """A follow-up question that resumes the investigation's session."""
+    return http_response(api.post_message(stage_context(), req.route_params.get("id", ""), req.get_body()))

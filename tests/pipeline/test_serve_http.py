@@ -1,0 +1,76 @@
+"""`sre-agent serve`: the same routes over real HTTP on loopback, with the stages on worker threads."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agentcore.cli import main
+from agentcore.pipeline import LocalRunner
+from agentcore.pipeline.http_server import ApiServer
+from tests.pipeline.pipeline_harness import quick_runner
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[ApiServer, LocalRunner]]:
+    runner = quick_runner(tmp_path)
+    runner.start()
+    api = ApiServer(("127.0.0.1", 0), runner.context)
+    thread = threading.Thread(target=api.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield api, runner
+    finally:
+        api.shutdown()
+        api.server_close()
+        runner.stop()
+
+
+def request(api: ApiServer, method: str, path: str, body: bytes | None = None,
+            headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:  # fmt: skip
+    connection = http.client.HTTPConnection("127.0.0.1", api.server_address[1], timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type") or "", response.read()
+    finally:
+        connection.close()
+
+
+def test_a_question_over_http_runs_to_a_report(server: tuple[ApiServer, LocalRunner]) -> None:
+    api, _runner = server
+    status, _, body = request(api, "POST", "/api/investigations", json.dumps({"question": "why?"}).encode())
+    assert status == 202
+    url = json.loads(body)["status_url"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        state = json.loads(request(api, "GET", url)[2])
+        if state["stage"] == "done":
+            break
+        time.sleep(0.05)
+    assert state["status"] == "inconclusive"
+    status, content_type, report = request(api, "GET", f"{url}/report")
+    assert (status, content_type.split(";")[0]) == (200, "text/markdown")
+    assert report.startswith(b"> ")
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(server: tuple[ApiServer, LocalRunner]) -> None:
+    api, _runner = server
+    status, _, _ = request(api, "POST", "/api/investigations", b"{}", {"Content-Length": str(10**9)})
+    assert status == 413
+
+
+def test_serve_on_a_port_in_use_is_one_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                     server: tuple[ApiServer, LocalRunner]) -> None:  # fmt: skip
+    api, _runner = server
+    code = main(["serve", "--port", str(api.server_address[1]), "--data-dir", str(tmp_path / "d"),
+                 "--sandbox", "subprocess"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "cannot listen" in err
