@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     )
     """When set, blobs go to Azure Storage (or Azurite) instead of the local data directory."""
 
+    kusto_cluster_url: str | None = None
+    """Azure Data Explorer cluster, or the ADX proxy URL of a Log Analytics / Application Insights
+    resource. When set (with `kusto_database`), triage and the sandbox's `logs` command query it."""
+
+    kusto_database: str | None = None
+    """Database (or workspace) name for `kusto_cluster_url`."""
+
+    kusto_request_timeout_s: float = 60.0
+    """Server timeout of one Kusto query."""
+
     data_dir: Path = Path(".sre-agent")
     """Local folder for blobs, workspaces and the model-call ledger on the embedded default."""
 

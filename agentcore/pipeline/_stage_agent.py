@@ -11,6 +11,7 @@ from agentcore.agent.spawn import FanOut
 from agentcore.errors import ConfigError, StorageError
 from agentcore.models import Message
 from agentcore.models.pricing import estimate_cost_usd
+from agentcore.pipeline._connectors import connector_broker
 from agentcore.pipeline._stage_io import (
     Loaded,
     StageContext,
@@ -100,10 +101,11 @@ def _agent_stage(ctx: StageContext, loaded: Loaded, work: Work, fan_out: FanOut)
         )  # fmt: skip
         requested: FanOutRequested | None = None
         changes: dict[str, object] = {"fan_out": None}
-        try:
-            changes.update(work(session, runtime))
-        except FanOutRequested as e:
-            requested = e
+        with connector_broker(deps, root):
+            try:
+                changes.update(work(session, runtime))
+            except FanOutRequested as e:
+                requested = e
         checkpoint = save_workspace(ctx, state, root)
         changes.update(workspace_fields(checkpoint))
         if requested is not None:

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
+from agentcore.connectors.logs import LogStore
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.context.orientation import render_orientation
 from agentcore.errors import ConfigError
@@ -78,13 +79,14 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         spec = state.request
         scenario = load_scenario(Path(spec.scenario_dir)) if spec.scenario_dir else None
         prepared = _prepare(spec, scenario, root, state.started_at)
-        triage = _triage(prepared)
+        triage = _triage(prepared, deps.log_store)
         session_blob = None
         if state.mode == "agent" and deps.model is not None:
             alert = scenario.alert if scenario else spec.alert
             task = task_message(state.id, prepared.incident_time, alert, spec.question, triage, scope=spec.scope)
+            orientation = render_orientation(deps.sandbox_factory(root), incident_time=prepared.incident_time)
             session = new_parent_session(
-                state.id, model=deps.model, orientation=render_orientation(deps.sandbox_factory(root)), task=task,
+                state.id, model=deps.model, orientation=orientation, task=task,
                 settings=deps.settings,
             )  # fmt: skip
             session_blob = put_session(deps, state.id, state.step + 1, session)
@@ -109,9 +111,10 @@ def _prepare(spec: RequestSpec, scenario: Scenario | None, root: Path, now: date
     return prepare_from_repos([Path(r) for r in spec.repos], root, incident_time)
 
 
-def _triage(prepared: PreparedWorkspace) -> Triage:
+def _triage(prepared: PreparedWorkspace, log_store: LogStore | None) -> Triage:
+    """Triage over the workspace's own telemetry when it has some, else the deployment's log store."""
     if prepared.telemetry_database is None:
-        return run_triage(prepared.incident_time, prepared.services, prepared.deployments, None)
+        return run_triage(prepared.incident_time, prepared.services, prepared.deployments, log_store)
     logs = DuckDbLogStore(prepared.telemetry_database, query_now=prepared.incident_time)
     try:
         return run_triage(prepared.incident_time, prepared.services, prepared.deployments, logs)

@@ -25,6 +25,7 @@ from agentcore.agent.spawn import ChildRunner, FanOut, Hypothesis
 from agentcore.errors import AgentCoreError, StorageError
 from agentcore.models import ToolCall
 from agentcore.models.pricing import estimate_cost_usd
+from agentcore.pipeline._connectors import connector_broker
 from agentcore.pipeline._stage_io import StageContext, get_session, load_state, send_stage_message
 from agentcore.pipeline.agent_setup import build_agent_runtime
 from agentcore.pipeline.state import (
@@ -191,7 +192,7 @@ def _run_child(
         parent, model=deps.model, sandbox=deps.sandbox_factory(root), settings=deps.settings, clock=deps.clock,
         estimate_cost_usd=estimate_cost_usd, on_step=ctx.on_step, fan_out=only_this_child,
     )  # fmt: skip
-    with contextlib.suppress(_ChildRan):
+    with connector_broker(deps, root), contextlib.suppress(_ChildRan):
         runtime.toolbox.dispatch(_spawn_call(parent, record.call_id))
     if not ran:
         raise StorageError(f"the spawn call {record.call_id} did not start child {index}")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import agentcore
+from agentcore.connectors.logs import LogStore
 from agentcore.errors import ConfigError
 from agentcore.models import ModelClient
 from agentcore.queues import Queue
@@ -40,6 +41,8 @@ class Dependencies:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     queue: Queue | None = None
     """Where stages send their next message. The local runner brings its own LocalQueue."""
+    log_store: LogStore | None = None
+    """The deployment's own logs (Kusto / Log Analytics). Scenario workspaces bring their own DuckDB file."""
 
 
 _overrides: dict[str, Any] = {}
@@ -84,6 +87,7 @@ def build_dependencies(settings: Settings) -> Dependencies:
         model = build_model_client(settings, ledger=ledger)
     sandbox_factory = _overrides.get("sandbox_factory") or _build_sandbox_factory(settings)
     queue = _overrides.get("queue") or _build_queue(settings)
+    log_store = _overrides["log_store"] if "log_store" in _overrides else _build_log_store(settings)
     deps = Dependencies(
         settings=settings,
         blob_store=blob_store,
@@ -91,6 +95,7 @@ def build_dependencies(settings: Settings) -> Dependencies:
         model=model,
         sandbox_factory=sandbox_factory,
         queue=queue,
+        log_store=log_store,
     )
     rest = {k: v for k, v in _overrides.items() if k in {"clock", "now"}}
     return replace(deps, **rest)
@@ -131,6 +136,20 @@ def _build_queue(settings: Settings) -> Queue:
 
         return ServiceBusQueue.from_connection_string(settings.servicebus_connection_string.get_secret_value())
     return local_queue(settings)
+
+
+def _build_log_store(settings: Settings) -> LogStore | None:
+    if not settings.kusto_cluster_url:
+        return None
+    if not settings.kusto_database:
+        raise ConfigError("SRE_AGENT_KUSTO_CLUSTER_URL is set; set SRE_AGENT_KUSTO_DATABASE too")
+    from agentcore.connectors.logs.kusto import KustoLogStore
+
+    return KustoLogStore(
+        settings.kusto_cluster_url,
+        database=settings.kusto_database,
+        request_timeout_s=settings.kusto_request_timeout_s,
+    )
 
 
 def _build_blob_store(settings: Settings) -> BlobStore:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from agentcore.connectors.changes import DeploymentRecord
@@ -89,10 +90,21 @@ def prepare_from_repos(repos: Sequence[Path], root: Path, incident_time: datetim
         services.append(ServiceRepo(service=name, repo=name, repo_path=destination, app_role=name))
         sources.append(RepoSource(path=f"repos/{name}", source=str(repo.resolve()), commit=head))
     (root / "repos" / "CHECKOUTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_scenario_facts(root, incident_time, services)
     install_commands(root)
     database = root / TELEMETRY_DATABASE
     telemetry = database if database.is_file() else None
     return PreparedWorkspace(root, incident_time, tuple(services), (), telemetry, tuple(sources))
+
+
+def _write_scenario_facts(root: Path, incident_time: datetime, services: Sequence[ServiceRepo]) -> None:
+    """`data/scenario.json` as a scenario would have it, so `changes` knows the incident time and services."""
+    facts = {
+        "name": root.name,
+        "incident_time": incident_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "services": [{"name": s.service, "repo": s.repo, "app_role": s.app_role} for s in services],
+    }
+    (root / "data" / "scenario.json").write_text(json.dumps(facts, indent=1) + "\n", encoding="utf-8")
 
 
 def _clone(source: Path, destination: Path) -> None:
@@ -121,6 +133,9 @@ def install_commands(root: Path) -> None:
     for command in SANDBOX_COMMANDS:
         script = bin_dir / command
         script.write_text(
-            f'#!/bin/sh\nexec {sys.executable} -m agentcore.connectors.commands.{command} "$@"\n', encoding="utf-8"
+            # Commands read the workspace relative to its root, wherever the agent's shell stands.
+            f'#!/bin/sh\ncd "$(dirname "$0")/.." || exit 1\n'
+            f'exec {sys.executable} -m agentcore.connectors.commands.{command} "$@"\n',
+            encoding="utf-8",
         )
         script.chmod(0o755)

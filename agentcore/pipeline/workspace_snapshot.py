@@ -42,7 +42,7 @@ from agentcore.storage import BlobStore
 logger = logging.getLogger(__name__)
 
 OUTPUTS = "outputs"
-NOT_SNAPSHOTTED = ("bin", OUTPUTS)
+NOT_SNAPSHOTTED = ("bin", ".connectors", OUTPUTS)
 """Top-level workspace folders the tar.zst leaves out (repos are left out by their recorded paths)."""
 _CHUNK = 1024 * 1024
 
@@ -101,6 +101,8 @@ def write_snapshot(root: Path, destination: Path, repos: Iterable[RepoSource], *
     ):
         for path in _snapshot_members(root, excluded):
             info = tar.gettarinfo(str(path), arcname=path.relative_to(root).as_posix())
+            if info is None:
+                continue  # a socket: a sandboxed command may leave one, and it cannot be archived
             if info.isreg():
                 with path.open("rb") as handle:
                     tar.addfile(info, handle)

@@ -78,7 +78,7 @@ def test_a_checkpoint_restores_the_same_workspace_with_repos_from_their_source(
     assert git(again / "repos" / "app", "rev-parse", "HEAD") == source_repo[1][1]
     assert git(again / "repos" / "app", "log", "--format=%s", "main") == "version 2\nversion 1\nversion 0"
     assert git(again / "repos" / "app", "remote") == ""
-    assert (again / "bin" / "logs").read_text().startswith("#!/bin/sh\nexec ")
+    assert "-m agentcore.connectors.commands.logs" in (again / "bin" / "logs").read_text()
 
 
 def test_the_snapshot_leaves_out_repos_outputs_and_bin(
@@ -164,3 +164,25 @@ def test_a_workspace_counts_as_restored_only_until_a_stage_starts_changing_it(tm
     assert not is_restored(root, "snap-2", {"outputs/a": "blob-a"})
     forget_restored(root)
     assert not is_restored(root, "snap-1", {"outputs/a": "blob-a"})
+
+
+def test_a_socket_or_fifo_left_in_the_workspace_does_not_break_the_checkpoint(
+    tmp_path: Path, workspace: tuple[Path, tuple[RepoSource, ...]]
+) -> None:
+    import socket
+
+    root, repos = workspace
+    os.mkfifo(root / "notes" / "pipe")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(str(root / "notes" / "sock"))
+        store = LocalBlobStore(tmp_path / "blobs")
+        saved = checkpoint_workspace(store, ID, root, step=1, repos=repos, previous=EMPTY)
+    finally:
+        listener.close()
+    assert saved.workspace_blob is not None
+    raw = zstandard.ZstdDecompressor().decompress(store.get(saved.workspace_blob).data, max_output_size=1 << 26)
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        names = tar.getnames()
+    assert "notes/plan.md" in names
+    assert "notes/sock" not in names
