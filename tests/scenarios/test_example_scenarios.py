@@ -1,4 +1,4 @@
-"""The committed example scenarios load, the generator reproduces them byte for byte, and the
+"""The committed example scenarios load, each generator reproduces its scenario byte for byte, and the
 checkout-bad-deploy story holds together (deployed commit, culprit, stack traces, alert)."""
 
 from __future__ import annotations
@@ -16,12 +16,20 @@ from agentcore.scenarios import Scenario, load_scenario
 from agentcore.scenarios.workspace import WorkspaceManifest, materialize_workspace
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
-GENERATOR = EXAMPLES / "build_checkout_bad_deploy.py"
 BAD_DEPLOY = EXAMPLES / "checkout-bad-deploy"
 
 
 def scenario_directories() -> list[Path]:
     return sorted(p for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def generators() -> list[Path]:
+    """`build_<name>.py` writes the scenario `<name>` (underscores as hyphens) next to it."""
+    return sorted(EXAMPLES.glob("build_*.py"))
+
+
+def generated_directory(generator: Path) -> Path:
+    return EXAMPLES / generator.stem.removeprefix("build_").replace("_", "-")
 
 
 def files_under(root: Path) -> dict[str, bytes]:
@@ -43,13 +51,14 @@ def test_every_example_scenario_loads(directory: Path) -> None:
     assert scenario.truth is not None
 
 
-def test_generator_reproduces_the_committed_files_byte_for_byte(tmp_path: Path) -> None:
+@pytest.mark.parametrize("generator", generators(), ids=lambda p: p.stem)
+def test_generator_reproduces_the_committed_files_byte_for_byte(generator: Path, tmp_path: Path) -> None:
     output = tmp_path / "regenerated"
-    subprocess.run([sys.executable, str(GENERATOR), str(output)], check=True, capture_output=True, timeout=120)
-    committed, regenerated = files_under(BAD_DEPLOY), files_under(output)
+    subprocess.run([sys.executable, str(generator), str(output)], check=True, capture_output=True, timeout=120)
+    committed, regenerated = files_under(generated_directory(generator)), files_under(output)
     assert sorted(regenerated) == sorted(committed)
     different = [name for name in committed if committed[name] != regenerated[name]]
-    assert different == [], f"re-run {GENERATOR.name} and commit its output; these differ: {different}"
+    assert different == [], f"re-run {generator.name} and commit its output; these differ: {different}"
 
 
 @pytest.fixture(scope="module")
