@@ -121,6 +121,24 @@ class Settings(BaseSettings):
     )
     """When set, stage messages go to Azure Service Bus; otherwise to the in-process LocalQueue."""
 
+    servicebus_namespace: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "ServiceBusConnection__fullyQualifiedNamespace", "SRE_AGENT_SERVICEBUS_NAMESPACE"
+        ),
+    )
+    """Fully qualified Service Bus namespace for identity-based access (the Functions identity setting)."""
+
+    blob_account_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("SRE_AGENT_BLOB_ACCOUNT_URL", "blob_account_url")
+    )
+    """Blob endpoint (https://<account>.blob.core.windows.net) for identity-based access to state and reports."""
+
+    managed_identity_client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("AZURE_CLIENT_ID", "SRE_AGENT_MANAGED_IDENTITY_CLIENT_ID")
+    )
+    """Client id of the user-assigned managed identity; None uses the system-assigned one or a developer login."""
+
     turn_slice_s: float = Field(default=480.0, gt=0)
     """Wall-clock seconds one `turns` stage runs the agent before it checkpoints and hands over."""
 

@@ -135,6 +135,12 @@ def _build_queue(settings: Settings) -> Queue:
         from agentcore.queues.servicebus import ServiceBusQueue
 
         return ServiceBusQueue.from_connection_string(settings.servicebus_connection_string.get_secret_value())
+    if settings.servicebus_namespace is not None:
+        from agentcore.queues.servicebus import ServiceBusQueue
+
+        return ServiceBusQueue.with_default_credential(
+            settings.servicebus_namespace, managed_identity_client_id=settings.managed_identity_client_id
+        )
     return local_queue(settings)
 
 
@@ -157,6 +163,12 @@ def _build_blob_store(settings: Settings) -> BlobStore:
         from agentcore.storage.azure import AzureBlobStore
 
         return AzureBlobStore.from_connection_string(settings.azure_storage_connection_string)
+    if settings.blob_account_url:
+        from agentcore.storage.azure import AzureBlobStore
+
+        return AzureBlobStore.with_default_credential(
+            settings.blob_account_url, managed_identity_client_id=settings.managed_identity_client_id
+        )
     from agentcore.storage.local import LocalBlobStore
 
     return LocalBlobStore(settings.data_dir / "blobs")

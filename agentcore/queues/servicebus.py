@@ -49,6 +49,16 @@ class ServiceBusQueue:
         self._setup(ServiceBusClient(fully_qualified_namespace, credential), shortest_receive_wait_s)
 
     @classmethod
+    def with_default_credential(
+        cls, fully_qualified_namespace: str, *, managed_identity_client_id: str | None = None
+    ) -> ServiceBusQueue:
+        """Identity-based: the app's managed identity (a user-assigned one by client id) or a developer login."""
+        from azure.identity import DefaultAzureCredential
+
+        credential = DefaultAzureCredential(managed_identity_client_id=managed_identity_client_id)
+        return cls(fully_qualified_namespace, credential)
+
+    @classmethod
     def from_connection_string(cls, conn_str: str, *, shortest_receive_wait_s: float = 1.0) -> ServiceBusQueue:
         """For a shared access key; production uses the namespace and a managed identity."""
         client = ServiceBusClient.from_connection_string(conn_str)

@@ -39,6 +39,16 @@ class AzureBlobStore:
         self._attach(BlobServiceClient(account_url, credential=credential), container, create_container)
 
     @classmethod
+    def with_default_credential(
+        cls, account_url: str, *, managed_identity_client_id: str | None = None, container: str = "sre-agent"
+    ) -> AzureBlobStore:
+        """Identity-based: the app's managed identity (a user-assigned one by client id) or a developer login."""
+        from azure.identity import DefaultAzureCredential
+
+        credential = DefaultAzureCredential(managed_identity_client_id=managed_identity_client_id)
+        return cls(account_url, credential, container=container)
+
+    @classmethod
     def from_connection_string(
         cls, conn_str: str, *, container: str = "sre-agent", create_container: bool = True
     ) -> AzureBlobStore:
