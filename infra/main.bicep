@@ -1,0 +1,59 @@
+// sre-agent on Azure: the Function App (Flex Consumption) and everything it reaches, with one
+// user-assigned managed identity and no shared keys. Deployed with `azd up` (see azure.yaml).
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(40)
+@description('azd environment name; used to name the resource group and derive resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource. Flex Consumption must be available there.')
+param location string
+
+@description('PROVIDER:MODEL for the agent, e.g. anthropic:claude-sonnet-4-6. Empty runs evidence-only.')
+param agentModel string = ''
+
+@description('Optional Azure Data Explorer / Log Analytics proxy URL the agent queries in KQL.')
+param kustoClusterUrl string = ''
+
+@description('Database (or workspace name) of kustoClusterUrl.')
+param kustoDatabase string = ''
+
+@description('Most Function App instances (Flex Consumption scale-out cap).')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Memory of one instance in MB (Flex Consumption: 512, 2048 or 4096).')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+var tags = { 'azd-env-name': environmentName }
+
+resource group 'Microsoft.Resources/resourceGroups@2022-09-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module resources 'resources.bicep' = {
+  name: 'sre-agent-resources'
+  scope: group
+  params: {
+    environmentName: environmentName
+    location: location
+    tags: tags
+    agentModel: agentModel
+    kustoClusterUrl: kustoClusterUrl
+    kustoDatabase: kustoDatabase
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+}
+
+output AZURE_RESOURCE_GROUP string = group.name
+output AZURE_FUNCTION_APP_NAME string = resources.outputs.functionAppName
+output AZURE_KEY_VAULT_NAME string = resources.outputs.keyVaultName
+output SRE_AGENT_BLOB_ACCOUNT_URL string = resources.outputs.blobEndpoint
+output SERVICE_BUS_NAMESPACE string = resources.outputs.serviceBusNamespace
