@@ -33,6 +33,10 @@ def evidence_only_report(
             f"A new error, {e.exception_type} on {e.app_role}, first appeared at {e.first_seen:%Y-%m-%d %H:%M:%S}Z "
             f"({e.count} times since)."
         )
+    if triage.regressions:
+        more = len(triage.regressions) - 1
+        also = f" ({more} more regression{'s' if more != 1 else ''} in the evidence)" if more else ""
+        sentences.append(f"The logs show a regression: {triage.regressions[0].describe()}{also}.")
     if top is not None:
         sentences.append(
             f"The top suspect is {top.repo} {top.commit[:12]} \u201c{top.title}\u201d by {top.author} "

@@ -12,6 +12,7 @@ from agentcore.alerts import Alert
 from agentcore.pipeline.triage import Triage
 
 SUSPECTS_SHOWN = 5
+REGRESSIONS_SHOWN = 3
 
 
 def task_message(
@@ -65,6 +66,7 @@ def _triage_summary(triage: Triage) -> str:
         )
     if not triage.new_errors:
         lines.append("- No exception type appeared for the first time shortly before the incident.")
+    lines.extend(f"- Regression: {regression.describe()}" for regression in triage.regressions[:REGRESSIONS_SHOWN])
     for suspect in triage.suspects[:SUSPECTS_SHOWN]:
         lines.append(
             f"- Suspect {suspect.repo} {suspect.commit[:12]} \u201c{suspect.title}\u201d by {suspect.author}, "

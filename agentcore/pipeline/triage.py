@@ -1,7 +1,9 @@
 """Deterministic triage: what the logs and the change history say before any model reasons.
 
-It fills the report's `suspects` in both modes, is the whole of evidence-only mode, and gives the
-agent a head start. Every fact comes with the KQL that shows it, so an engineer can re-run it.
+It finds new exception types and their stacks, and latency and failure regressions of dependencies and
+requests; then it ranks the changes that went live before the incident against them. It fills the report's
+`suspects` in both modes, is the whole of evidence-only mode, and gives the agent a head start. Every fact
+comes with the KQL that shows it, so an engineer can re-run it.
 """
 
 from __future__ import annotations
@@ -14,10 +16,36 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from agentcore.connectors.changes import DeploymentRecord, IncidentSignals, collect_candidates, rank_suspects
+from agentcore.connectors.changes import (
+    DeploymentRecord,
+    IncidentSignals,
+    RegressionSignal,
+    collect_candidates,
+    rank_suspects,
+)
 from agentcore.connectors.logs import LogQueryError, LogStore
 from agentcore.errors import AgentCoreError
+from agentcore.pipeline._kql import kql_string, kql_time
+from agentcore.pipeline._regressions import (
+    BIN,
+    WHAT_IS_CHECKED,
+    Regression,
+    as_datetime,
+    find_regressions,
+    regression_evidence,
+)
 from agentcore.reports import Evidence, EvidenceSource, Suspect
+
+__all__ = [
+    "NewError",
+    "Regression",
+    "ServiceRepo",
+    "Triage",
+    "incident_environment_rows",
+    "kql_string",
+    "kql_time",
+    "run_triage",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -50,24 +78,16 @@ class NewError:
 
 @dataclass(frozen=True)
 class Triage:
+    """What triage found. `onset` is when the earliest symptom showed: a new error or a regression."""
+
     suspects: tuple[Suspect, ...]
     evidence: tuple[Evidence, ...]
     new_errors: tuple[NewError, ...]
     onset: datetime | None
     checked: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=())
-
-
-def kql_time(moment: datetime) -> str:
-    return f"datetime({moment.strftime('%Y-%m-%dT%H:%M:%SZ')})"
-
-
-_KQL_ESCAPES = str.maketrans({"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-def kql_string(value: str) -> str:
-    """A KQL string literal for any text, log-supplied text included (quotes, backslashes, newlines)."""
-    return "'" + value.translate(_KQL_ESCAPES) + "'"
+    regressions: tuple[Regression, ...] = ()
+    """Latency and failure regressions, the ones nothing else explains first."""
 
 
 def run_triage(
@@ -76,29 +96,57 @@ def run_triage(
     deployments: Sequence[DeploymentRecord],
     logs: LogStore | None,
 ) -> Triage:
-    """Find new errors and their stacks, then rank the changes that went live before the incident."""
+    """Find new errors, their stacks and regressions, then rank the changes that went live before the incident."""
     evidence: list[Evidence] = []
     checked: list[str] = []
     problems: list[str] = []
     new_errors: list[NewError] = []
+    regressions: list[Regression] = []
     if logs is not None:
         try:
             new_errors = _find_new_errors(logs, incident_time, evidence)
             checked.append("exception types and when each was first seen (AppExceptions)")
         except LogQueryError as e:
             problems.append(f"exceptions query failed: {e}")
-    onset = min((e.first_seen for e in new_errors), default=None)
-    signals = IncidentSignals(
+        try:
+            regressions = find_regressions(logs, incident_time)
+            evidence.extend(regression_evidence(regressions, incident_time))
+            checked.append(WHAT_IS_CHECKED)
+        except LogQueryError as e:
+            problems.append(f"regression queries failed: {e}")
+    signals = _signals(incident_time, new_errors, regressions)
+    suspects = _rank_changes(incident_time, services, deployments, signals, problems)
+    checked.append("deployments and commits that went live in the 7 days before the incident")
+    evidence.extend(_deployment_evidence(suspects[:3]))
+    return Triage(
+        tuple(suspects), tuple(evidence), tuple(new_errors), signals.symptom_onset, tuple(checked), tuple(problems),
+        tuple(regressions),
+    )  # fmt: skip
+
+
+def _signals(
+    incident_time: datetime, new_errors: Sequence[NewError], regressions: Sequence[Regression]
+) -> IncidentSignals:
+    """The incident's signals; the symptom is the earliest to show (an exact error sighting wins a tie).
+
+    Only regressions no other one explains count: calls to a service that itself slowed down show its onset
+    late or, with a noisy bin, early, never more truly than the service itself.
+    """
+    leading = [r for r in regressions if not r.explained] or list(regressions)
+    symptoms = [(e.first_seen, timedelta(0), "the new error first appeared") for e in new_errors]
+    symptoms += [(r.onset, BIN, r.began) for r in leading if r.onset is not None]
+    no_symptom = (None, timedelta(0), "")
+    onset, resolution, symptom = min(symptoms, key=lambda s: (s[0], s[1]), default=no_symptom)
+    return IncidentSignals(
         incident_time=incident_time,
         stack_files=frozenset(f for e in new_errors for f in e.stack_files),
         stack_functions=frozenset(f for e in new_errors for f in e.stack_functions),
         error_messages=tuple(e.message for e in new_errors if e.message),
-        new_error_first_seen=onset,
+        symptom_onset=onset,
+        symptom=symptom,
+        symptom_onset_resolution=resolution,
+        regressions=tuple(RegressionSignal(r.kind, r.app_role, r.dependency, r.dependency_type) for r in leading),
     )
-    suspects = _rank_changes(incident_time, services, deployments, signals, problems)
-    checked.append("deployments and commits that went live in the 7 days before the incident")
-    evidence.extend(_deployment_evidence(suspects[:3]))
-    return Triage(tuple(suspects), tuple(evidence), tuple(new_errors), onset, tuple(checked), tuple(problems))
 
 
 def _find_new_errors(logs: LogStore, incident_time: datetime, evidence: list[Evidence]) -> list[NewError]:
@@ -114,10 +162,10 @@ def _find_new_errors(logs: LogStore, incident_time: datetime, evidence: list[Evi
     rows = logs.query(overview, max_rows=200).as_dicts()
     if not rows:
         return []
-    data_start = min(_as_datetime(r["first_seen"]) for r in rows)
+    data_start = min(as_datetime(r["first_seen"]) for r in rows)
     found: list[NewError] = []
     for row in rows:
-        first_seen = _as_datetime(row["first_seen"])
+        first_seen = as_datetime(row["first_seen"])
         if first_seen - data_start < NEW_ERROR_GRACE or first_seen > end:
             continue
         found.append(_describe_new_error(logs, row, first_seen, window))
@@ -219,12 +267,6 @@ def _deployment_evidence(suspects: Sequence[Suspect]) -> list[Evidence]:
         )
         for s in suspects
     ]
-
-
-def _as_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def _hours(delta: timedelta) -> int:

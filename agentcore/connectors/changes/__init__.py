@@ -10,6 +10,7 @@ from agentcore.connectors.changes.correlation import (
     DeploymentRecord,
     FileChange,
     IncidentSignals,
+    RegressionSignal,
     collect_candidates,
     rank_suspects,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "DeploymentRecord",
     "FileChange",
     "IncidentSignals",
+    "RegressionSignal",
     "collect_candidates",
     "rank_suspects",
 ]

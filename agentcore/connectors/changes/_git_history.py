@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from agentcore.connectors.changes._matching import is_runtime_config
 from agentcore.connectors.changes._records import FileChange, require_utc
 from agentcore.errors import ConfigError, UserInputError
 
@@ -51,6 +52,8 @@ class GitCommit:
     committed_at: datetime
     files: tuple[FileChange, ...]
     identifiers: frozenset[str] = field(repr=False)
+    config_identifiers: frozenset[str] = field(default=frozenset(), repr=False)
+    """The identifiers on changed lines of runtime configuration files."""
 
 
 def identifiers_in(text: str) -> set[str]:
@@ -105,7 +108,7 @@ def read_commits(repo: Path, revisions: Sequence[str], *, since: datetime | None
 
 
 class _CommitParser:
-    """Accumulates one commit's numstat lines and diff identifiers."""
+    """Accumulates one commit's numstat lines and diff identifiers (those of config files apart as well)."""
 
     def __init__(self, header: str) -> None:
         sha, author, committed, title = header.split(_FIELD, 3)
@@ -113,6 +116,8 @@ class _CommitParser:
         self.committed_at = require_utc(datetime.fromisoformat(committed), f"commit time of {sha}")
         self.files: list[FileChange] = []
         self.identifiers: set[str] = set()
+        self.config_identifiers: set[str] = set()
+        self.in_config = False
         self.in_diff = False
         self.in_hunk = False
         self.diff_lines = 0
@@ -125,13 +130,21 @@ class _CommitParser:
                 self._add_file(*numstat.groups())
             return
         if line.startswith("diff --git "):
-            self.in_hunk = False
+            self.in_hunk = self.in_config = False
+        elif not self.in_hunk and line.startswith(("--- a/", "+++ b/")):
+            self.in_config = is_runtime_config(line[6:])
         elif line.startswith("@@"):
             self.in_hunk = True
-            self.identifiers |= identifiers_in(line.split("@@", 2)[-1])
+            self._add_identifiers(line.split("@@", 2)[-1])
         elif self.in_hunk and line[:1] in ("+", "-") and self.diff_lines < MAX_DIFF_LINES_PER_COMMIT:
             self.diff_lines += 1
-            self.identifiers |= identifiers_in(line[1 : MAX_LINE_CHARS + 1])
+            self._add_identifiers(line[1 : MAX_LINE_CHARS + 1])
+
+    def _add_identifiers(self, text: str) -> None:
+        found = identifiers_in(text)
+        self.identifiers |= found
+        if self.in_config:
+            self.config_identifiers |= found
 
     def _add_file(self, added: str, deleted: str, path: str) -> None:
         binary = added == "-" or deleted == "-"
@@ -149,6 +162,7 @@ class _CommitParser:
             committed_at=self.committed_at,
             files=tuple(sorted(self.files, key=lambda change: change.path)),
             identifiers=frozenset(self.identifiers),
+            config_identifiers=frozenset(self.config_identifiers),
         )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from agentcore.errors import UserInputError
 
@@ -33,28 +34,54 @@ class DeploymentRecord:
 
 
 @dataclass(frozen=True)
+class RegressionSignal:
+    """Calls that got slower (`latency`) or failed more often (`failures`) shortly before the incident.
+
+    `caller` is the service (app role) that made them; `dependency` the host or resource it called (empty when
+    the regression is in the caller's own requests) and `dependency_type` its kind (`postgresql`, `HTTP`, ...).
+    """
+
+    kind: Literal["latency", "failures"]
+    caller: str
+    dependency: str = ""
+    dependency_type: str = ""
+
+
+@dataclass(frozen=True)
 class IncidentSignals:
     """What the incident tells us about its cause.
 
     `stack_files` are paths from stack frames: repo-relative, absolute from the build machine, or bare
     basenames. `stack_functions` are frame method names (`apply_discount`, `Cart.Total`, ...).
-    `new_error_first_seen` is when the incident's error first appeared, if it is a new one.
+    `symptom_onset` is when the incident's symptom first showed (a new error's first sighting, or the start of
+    a regression), and `symptom` says what showed, completing "went live 10 min before ...". A change that
+    went live later than `symptom_onset + symptom_onset_resolution` cannot have caused it; the resolution is
+    the width of the time bins a regression's onset was read from (zero for an error's exact first sighting).
+    `regressions` are the latency and failure regressions the logs show.
     """
 
     incident_time: datetime
     stack_files: Set[str] = frozenset()
     stack_functions: Set[str] = frozenset()
     error_messages: Sequence[str] = ()
-    new_error_first_seen: datetime | None = None
+    symptom_onset: datetime | None = None
+    symptom: str = "the new error first appeared"
+    symptom_onset_resolution: timedelta = timedelta(0)
+    regressions: Sequence[RegressionSignal] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "incident_time", require_utc(self.incident_time, "incident_time"))
         object.__setattr__(self, "stack_files", frozenset(self.stack_files))
         object.__setattr__(self, "stack_functions", frozenset(self.stack_functions))
         object.__setattr__(self, "error_messages", tuple(self.error_messages))
-        if self.new_error_first_seen is not None:
-            first_seen = require_utc(self.new_error_first_seen, "new_error_first_seen")
-            object.__setattr__(self, "new_error_first_seen", first_seen)
+        object.__setattr__(self, "regressions", tuple(self.regressions))
+        if self.symptom_onset is not None:
+            object.__setattr__(self, "symptom_onset", require_utc(self.symptom_onset, "symptom_onset"))
+
+    @property
+    def has_new_error(self) -> bool:
+        """Whether a new exception gave stack frames or a message to match changes against."""
+        return bool(self.stack_files or self.stack_functions or self.error_messages)
 
 
 @dataclass(frozen=True)
@@ -76,7 +103,8 @@ class ChangeCandidate:
     """A commit that could have caused the incident, and the deployment that made it live, if known.
 
     `diff_identifiers` are the lower-cased identifiers on the commit's changed lines and in the
-    function context git prints in its hunk headers.
+    function context git prints in its hunk headers; `config_identifiers` the subset read from runtime
+    configuration files (`is_runtime_config`).
     """
 
     repo: str
@@ -86,6 +114,7 @@ class ChangeCandidate:
     committed_at: datetime
     files: tuple[FileChange, ...]
     diff_identifiers: frozenset[str] = field(default=frozenset(), repr=False)
+    config_identifiers: frozenset[str] = field(default=frozenset(), repr=False)
     deployed_at: datetime | None = None
     deployment: DeploymentRecord | None = None
 

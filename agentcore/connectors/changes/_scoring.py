@@ -1,7 +1,9 @@
 """The suspect score of one change and the reasons behind it.
 
-score = runtime_factor * (0.35 timing + 0.35 stack + 0.20 message + 0.10 size), each part in 0..1, and
-0 when the change went live after the error began. See `assess` for each part.
+score = runtime_factor * (0.35 timing + 0.35 stack + 0.20 message + 0.35 symptom + 0.10 size), each part in
+0..1, and 0 when the change went live after the symptom began. The symptom part only counts when the incident
+is a latency or failure regression without a new exception, and the stack and message parts only when there
+is one, so at most 0.80 of the weights apply to an incident of either kind. See `assess` for each part.
 """
 
 from __future__ import annotations
@@ -11,17 +13,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from agentcore.connectors.changes._matching import (
+    dependency_words,
     function_name,
     is_documentation,
+    is_runtime_config,
     is_test,
     message_terms,
     path_match_strength,
+    path_words,
+    setting_identifiers,
 )
 from agentcore.connectors.changes._records import ChangeCandidate, DeploymentRecord, IncidentSignals
 
 TIMING_WEIGHT = 0.35
 STACK_WEIGHT = 0.35
 MESSAGE_WEIGHT = 0.20
+SYMPTOM_WEIGHT = 0.35
+"""Weight of how well a change fits a regression without a new exception (configuration, dependency words)."""
 SIZE_WEIGHT = 0.10
 TIMING_SCALE_H = 2.0
 """Hours after which the timing part has halved: 1 / (1 + gap_h / TIMING_SCALE_H)."""
@@ -33,6 +41,10 @@ FUNCTION_MATCH = 0.8
 """Stack part when the diff names a stack function (it may be a caller, not the function itself)."""
 MESSAGE_FULL_WEIGHT = 2.0
 """Matched message-term weight that gives the full message part (two identifiers, or four words)."""
+CONFIG_SHARE = 0.6
+"""Share of the symptom part earned by changing runtime configuration (the rest: naming the dependency)."""
+CONFIG_WITHOUT_SETTINGS = 0.5
+"""Config part of a configuration change that names no connection, pool, timeout or retry setting."""
 _LISTED = 3
 
 
@@ -55,32 +67,42 @@ def assess(candidate: ChangeCandidate, signals: IncidentSignals) -> Assessment:
         reasons.append(_non_runtime_reason(candidate))
     stack, stack_reasons = _stack(candidate, signals)
     message, message_reasons = _message(candidate, signals)
+    symptom, symptom_reasons = _symptom(candidate, signals)
     runtime_lines = sum(c.lines_changed for c in runtime_files) if runtime_files else candidate.lines_changed
     size = min(1.0, math.log10(1 + runtime_lines) / 3)
-    reasons += stack_reasons + message_reasons + [_size_reason(candidate)]
+    reasons += stack_reasons + message_reasons + symptom_reasons + [_size_reason(candidate)]
     raw = TIMING_WEIGHT * timing + STACK_WEIGHT * stack + MESSAGE_WEIGHT * message + SIZE_WEIGHT * size
+    raw += SYMPTOM_WEIGHT * symptom
     score = 0.0 if ruled_out else round(min(1.0, runtime_factor * raw), 3)
     return Assessment(score=score, ruled_out=ruled_out, reasons=tuple(reasons))
 
 
 def _timing(candidate: ChangeCandidate, signals: IncidentSignals) -> tuple[float, bool, list[str]]:
+    """1 for going live just before the symptom, halving every TIMING_SCALE_H hours earlier; ruled out after it.
+
+    A regression's onset is only known to the width of its time bins, so a change that went live inside
+    that resolution after the onset still counts, as if it went live at the onset.
+    """
     live = candidate.live_since
     deployed = candidate.deployed_at is not None
     if deployed:
         reasons = [_relative("deployed", live, signals.incident_time, "the incident") + _label(candidate.deployment)]
     else:
         reasons = ["no deployment record; " + _relative("committed", live, signals.incident_time, "the incident")]
-    onset = signals.incident_time
-    first_seen = signals.new_error_first_seen
-    if first_seen is not None:
+    onset = latest_cause = signals.incident_time
+    if signals.symptom_onset is not None:
         verb = "went live" if deployed else "was committed"
-        reasons.append(_relative(verb, live, first_seen, "the new error first appeared"))
-        onset = min(onset, first_seen)
-    if live > onset:
+        reasons.append(_relative(verb, live, signals.symptom_onset, signals.symptom))
+        onset = min(onset, signals.symptom_onset)
+        latest_cause = min(latest_cause, signals.symptom_onset + signals.symptom_onset_resolution)
+    if live > latest_cause:
         too_late = 0 if live > signals.incident_time else 1
         reasons[too_late] += ", so it cannot have caused it"
         return 0.0, True, reasons
-    gap_h = (onset - live).total_seconds() / 3600
+    if live > onset:
+        width = describe_duration(signals.symptom_onset_resolution)
+        reasons[-1] += f", inside the {width} bin its onset was read from, so it still counts"
+    gap_h = max(0.0, (onset - live).total_seconds() / 3600)
     timing = 1 / (1 + gap_h / TIMING_SCALE_H)
     return (timing if deployed else timing * UNDEPLOYED_TIMING_FACTOR), False, reasons
 
@@ -124,6 +146,52 @@ def _message(candidate: ChangeCandidate, signals: IncidentSignals) -> tuple[floa
     weight = sum(terms[term] for term in matched)
     words = _listing([f"`{term}`" for term in matched])
     return min(1.0, weight / MESSAGE_FULL_WEIGHT), [f"its diff mentions {words} from the error message"]
+
+
+def _symptom(candidate: ChangeCandidate, signals: IncidentSignals) -> tuple[float, list[str]]:
+    """How well a change fits a latency or failure regression that came without a new exception.
+
+    With no new code path in a stack, what changed behaviour is more often configuration (pool sizes,
+    timeouts, retries, connection settings) than a code refactor; and a change whose diff or paths name the
+    regressed dependency (its host, or the kind of system it is) is closer to it than one that does not.
+    """
+    if signals.has_new_error or not signals.regressions:
+        return 0.0, []
+    config, reasons = _config_fit(candidate)
+    dependency, dependency_reasons = _dependency_fit(candidate, signals)
+    return CONFIG_SHARE * config + (1 - CONFIG_SHARE) * dependency, reasons + dependency_reasons
+
+
+def _config_fit(candidate: ChangeCandidate) -> tuple[float, list[str]]:
+    configs = [change.path for change in candidate.files if is_runtime_config(change.path)]
+    if not configs:
+        return 0.0, []
+    settings = setting_identifiers(candidate.config_identifiers)
+    keys = [name for name in settings if "_" in name] or settings
+    if not keys:
+        return CONFIG_WITHOUT_SETTINGS, [
+            f"changes runtime configuration ({_listing(configs)}), a common lever of a regression without a new error"
+        ]
+    named = _listing([f"`{key}`" for key in keys])
+    return 1.0, [
+        f"changes connection, pool, timeout or retry settings ({named}) in {_listing(configs)}; "
+        "with no new error, configuration is a likelier cause than code"
+    ]
+
+
+def _dependency_fit(candidate: ChangeCandidate, signals: IncidentSignals) -> tuple[float, list[str]]:
+    own = path_words(candidate.repo)
+    vocabulary = set(candidate.diff_identifiers) | {part for i in candidate.diff_identifiers for part in i.split("_")}
+    vocabulary |= {word for change in candidate.files for word in path_words(change.path)}
+    for regression in signals.regressions:
+        if not regression.dependency:
+            continue
+        words = dependency_words(regression.dependency, regression.dependency_type, regression.caller) - own
+        found = sorted(words & vocabulary)
+        if found:
+            named = _listing([f"`{word}`" for word in found])
+            return 1.0, [f"its diff or paths mention {named}, naming the regressed dependency {regression.dependency}"]
+    return 0.0, []
 
 
 def _non_runtime_reason(candidate: ChangeCandidate) -> str:

@@ -20,6 +20,7 @@ from agentcore.connectors.changes._records import (
     DeploymentRecord,
     FileChange,
     IncidentSignals,
+    RegressionSignal,
     require_utc,
 )
 from agentcore.connectors.changes._scoring import Assessment, assess
@@ -36,6 +37,7 @@ __all__ = [
     "DeploymentRecord",
     "FileChange",
     "IncidentSignals",
+    "RegressionSignal",
     "collect_candidates",
     "rank_suspects",
 ]
@@ -85,8 +87,8 @@ def collect_candidates(
 def rank_suspects(candidates: Iterable[ChangeCandidate], signals: IncidentSignals) -> list[Suspect]:
     """Suspects, best first: highest score, then most recently live, then by sha.
 
-    A change that went live after the new error first appeared (or after the incident) scores 0 and
-    ranks below every change that could have caused it.
+    A change that went live after the symptom first showed (or after the incident) scores 0 and ranks
+    below every change that could have caused it.
     """
     assessed = [(candidate, assess(candidate, signals)) for candidate in candidates]
     assessed.sort(key=_rank_key)
@@ -134,6 +136,7 @@ def _candidate(repo_name: str, commit: GitCommit, deployment: DeploymentRecord |
         committed_at=commit.committed_at,
         files=commit.files,
         diff_identifiers=commit.identifiers,
+        config_identifiers=commit.config_identifiers,
         deployed_at=deployment.time if deployment else None,
         deployment=deployment,
     )

@@ -261,7 +261,7 @@ def test_a_change_that_went_live_after_the_errors_began_never_ranks_first(
         stack_files={"payments/client.py"},
         stack_functions={"payments.client.charge_attempt_3"},
         error_messages=["TimeoutError in charge_attempt_3 after retry=3"],
-        new_error_first_seen=before(minutes=35),
+        symptom_onset=before(minutes=35),
     )
     suspects = rank_suspects(candidates, signals)
     retry = next(s for s in suspects if s.commit == history.shas["retry"])
@@ -274,7 +274,7 @@ def test_a_change_that_went_live_after_the_errors_began_never_ranks_first(
 def test_deploying_shortly_before_the_errors_first_appeared_is_said_and_counts(
     history: History, candidates: list[ChangeCandidate]
 ) -> None:
-    signals = IncidentSignals(incident_time=INCIDENT, new_error_first_seen=before(hours=2, minutes=55))
+    signals = IncidentSignals(incident_time=INCIDENT, symptom_onset=before(hours=2, minutes=55))
     suspects = rank_suspects(candidates, signals)
     assert {s.commit for s in suspects[:2]} == {history.shas["culprit"], history.shas["cart"]}
     assert "went live 10 min before the new error first appeared" in suspects[0].reasons
@@ -318,3 +318,18 @@ def test_scores_lie_between_zero_and_one_and_never_rise_down_the_list(candidates
     scores = [s.score for s in rank_suspects(candidates, CULPRIT_SIGNALS)]
     assert all(0.0 <= score <= 1.0 for score in scores)
     assert scores == sorted(scores, reverse=True)
+
+
+def test_identifiers_from_runtime_configuration_files_are_kept_apart(tmp_path: Path) -> None:
+    repo = tmp_path / "inventory"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    _commit(repo, "c0", before(days=2), "Eve Ops", "Initial", {"config/production.yaml": "database:\n  host: db\n"})
+    files = {
+        "config/production.yaml": "database:\n  host: db\n  max_idle_conns: 0\n",
+        "internal/store/db.go": "func open() { retryCount := 3 }\n",
+    }
+    _commit(repo, "pool", before(hours=2), "Raj Patel", "No idle connections", files)
+    (candidate,) = collect_candidates(repo, "inventory", [], INCIDENT, window=timedelta(days=1))
+    assert "max_idle_conns" in candidate.config_identifiers
+    assert "retrycount" in candidate.diff_identifiers
+    assert "retrycount" not in candidate.config_identifiers
