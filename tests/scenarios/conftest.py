@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from scenario_builders import ALERT, COMMITS, INCIDENT, ROOT_CAUSE, make_bundle, write_json, write_jsonl
-
-
-@dataclass(frozen=True)
-class Template:
-    """A complete scenario built once; `commits` are the checkout repo's shas, oldest first."""
-
-    directory: Path
-    commits: list[str]
+from scenario_builders import ALERT, COMMITS, INCIDENT, ROOT_CAUSE, Template, make_bundle, write_json, write_jsonl
 
 
 @pytest.fixture(scope="session")

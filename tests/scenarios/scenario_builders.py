@@ -5,8 +5,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Template:
+    """A complete scenario built once; `commits` are the checkout repo's shas, oldest first."""
+
+    directory: Path
+    commits: list[str]
+
 
 INCIDENT = "2026-03-02T14:05:00Z"
 ALERT: dict[str, Any] = {

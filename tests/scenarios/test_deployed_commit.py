@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Template
-from scenario_builders import COMMITS, git, make_bundle, write_jsonl
+from scenario_builders import COMMITS, Template, git, make_bundle, write_jsonl
 
 from agentcore.errors import UserInputError
 from agentcore.scenarios import load_scenario

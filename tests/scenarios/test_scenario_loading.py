@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Template
-from scenario_builders import ROOT_CAUSE, write_json
+from scenario_builders import ROOT_CAUSE, Template, write_json
 
 from agentcore.errors import ScenarioError
 from agentcore.scenarios import load_scenario

@@ -8,8 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Template
-from scenario_builders import COMMITS, ROOT_CAUSE, make_bundle, write_jsonl
+from scenario_builders import COMMITS, ROOT_CAUSE, Template, make_bundle, write_jsonl
 
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.errors import ScenarioError, UserInputError
