@@ -139,6 +139,15 @@ class Settings(BaseSettings):
     )
     """Client id of the user-assigned managed identity; None uses the system-assigned one or a developer login."""
 
+    writeback_webhook_url: SecretStr | None = None
+    """Incoming webhook (Teams, Slack or any JSON endpoint) that gets each report's summary and link, once."""
+
+    writeback_format: Literal["slack", "teams", "generic"] = "generic"
+    """Payload shape for `writeback_webhook_url`."""
+
+    public_base_url: str | None = None
+    """Base URL of the HTTP API, e.g. https://func-x.azurewebsites.net; write-back links point there."""
+
     turn_slice_s: float = Field(default=480.0, gt=0)
     """Wall-clock seconds one `turns` stage runs the agent before it checkpoints and hands over."""
 

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
+from agentcore.connectors.incidents import IncidentPostError
 from agentcore.errors import AgentCoreError, PreconditionFailedError
 from agentcore.pipeline._stage_io import (
     Loaded,
@@ -43,6 +44,7 @@ def run_report(ctx: StageContext, loaded: Loaded) -> None:
     with directory_lock(root):
         report = _build_report(ctx, state)
         location = save_report(ctx.deps.blob_store, report)
+        _post_back(ctx, report)
         forget_restored(root)
         _write_local_copy(root, report)
         next_stage = _after_report(state, report, ctx.deps.settings)
@@ -53,6 +55,21 @@ def run_report(ctx: StageContext, loaded: Loaded) -> None:
         )  # fmt: skip
         commit(ctx, loaded, new_state)
     logger.info("investigation=%s report=%s status=%s", state.id, location.json_name, report.status)
+
+
+def _post_back(ctx: StageContext, report: Report) -> None:
+    """Post the summary and link where people look, before the commit: a redelivery finds the marker."""
+    sink, base = ctx.deps.incident_sink, ctx.deps.settings.public_base_url
+    if sink is None or not base:
+        return
+    link = f"{base.rstrip('/')}/api/investigations/{report.id}/report"
+    summary = f"{report.title} — {report.status}. {report.summary}"
+    try:
+        result = sink.post(report.id, summary, link)
+    except IncidentPostError as e:
+        logger.warning("investigation=%s write-back failed (may have posted: %s): %s", report.id, e.may_have_posted, e)
+        return
+    logger.info("investigation=%s write-back %s %s", report.id, result.outcome, result.ref or "")
 
 
 def _build_report(ctx: StageContext, state: InvestigationState) -> Report:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import agentcore
+from agentcore.connectors.incidents import IncidentSink
 from agentcore.connectors.logs import LogStore
 from agentcore.errors import ConfigError
 from agentcore.models import ModelClient
@@ -43,6 +44,8 @@ class Dependencies:
     """Where stages send their next message. The local runner brings its own LocalQueue."""
     log_store: LogStore | None = None
     """The deployment's own logs (Kusto / Log Analytics). Scenario workspaces bring their own DuckDB file."""
+    incident_sink: IncidentSink | None = None
+    """Where a finished report's summary and link are posted back, at most once per investigation."""
 
 
 _overrides: dict[str, Any] = {}
@@ -88,6 +91,10 @@ def build_dependencies(settings: Settings) -> Dependencies:
     sandbox_factory = _overrides.get("sandbox_factory") or _build_sandbox_factory(settings)
     queue = _overrides.get("queue") or _build_queue(settings)
     log_store = _overrides["log_store"] if "log_store" in _overrides else _build_log_store(settings)
+    if "incident_sink" in _overrides:
+        incident_sink = _overrides["incident_sink"]
+    else:
+        incident_sink = _build_incident_sink(settings, blob_store)
     deps = Dependencies(
         settings=settings,
         blob_store=blob_store,
@@ -96,6 +103,7 @@ def build_dependencies(settings: Settings) -> Dependencies:
         sandbox_factory=sandbox_factory,
         queue=queue,
         log_store=log_store,
+        incident_sink=incident_sink,
     )
     rest = {k: v for k, v in _overrides.items() if k in {"clock", "now"}}
     return replace(deps, **rest)
@@ -142,6 +150,18 @@ def _build_queue(settings: Settings) -> Queue:
             settings.servicebus_namespace, managed_identity_client_id=settings.managed_identity_client_id
         )
     return local_queue(settings)
+
+
+def _build_incident_sink(settings: Settings, blob_store: BlobStore) -> IncidentSink | None:
+    if settings.writeback_webhook_url is None:
+        return None
+    if not settings.public_base_url:
+        raise ConfigError("SRE_AGENT_WRITEBACK_WEBHOOK_URL is set; set SRE_AGENT_PUBLIC_BASE_URL for report links")
+    from agentcore.connectors.incidents.once import AtMostOnceSink
+    from agentcore.connectors.incidents.webhook import WebhookIncidentSink
+
+    inner = WebhookIncidentSink(settings.writeback_webhook_url.get_secret_value(), format=settings.writeback_format)
+    return AtMostOnceSink(inner, blob_store)
 
 
 def _build_log_store(settings: Settings) -> LogStore | None:
