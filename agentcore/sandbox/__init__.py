@@ -9,7 +9,7 @@ accepted too. Anything that would resolve outside the workspace raises PathOutsi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
@@ -64,15 +64,17 @@ class Sandbox(Protocol):
         ...
 
     def read_bytes(self, path: str, offset: int, length: int) -> bytes:
-        """At most `length` bytes from `offset`; fewer at the end of the file."""
+        """At most `length` bytes from `offset`; fewer only at the end of the file."""
         ...
 
     def write_bytes(self, path: str, data: bytes) -> None:
         """Create or replace a file, making parent folders."""
         ...
 
-    def iter_files(self, path: str) -> Iterator[FileStat]:
-        """Files below `path` (or `path` itself when it is a file), sorted, never following symlinks."""
+    def iter_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Iterator[FileStat]:
+        """Files below `path` (or `path` itself when it is a file), sorted, never following symlinks.
+
+        Folders below `path` whose name is in `skip_dirs` (such as `.git`) are not entered."""
         ...
 
     def run(self, command: str, *, timeout_s: float | None = None, cwd: str = ".") -> CommandResult:

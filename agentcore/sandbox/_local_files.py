@@ -1,15 +1,33 @@
-"""Confined file operations on a local workspace directory, shared by the local sandboxes."""
+"""Confined file operations on a local workspace directory, shared by the local sandboxes.
+
+Paths are strings end to end (no pathlib on the hot path): grep reads every file of a repository, so
+one read costs a few system calls, not a realpath walk in Python.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat as stat_mod
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from operator import attrgetter
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from agentcore.errors import PathOutsideWorkspaceError, ToolError
 from agentcore.sandbox import WORKSPACE_MOUNT, FileStat
+
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+"""O_NOFOLLOW: a symlink as the last part is never opened blindly. O_NONBLOCK: a FIFO a command left in
+the workspace must not hang the agent on open."""
+
+_READ_PIECE_BYTES = 64 * 1024**2
+"""The most one pread asks for: below Linux's 2 GiB cap, so a short read always means the end of the file."""
+
+_NOT_NORMAL_PARTS = frozenset({"", ".", ".."})
+"""Path parts that `to_relative` removes or resolves; an absolute path starts with an empty part."""
+
+_by_name = attrgetter("name")
 
 
 class LocalWorkspaceFiles:
@@ -17,11 +35,16 @@ class LocalWorkspaceFiles:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._root = str(self.root)
+        self._inside = self._root.rstrip("/") + "/"
+        """What every real path strictly inside the root starts with."""
 
     def to_relative(self, path: str) -> str:
         """Normalize a model-supplied path to a workspace-relative POSIX path, or refuse it."""
         if "\x00" in path:
             raise PathOutsideWorkspaceError(f"path contains a NUL byte: {path!r}")
+        if path == path.strip() and _NOT_NORMAL_PARTS.isdisjoint(path.split("/")):
+            return path  # already normal (what grep reads): relative, no empty, `.` or `..` part
         pure = PurePosixPath(path.strip() or ".")
         if pure.is_absolute():
             try:
@@ -43,20 +66,15 @@ class LocalWorkspaceFiles:
 
     def resolve(self, path: str) -> Path:
         """The real local path, after following symlinks, refused if it lands outside the root."""
-        relative = self.to_relative(path)
-        candidate = self.root / relative
-        real = Path(os.path.realpath(candidate))
-        if real != self.root and self.root not in real.parents:
-            raise PathOutsideWorkspaceError(f"{path}: resolves outside the workspace (through a symlink)")
-        return real
+        return Path(self._real(path))
 
     def relative_of(self, real: Path) -> str:
         return real.relative_to(self.root).as_posix() if real != self.root else "."
 
     def stat(self, path: str) -> FileStat:
-        real = self.resolve(path)
-        st = real.stat()
-        return FileStat(path=self.relative_of(real), kind=_kind(st.st_mode), size=st.st_size)
+        real = self._real(path)
+        st = Path(real).stat()
+        return FileStat(path=self._relative_of(real), kind=_kind(st.st_mode), size=st.st_size)
 
     def resolve_directory(self, path: str) -> Path:
         """The real local path of a workspace directory (a command's cwd), or a ToolError."""
@@ -66,16 +84,11 @@ class LocalWorkspaceFiles:
         return real
 
     def read_bytes(self, path: str, offset: int, length: int) -> bytes:
-        real = self.resolve(path)
-        if real.is_dir():
-            raise IsADirectoryError(f"{path} is a directory")
-        # O_NONBLOCK: a FIFO a command left in the workspace must not hang the agent on open.
-        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as f:
-            if not stat_mod.S_ISREG(os.fstat(fd).st_mode):
-                raise ToolError(f"{path} is not a regular file")
-            f.seek(max(0, offset))
-            return f.read(max(0, length))
+        fd, size = self._open_regular_file(path)
+        try:
+            return _read_at(fd, size, max(0, offset), max(0, length))
+        finally:
+            os.close(fd)
 
     def write_bytes(self, path: str, data: bytes) -> None:
         real = self.resolve(path)
@@ -90,31 +103,126 @@ class LocalWorkspaceFiles:
             f.write(data)
         tmp.replace(real)
 
-    def iter_files(self, path: str) -> Iterator[FileStat]:
-        top = self.resolve(path)
-        if not top.is_dir():
+    def iter_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Iterator[FileStat]:
+        top = self._real(path)
+        if not Path(top).is_dir():
             yield self.stat(path)
             return
-        for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-            dirnames.sort()
-            for name in sorted(filenames):
-                full = Path(dirpath) / name
-                try:
-                    st = full.lstat()
-                except OSError:
-                    continue
-                kind = _kind(st.st_mode)
-                if kind == "symlink":
-                    # A symlink is listed only when it stays inside; its target's size is reported.
-                    try:
-                        real = self.resolve(self.relative_of(full))
-                    except PathOutsideWorkspaceError:
-                        continue
-                    if not real.is_file():
-                        continue
-                    st = real.stat()
-                    kind = "file"
-                yield FileStat(path=self.relative_of(full), kind=kind, size=st.st_size)
+        skipped = frozenset(skip_dirs)
+        relative = self._relative_of(top)
+        folders = [(top, "" if relative == "." else f"{relative}/")]
+        while folders:
+            folder, prefix = folders.pop()
+            subfolders: list[tuple[str, str]] = []
+            for entry in _sorted_entries(folder):
+                if _is_folder(entry):
+                    # Like os.walk(followlinks=False): a symlinked folder is neither listed nor entered.
+                    if entry.name not in skipped and not entry.is_symlink():
+                        subfolders.append((entry.path, f"{prefix}{entry.name}/"))
+                elif (found := self._listed_file(entry, f"{prefix}{entry.name}")) is not None:
+                    yield found
+            folders.extend(reversed(subfolders))  # depth first, in name order
+
+    def _real(self, path: str) -> str:
+        """`resolve` as a string."""
+        real = os.path.realpath(self._local(self.to_relative(path)))
+        if real != self._root and not real.startswith(self._inside):
+            raise PathOutsideWorkspaceError(f"{path}: resolves outside the workspace (through a symlink)")
+        return real
+
+    def _local(self, relative: str) -> str:
+        return self._root if relative == "." else f"{self._inside}{relative}"
+
+    def _relative_of(self, real: str) -> str:
+        """`relative_of` for a real path known to be inside."""
+        return "." if real == self._root else real.removeprefix(self._inside)
+
+    def _open_regular_file(self, path: str) -> tuple[int, int]:
+        """A descriptor of the regular file at `path`, opened only once it is known to be inside, and its size."""
+        fd = self._open_if_no_symlink(self.to_relative(path))
+        if fd is None:
+            fd = os.open(self._real(path), _READ_FLAGS)
+        try:
+            st = os.fstat(fd)
+            mode = st.st_mode
+            if stat_mod.S_ISDIR(mode):
+                raise IsADirectoryError(f"{path} is a directory")
+            if not stat_mod.S_ISREG(mode):
+                raise ToolError(f"{path} is not a regular file")
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd, st.st_size
+
+    def _open_if_no_symlink(self, relative: str) -> int | None:
+        """Open `relative` when it has no symlink in it, or None (then resolve it in full).
+
+        Without symlinks, root/relative is its own real path and inside by construction: `relative`
+        has no `..`, each folder on the way is checked to be a real folder (not a symlink), and
+        O_NOFOLLOW refuses a symlink as the last part. This costs one lstat per folder instead of
+        a realpath.
+        """
+        local = self._local(relative)
+        folder_end = local.find("/", len(self._inside))
+        while folder_end >= 0:
+            try:
+                if not stat_mod.S_ISDIR(os.lstat(local[:folder_end]).st_mode):
+                    return None
+            except OSError:
+                return None
+            folder_end = local.find("/", folder_end + 1)
+        try:
+            return os.open(local, _READ_FLAGS)
+        except OSError as e:
+            if e.errno == errno.ELOOP:  # the last part is a symlink
+                return None
+            raise
+
+    def _listed_file(self, entry: os.DirEntry[str], relative: str) -> FileStat | None:
+        """A walked non-folder entry as listed: a symlink only when it leads to a file inside."""
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if not stat_mod.S_ISLNK(st.st_mode):
+                return FileStat(path=relative, kind=_kind(st.st_mode), size=st.st_size)
+            # A symlink is listed only when it stays inside; its target's size is reported.
+            st = Path(self._real(relative)).stat()
+        except (OSError, PathOutsideWorkspaceError):
+            return None
+        return FileStat(path=relative, kind="file", size=st.st_size) if stat_mod.S_ISREG(st.st_mode) else None
+
+
+def _sorted_entries(folder: str) -> list[os.DirEntry[str]]:
+    """The entries of `folder` by name; none when it cannot be listed (as os.walk)."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=_by_name)
+    except OSError:
+        return []
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _read_at(fd: int, size: int, offset: int, length: int) -> bytes:
+    """Up to `length` bytes from `offset`, fewer only at the end of the file.
+
+    The first read asks for one byte more than the file's `size` holds (it may have grown), so a small
+    file costs one read and no buffer larger than itself; a short read of a regular file means its end.
+    """
+    pieces: list[bytes] = []
+    want = min(length, max(size - offset, 0) + 1, _READ_PIECE_BYTES)
+    while length > 0:
+        piece = os.pread(fd, want, offset)
+        pieces.append(piece)
+        offset, length = offset + len(piece), length - len(piece)
+        if len(piece) < want:
+            break
+        want = min(length, _READ_PIECE_BYTES)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def _kind(mode: int) -> Literal["file", "dir", "symlink", "other"]:

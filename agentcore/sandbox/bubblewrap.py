@@ -41,7 +41,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 from agentcore.errors import SandboxError
@@ -111,8 +111,8 @@ class BubblewrapSandbox:
     def write_bytes(self, path: str, data: bytes) -> None:
         self.files.write_bytes(path, data)
 
-    def iter_files(self, path: str) -> Iterator[FileStat]:
-        return self.files.iter_files(path)
+    def iter_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Iterator[FileStat]:
+        return self.files.iter_files(path, skip_dirs=skip_dirs)
 
     def run(self, command: str, *, timeout_s: float | None = None, cwd: str = ".") -> CommandResult:
         workdir = self.files.relative_of(self.files.resolve_directory(cwd))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 from agentcore.sandbox import CommandResult, FileStat, SandboxLimits
@@ -48,8 +48,8 @@ class SubprocessSandbox:
     def write_bytes(self, path: str, data: bytes) -> None:
         self.files.write_bytes(path, data)
 
-    def iter_files(self, path: str) -> Iterator[FileStat]:
-        return self.files.iter_files(path)
+    def iter_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Iterator[FileStat]:
+        return self.files.iter_files(path, skip_dirs=skip_dirs)
 
     def run(self, command: str, *, timeout_s: float | None = None, cwd: str = ".") -> CommandResult:
         workdir = self.files.resolve_directory(cwd)

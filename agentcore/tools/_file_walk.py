@@ -43,12 +43,10 @@ def walk_files(sandbox: Sandbox, path: str, glob: Glob | None = None) -> Iterato
     below `path` are skipped; asking for a path inside `.git/` searches it."""
     root = stat_existing(sandbox, path).path
     prefix = "" if root == "." else f"{root}/"
-    for entry in sandbox.iter_files(path):
+    for entry in sandbox.iter_files(path, skip_dirs=SKIPPED_FOLDERS):
         if entry.kind != "file":
             continue
         relative = entry.path.removeprefix(prefix) if entry.path != root else entry.path.rsplit("/", 1)[-1]
-        if SKIPPED_FOLDERS.intersection(relative.split("/")[:-1]):
-            continue
         if glob is None or glob.matches(relative):
             yield entry
 

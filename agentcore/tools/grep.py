@@ -130,7 +130,7 @@ def _search_file(search: _Search, path: str, stream: LineStream) -> None:
     context, find = search.context, search.regex.search
     before: deque[Line] = deque(maxlen=context)
     after, last_shown, found_here = 0, 0, 0
-    for line in stream.lines():
+    for line in stream.lines_near(search.regex, context):
         match = find(line.text)
         if match is not None and not search.full:
             first = before[0].number if before else line.number
