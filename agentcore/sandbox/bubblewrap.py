@@ -173,11 +173,13 @@ def _mount_args(bwrap: str, limits: SandboxLimits, extra_ro_binds: Sequence[Path
             args += ["--symlink", str(source.readlink()), str(source)]
         elif source.exists():
             args += ["--ro-bind", str(source), str(source)]
-    for source in [*_python_prefixes(), *extra_ro_binds]:
-        args += ["--ro-bind", str(source), str(source)]
     size = ["--size", str(limits.file_size_bytes)] if "--size" in flags else []
     args += ["--proc", "/proc", "--dev", "/dev", *size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
-    return [*args, *size, "--tmpfs", "/tmp", *size, "--tmpfs", SANDBOX_HOME]
+    args += [*size, "--tmpfs", "/tmp", *size, "--tmpfs", SANDBOX_HOME]
+    # After the private /tmp: mounts stack in order, so a venv or package under /tmp stays visible.
+    for source in [*_python_prefixes(), *extra_ro_binds]:
+        args += ["--ro-bind", str(source), str(source)]
+    return args
 
 
 def _supported_flags(bwrap: str) -> set[str]:

@@ -122,6 +122,22 @@ def test_tmp_inside_is_private(sandbox: BubblewrapSandbox) -> None:
     assert not (Path("/tmp") / name).exists()
 
 
+def test_a_read_only_bind_under_the_hosts_tmp_stays_visible_over_the_private_tmp(
+    workspace: Path, tmp_path: Path
+) -> None:
+    # A clone (and its venv) may live under /tmp, as CI's does: the private /tmp must not hide it.
+    package = tmp_path / "package-under-tmp"
+    package.mkdir()
+    (package / "marker.txt").write_text("visible\n")
+    assert str(package).startswith("/tmp/"), "the test needs a bind source under /tmp"
+    sandbox = BubblewrapSandbox(workspace, LIMITS, extra_ro_binds=(package,))
+
+    result = sandbox.run(f"cat {package}/marker.txt; ls /tmp | wc -l")
+
+    assert result.exit_code == 0
+    assert result.output.decode().startswith("visible\n")
+
+
 def test_writes_inside_the_workspace_reach_the_host(sandbox: BubblewrapSandbox, workspace: Path) -> None:
     result = sandbox.run("mkdir -p notes && echo from the sandbox > notes/plan.md")
 
