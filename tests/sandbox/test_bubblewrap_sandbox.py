@@ -114,11 +114,18 @@ def test_nothing_outside_the_workspace_can_be_written(sandbox: BubblewrapSandbox
 
 
 def test_tmp_inside_is_private(sandbox: BubblewrapSandbox) -> None:
+    # Only mount points of read-only binds (a venv under /tmp, say) may appear in the private /tmp.
+    host_file = Path("/tmp") / f"sre-agent-host-{uuid.uuid4().hex}"
+    host_file.write_text("host secret\n")
     name = f"sre-agent-sandbox-test-{uuid.uuid4().hex}"
+    try:
+        result = sandbox.run(f"ls -A /tmp; echo inside > /tmp/{name} && cat /tmp/{name}")
+    finally:
+        host_file.unlink()
 
-    result = sandbox.run(f"ls -A /tmp; echo inside > /tmp/{name} && cat /tmp/{name}")
-
-    assert (result.exit_code, result.output) == (0, b"inside\n")
+    assert result.exit_code == 0
+    assert result.output.endswith(b"inside\n")
+    assert host_file.name.encode() not in result.output
     assert not (Path("/tmp") / name).exists()
 
 
