@@ -124,10 +124,11 @@ def _investigate(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _out.print(report.model_dump_json(indent=2), markup=False, soft_wrap=True)
     first_line = outcome.markdown.splitlines()[0] if outcome.markdown else report.title
-    _err.print(first_line, markup=False)
-    _err.print(f"status: {report.status}  mode: {report.mode}  suspects: {len(report.suspects)}")
-    _err.print(f"report: {outcome.report_path_md}")
-    _err.print(f"        {outcome.report_path_json}")
+    # soft_wrap: paths and the verdict stay on one line each, whatever the terminal width (copy-paste).
+    _err.print(first_line, markup=False, soft_wrap=True)
+    _err.print(f"status: {report.status}  mode: {report.mode}  suspects: {len(report.suspects)}", soft_wrap=True)
+    _err.print(f"report: {outcome.report_path_md}", markup=False, soft_wrap=True)
+    _err.print(f"        {outcome.report_path_json}", markup=False, soft_wrap=True)
     return 0 if report.status != "failed" else EXIT_FAILED
 
 
