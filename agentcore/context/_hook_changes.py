@@ -19,6 +19,7 @@ from agentcore.connectors.changes import (
     DeploymentRecord,
     FileChange,
     IncidentSignals,
+    live_environment_deployments,
     rank_suspects,
 )
 from agentcore.context._text_budget import clip_chars, clip_lines, list_files
@@ -44,8 +45,9 @@ def render_changes(sandbox: Sandbox, budget_chars: int, incident_time: datetime 
     lines = [f"## What changed{window}", f"Deployments ({DEPLOYMENTS_PATH}), newest first:"]
     lines += clip_lines([_deployment_line(d) for d in deployments], MAX_DEPLOYMENTS, "deployments") or ["(none)"]
     candidates: list[ChangeCandidate] = []
+    live = live_environment_deployments(deployments, incident_time) if incident_time else deployments
     for repo in _repositories(sandbox):
-        candidates += _candidates(sandbox, repo, deployments, start, incident_time)
+        candidates += _candidates(sandbox, repo, live, start, incident_time)
     if incident_time is not None:
         lines.append("Commits that went live, most suspect first (deterministic ranking; verify before you trust):")
         suspects = rank_suspects(candidates, IncidentSignals(incident_time=incident_time))

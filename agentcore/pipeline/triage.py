@@ -21,6 +21,7 @@ from agentcore.connectors.changes import (
     IncidentSignals,
     RegressionSignal,
     collect_candidates,
+    live_environment_deployments,
     rank_suspects,
 )
 from agentcore.connectors.logs import LogQueryError, LogStore
@@ -41,7 +42,6 @@ __all__ = [
     "Regression",
     "ServiceRepo",
     "Triage",
-    "incident_environment_rows",
     "kql_string",
     "kql_time",
     "run_triage",
@@ -233,7 +233,7 @@ def _rank_changes(
 ) -> list[Suspect]:
     candidates = []
     for service in services:
-        rows = incident_environment_rows(
+        rows = live_environment_deployments(
             [d for d in deployments if d.service in (service.service, service.app_role)], incident_time
         )
         try:
@@ -243,19 +243,6 @@ def _rank_changes(
         except AgentCoreError as e:
             problems.append(f"change history of {service.repo} could not be read: {e}")
     return rank_suspects(candidates, signals)
-
-
-def incident_environment_rows(rows: Sequence[DeploymentRecord], incident_time: datetime) -> list[DeploymentRecord]:
-    """Only the deployments of the environment that was live at the incident (its latest deployment's).
-
-    A release reaches staging before production; counting the staging time as "went live" would make
-    a change look older than it is in the environment that failed.
-    """
-    before = [d for d in rows if d.time <= incident_time]
-    if not before:
-        return list(rows)
-    environment = max(before, key=lambda d: d.time).environment
-    return [d for d in rows if d.environment == environment]
 
 
 def _deployment_evidence(suspects: Sequence[Suspect]) -> list[Evidence]:

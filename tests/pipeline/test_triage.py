@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from agentcore.connectors.changes import DeploymentRecord
+from agentcore.connectors.changes import DeploymentRecord, live_environment_deployments
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
-from agentcore.pipeline.triage import incident_environment_rows, kql_string, run_triage
+from agentcore.pipeline.triage import kql_string, run_triage
 
 INCIDENT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 HOSTILE = [
@@ -70,4 +70,4 @@ def test_only_the_environment_live_at_the_incident_counts() -> None:
         return DeploymentRecord(INCIDENT - timedelta(hours=hours_before), "checkout", environment, commit)
 
     rows = [row(30, "production", "a" * 40), row(3, "staging", "b" * 40), row(0.5, "production", "b" * 40)]
-    assert [r.environment for r in incident_environment_rows(rows, INCIDENT)] == ["production", "production"]
+    assert [r.environment for r in live_environment_deployments(rows, INCIDENT)] == ["production", "production"]

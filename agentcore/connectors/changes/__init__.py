@@ -12,6 +12,7 @@ from agentcore.connectors.changes.correlation import (
     IncidentSignals,
     RegressionSignal,
     collect_candidates,
+    live_environment_deployments,
     rank_suspects,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "IncidentSignals",
     "RegressionSignal",
     "collect_candidates",
+    "live_environment_deployments",
     "rank_suspects",
 ]

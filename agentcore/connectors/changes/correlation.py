@@ -144,3 +144,21 @@ def _candidate(repo_name: str, commit: GitCommit, deployment: DeploymentRecord |
 
 def _newest_first(candidates: Iterable[ChangeCandidate]) -> list[ChangeCandidate]:
     return sorted(candidates, key=lambda c: (-c.live_since.timestamp(), -c.committed_at.timestamp(), c.commit))
+
+
+def live_environment_deployments(rows: Sequence[DeploymentRecord], incident_time: datetime) -> list[DeploymentRecord]:
+    """Per service, only the deployments of the environment that was live at the incident (its latest one's).
+
+    A release reaches staging before production; counting the staging time as "went live" would make
+    a change look older than it is in the environment that failed.
+    """
+    kept: list[DeploymentRecord] = []
+    for service in sorted({d.service for d in rows}):
+        mine = [d for d in rows if d.service == service]
+        before = [d for d in mine if d.time <= incident_time]
+        if not before:
+            kept.extend(mine)
+            continue
+        environment = max(before, key=lambda d: d.time).environment
+        kept.extend(d for d in mine if d.environment == environment)
+    return kept
