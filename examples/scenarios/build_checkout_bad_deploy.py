@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -31,6 +29,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+sys.dont_write_bytecode = True
+from _scenario_kit import Commit, build_repo, dump_json, edit, iso  # noqa: E402
 
 NAME = "checkout-bad-deploy"
 SEED = 20260302
@@ -50,15 +51,6 @@ SOFIA = ("Sofia Alvarez", "sofia.alvarez@contoso.example")
 # ---------------------------------------------------------------------------------------------------
 # The service's source, version by version
 # ---------------------------------------------------------------------------------------------------
-
-
-def edit(text: str, *changes: tuple[str, str]) -> str:
-    """`text` with each (old, new) replaced once; an `old` that is not there is a bug in this script."""
-    for old, new in changes:
-        if text.count(old) != 1:
-            raise AssertionError(f"expected {old!r} exactly once")
-        text = text.replace(old, new)
-    return text
 
 
 PYPROJECT_V1 = """[project]
@@ -937,17 +929,6 @@ def test_coupon_wins_over_campaign_with_the_same_code(fake_db) -> None:
 )
 
 
-@dataclass(frozen=True)
-class Commit:
-    key: str
-    author: tuple[str, str]
-    date: str
-    subject: str
-    body: str
-    files: dict[str, str]
-    tag: str | None = None
-
-
 COMMITS = [
     Commit(
         "initial",
@@ -1103,55 +1084,6 @@ def line_of(path: str, needle: str) -> int:
 # ---------------------------------------------------------------------------------------------------
 
 
-def run_git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    base = {
-        "PATH": os.environ.get("PATH", os.defpath),
-        "HOME": str(repo),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "LC_ALL": "C",
-        "TZ": "UTC",
-    }
-    settings = ["-c", "pack.threads=1", "-c", "gc.auto=0", "-c", "core.autocrlf=false", "-c", "init.defaultBranch=main"]
-    done = subprocess.run(
-        ["git", *settings, *args], cwd=repo, env={**base, **(env or {})}, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
-
-def build_repo(work: Path, bundle: Path) -> dict[str, str]:
-    """Commit COMMITS into a fresh repo, bundle it; return {commit key: sha}."""
-    work.mkdir()
-    run_git(work, "init", "-q", "--template=")
-    shas: dict[str, str] = {}
-    for commit in COMMITS:
-        for relative, content in commit.files.items():
-            path = work / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content.encode())
-        name, email = commit.author
-        env = {
-            "GIT_AUTHOR_NAME": name,
-            "GIT_AUTHOR_EMAIL": email,
-            "GIT_AUTHOR_DATE": commit.date,
-            "GIT_COMMITTER_NAME": name,
-            "GIT_COMMITTER_EMAIL": email,
-            "GIT_COMMITTER_DATE": commit.date,
-        }
-        message = commit.subject + (f"\n\n{commit.body}\n" if commit.body else "\n")
-        run_git(work, "add", "-A")
-        run_git(work, "commit", "-q", "--no-verify", "-m", message, env=env)
-        shas[commit.key] = run_git(work, "rev-parse", "HEAD")
-        if commit.tag:
-            run_git(work, "tag", commit.tag)
-    run_git(work, "bundle", "create", "-q", str(bundle), "--all")
-    return shas
-
-
-def committed_at(commit: Commit) -> datetime:
-    return datetime.fromisoformat(commit.date).astimezone(UTC)
-
-
 # ---------------------------------------------------------------------------------------------------
 # Telemetry
 # ---------------------------------------------------------------------------------------------------
@@ -1172,10 +1104,6 @@ CAMPAIGN_SQL = "SELECT code, discount_percent, ends_at FROM campaigns WHERE code
 OLD_REVISION, NEW_REVISION = "ca-checkout-api--rel140", "ca-checkout-api--rel150"
 REPLICA_SWITCH = {"7d9c4b5f6-kx2vq": timedelta(seconds=40), "7d9c4b5f6-p8m3z": timedelta(seconds=95)}
 NEW_REPLICAS = {"7d9c4b5f6-kx2vq": "5b8f7c9d4-hq7rt", "7d9c4b5f6-p8m3z": "5b8f7c9d4-w2n6j"}
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 @dataclass
@@ -1799,10 +1727,6 @@ def truth(shas: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def dump_json(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
-
-
 def dump_jsonl(rows: list[dict[str, Any]]) -> bytes:
     rows = sorted(rows, key=lambda row: (row.get("TimeGenerated") or row.get("time"), row.get("OperationId", "")))
     return "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows).encode()
@@ -1812,7 +1736,7 @@ def build(output: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="checkout-bad-deploy-") as scratch:
         staging = Path(scratch) / "scenario"
         (staging / "repos").mkdir(parents=True)
-        shas = build_repo(Path(scratch) / "work", staging / "repos" / "checkout.bundle")
+        shas = build_repo(Path(scratch) / "work", staging / "repos" / "checkout.bundle", COMMITS)
         t = build_telemetry()
         value, threshold = alert_window(t.exceptions)
         files = {
