@@ -10,14 +10,25 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SCENARIO ?= examples/scenarios/checkout-bad-deploy
 
-.PHONY: demo test lint pytest bench components bwrap azurite clean
+.PHONY: demo test lint pytest bench components bwrap azurite clean lock upgrade
 
-$(STAMP): pyproject.toml
+# Installs exactly the lock (every package pinned with hashes), then this project without resolving
+# anything: the same set on every machine until someone runs `make upgrade` and reviews the diff.
+$(STAMP): requirements-dev.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: need Python 3.11 or 3.12 (python3.11, python3.12 or python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# Re-resolve the locks from pyproject.toml, keeping current pins where still allowed (after a
+# pyproject change), or taking the newest allowed versions (upgrade, then the whole test suite).
+lock: $(STAMP)
+	./scripts/lock.sh
+upgrade: $(STAMP)
+	./scripts/lock.sh --upgrade
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(MAKE) test
 
 demo: $(STAMP)
 	$(VENV)/bin/sre-agent investigate --scenario $(SCENARIO)

@@ -13,9 +13,10 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import httpx
 import httpx2
@@ -25,6 +26,7 @@ from agentcore.models import ModelRequest, ModelResponse, Usage, stable_prefix_h
 from agentcore.telemetry.ledger import ModelCallLedger, ModelCallRecord
 
 logger = logging.getLogger(__name__)
+_Event = TypeVar("_Event")
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,53 @@ class RetryPolicy:
 DEFAULT_RETRY_POLICY = RetryPolicy()
 
 
+# The ledger's error classes name what happened, not which SDK exception said so: vendors rename and
+# rewrap their exceptions between releases (anthropic 2.17 wraps a body-read error in
+# APIConnectionError), and the daily clustering groups model failures by this field.
+TIMEOUT = "timeout"
+"""No answer within the transport timeout, before the response began."""
+CONNECTION_ERROR = "connection_error"
+"""The connection failed or was reset before the response began."""
+STREAM_BROKEN = "stream_broken"
+"""The response began, then broke off or ended before the provider's end-of-message event."""
+
+
+def http_error_class(status: int) -> str:
+    """`http_429`, `http_400`, ...: a provider's answer with an error status."""
+    return f"http_{status}"
+
+
+def stream_error_class(provider_error_type: str | None) -> str:
+    """`stream:overloaded_error`: an error event the provider sent inside a 200 stream."""
+    return f"stream:{provider_error_type or 'error'}"
+
+
 class IncompleteStreamError(Exception):
     """The response stream ended before the provider's end-of-message event."""
+
+
+class StreamBrokenError(Exception):
+    """Reading a response failed after its first event arrived; the cause is chained."""
+
+
+def guard_stream(events: Iterable[_Event], *, is_provider_error: Callable[[Exception], bool]) -> Iterator[_Event]:
+    """Yield `events`; a failure after the first one (other than the provider's own error event) is a broken stream.
+
+    That is a behaviour, whatever exception type the SDK of the day raises for it.
+    """
+    iterator = iter(events)
+    started = False
+    while True:
+        try:
+            event = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:
+            if started and not is_provider_error(exc):
+                raise StreamBrokenError(f"the response broke off after it began ({type(exc).__name__}: {exc})") from exc
+            raise
+        started = True
+        yield event
 
 
 @dataclass(frozen=True)
@@ -65,7 +112,7 @@ class AttemptFailure:
     """Safe to show and log: never a header, never a credential."""
     retryable: bool
     error_class: str
-    """For the ledger: the vendor exception's name, or the provider's error type."""
+    """For the ledger: what happened (`timeout`, `stream_broken`, `http_429`, ...), never an SDK class name."""
     status: int | None = None
     headers: Mapping[str, str] | None = None
     """Response headers, read for `retry-after` / `retry-after-ms` only."""
@@ -82,13 +129,12 @@ def is_retryable_status(status: int) -> bool:
 
 def transport_failure(exc: Exception) -> AttemptFailure | None:
     """Timeouts, resets and streams that broke mid-response, raised by httpx, httpx2 or an assembler."""
-    name = type(exc).__name__
+    if isinstance(exc, StreamBrokenError | IncompleteStreamError):
+        return AttemptFailure(f"stream broke off: {exc}", retryable=True, error_class=STREAM_BROKEN)
     if isinstance(exc, httpx.TimeoutException | httpx2.TimeoutException):
-        return AttemptFailure(f"timed out: {exc}", retryable=True, error_class=name)
+        return AttemptFailure(f"timed out: {exc}", retryable=True, error_class=TIMEOUT)
     if isinstance(exc, httpx.TransportError | httpx2.TransportError):
-        return AttemptFailure(f"connection failed: {exc}", retryable=True, error_class=name)
-    if isinstance(exc, IncompleteStreamError):
-        return AttemptFailure(f"stream broke off: {exc}", retryable=True, error_class=name)
+        return AttemptFailure(f"connection failed: {exc}", retryable=True, error_class=CONNECTION_ERROR)
     return None
 
 

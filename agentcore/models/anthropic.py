@@ -30,12 +30,17 @@ from anthropic.types import (
 
 from agentcore.models import Message, ModelRequest, ModelResponse, StopReason, ToolCall, Usage
 from agentcore.models._retry import (
+    CONNECTION_ERROR,
     DEFAULT_RETRY_POLICY,
+    TIMEOUT,
     AttemptFailure,
     IncompleteStreamError,
     RetryPolicy,
     call_with_retries,
+    guard_stream,
+    http_error_class,
     is_retryable_status,
+    stream_error_class,
     transport_failure,
 )
 from agentcore.telemetry.ledger import ModelCallLedger
@@ -114,7 +119,7 @@ class AnthropicModelClient:
     def _stream_once(self, params: dict[str, Any]) -> ModelResponse:
         assembler = _StreamAssembler()
         with self._sdk.messages.create(**params, stream=True) as stream:
-            for event in stream:
+            for event in guard_stream(stream, is_provider_error=_is_provider_error):
                 assembler.feed(event)
         return assembler.finish(self._model)
 
@@ -184,10 +189,10 @@ def classify_anthropic_error(exc: Exception) -> AttemptFailure | None:
     if isinstance(exc, anthropic.APIStatusError):
         error_type, detail = _error_details(exc.body)
         status = exc.status_code
-        error_class = type(exc).__name__
+        error_class = http_error_class(status)
         if status < 400:  # an `error` event inside a streamed 200 response
             status = _STREAM_ERROR_STATUS.get(error_type or "", 500)
-            error_class = f"stream:{error_type or 'error'}"
+            error_class = stream_error_class(error_type)
         return AttemptFailure(
             message=f"{error_type or 'error'}: {detail}",
             retryable=is_retryable_status(status),
@@ -196,9 +201,16 @@ def classify_anthropic_error(exc: Exception) -> AttemptFailure | None:
             headers=exc.response.headers,
             context_too_long=status == 400 and "prompt is too long" in detail.lower(),
         )
-    if isinstance(exc, anthropic.APIConnectionError):  # APITimeoutError included
-        return AttemptFailure(f"{exc}", retryable=True, error_class=type(exc).__name__)
+    if isinstance(exc, anthropic.APITimeoutError):
+        return AttemptFailure(f"{exc}", retryable=True, error_class=TIMEOUT)
+    if isinstance(exc, anthropic.APIConnectionError):
+        return AttemptFailure(f"{exc}", retryable=True, error_class=CONNECTION_ERROR)
     return transport_failure(exc)
+
+
+def _is_provider_error(exc: Exception) -> bool:
+    """The SDK raises an `error` event from inside the stream as an APIStatusError."""
+    return isinstance(exc, anthropic.APIStatusError)
 
 
 def _error_details(body: object) -> tuple[str | None, str]:

@@ -22,12 +22,17 @@ from openai.types.chat import ChatCompletionChunk
 from agentcore.errors import ConfigError
 from agentcore.models import Message, ModelRequest, ModelResponse, StopReason, ToolCall, Usage
 from agentcore.models._retry import (
+    CONNECTION_ERROR,
     DEFAULT_RETRY_POLICY,
+    TIMEOUT,
     AttemptFailure,
     IncompleteStreamError,
     RetryPolicy,
     call_with_retries,
+    guard_stream,
+    http_error_class,
     is_retryable_status,
+    stream_error_class,
     transport_failure,
 )
 from agentcore.telemetry.ledger import ModelCallLedger
@@ -186,7 +191,7 @@ class OpenAIModelClient:
     def _stream_once(self, params: dict[str, Any]) -> ModelResponse:
         assembler = _ChunkAssembler()
         with self._sdk.chat.completions.create(**params) as stream:
-            for chunk in stream:
+            for chunk in guard_stream(stream, is_provider_error=_is_provider_error):
                 assembler.feed(chunk)
         return assembler.finish(self._model)
 
@@ -253,13 +258,15 @@ def classify_openai_error(exc: Exception) -> AttemptFailure | None:
         return AttemptFailure(
             message=f"{exc.code or exc.type or 'error'}: {detail}",
             retryable=is_retryable_status(status),
-            error_class=type(exc).__name__,
+            error_class=http_error_class(status),
             status=status,
             headers=exc.response.headers,
             context_too_long=status in (400, 413) and _is_context_too_long(exc, detail),
         )
-    if isinstance(exc, openai.APIConnectionError):  # APITimeoutError included
-        return AttemptFailure(f"{exc}", retryable=True, error_class=type(exc).__name__)
+    if isinstance(exc, openai.APITimeoutError):
+        return AttemptFailure(f"{exc}", retryable=True, error_class=TIMEOUT)
+    if isinstance(exc, openai.APIConnectionError):
+        return AttemptFailure(f"{exc}", retryable=True, error_class=CONNECTION_ERROR)
     if isinstance(exc, openai.APIError):  # an error object inside a streamed 200 response
         detail = _detail(exc)
         stated = int(exc.code) if exc.code and exc.code.isdigit() else None
@@ -267,11 +274,16 @@ def classify_openai_error(exc: Exception) -> AttemptFailure | None:
         return AttemptFailure(
             message=f"{exc.code or exc.type or 'error'}: {detail}",
             retryable=not too_long and (stated is None or is_retryable_status(stated)),
-            error_class=f"stream:{exc.type or 'error'}",
+            error_class=stream_error_class(exc.type),
             status=stated,
             context_too_long=too_long,
         )
     return transport_failure(exc)
+
+
+def _is_provider_error(exc: Exception) -> bool:
+    """An error object the server sent inside the stream (the SDK raises it as a bare APIError)."""
+    return isinstance(exc, openai.APIError) and not isinstance(exc, openai.APIConnectionError)
 
 
 def _detail(exc: openai.APIError) -> str:

@@ -14,7 +14,9 @@ from agentcore.models._retry import (
     AttemptFailure,
     IncompleteStreamError,
     RetryPolicy,
+    StreamBrokenError,
     call_with_retries,
+    guard_stream,
     is_retryable_status,
     retry_after_s,
     transport_failure,
@@ -191,7 +193,7 @@ def test_context_too_long_raises_context_too_long_error() -> None:
 def test_a_stream_that_ended_early_is_retried() -> None:
     ledger = InMemoryLedger()
     assert run(script(IncompleteStreamError("no message_stop"), OK), ledger, []) is OK
-    assert ledger.records[0].error_class == "IncompleteStreamError"
+    assert ledger.records[0].error_class == "stream_broken"
 
 
 def test_an_exception_no_classifier_knows_is_not_retried() -> None:
@@ -217,3 +219,37 @@ def test_every_attempt_writes_a_full_ledger_row() -> None:
     assert succeeded.prefix_hash == failed.prefix_hash == stable_prefix_hash(REQUEST)
     assert succeeded.error_class is None
     assert succeeded.status_code is None
+
+
+class VendorWrappedReadError(Exception):
+    """Stands for whatever class an SDK release wraps a body-read failure in."""
+
+
+def events_then(failure: Exception, count: int) -> Iterator[int]:
+    yield from range(count)
+    raise failure
+
+
+def test_a_failure_after_the_first_event_is_a_broken_stream_whatever_its_type() -> None:
+    guarded = guard_stream(
+        events_then(VendorWrappedReadError("body read failed"), 2), is_provider_error=lambda _: False
+    )
+    with pytest.raises(StreamBrokenError) as caught:
+        list(guarded)
+    assert isinstance(caught.value.__cause__, VendorWrappedReadError)
+    assert transport_failure(caught.value) == AttemptFailure(
+        f"stream broke off: {caught.value}", retryable=True, error_class="stream_broken"
+    )
+
+
+def test_a_failure_before_the_first_event_is_not_a_broken_stream() -> None:
+    guarded = guard_stream(events_then(VendorWrappedReadError("refused"), 0), is_provider_error=lambda _: False)
+    with pytest.raises(VendorWrappedReadError):
+        list(guarded)
+
+
+def test_the_providers_own_error_event_mid_stream_passes_through() -> None:
+    provider_error = VendorWrappedReadError("overloaded_error")
+    guarded = guard_stream(events_then(provider_error, 3), is_provider_error=lambda exc: exc is provider_error)
+    with pytest.raises(VendorWrappedReadError):
+        list(guarded)
