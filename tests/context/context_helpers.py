@@ -64,6 +64,7 @@ def small_config(**overrides: Any) -> ContextConfig:
         "window_tokens": 40_000,
         "inline_limit_chars": 6_000,
         "turn_inline_limit_chars": 10_000,
+        "prune_threshold_fraction": 0.5,
         "prune_min_maskable_tokens": 4_000,
         "prune_keep_recent_results": 4,
     }

@@ -45,8 +45,9 @@ def test_every_result_is_saved_under_its_sequence_number_and_content_hash(worksp
 
 
 def test_a_result_within_the_inline_limit_reaches_the_model_unchanged(workspace: Path) -> None:
-    _, shown = capture(workspace, "x" * 16_000, exit_code=0)
-    assert shown.content == "x" * 16_000
+    limit = ContextConfig().inline_limit_chars
+    _, shown = capture(workspace, "x" * limit, exit_code=0)
+    assert shown.content == "x" * limit
 
 
 def test_a_long_result_becomes_a_preview_naming_its_file_size_and_exit_code(workspace: Path) -> None:

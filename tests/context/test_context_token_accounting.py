@@ -98,5 +98,5 @@ def test_compaction_starts_earlier_when_output_reserve_and_headroom_leave_less()
     assert ContextConfig().compaction_threshold_tokens(32_000, 8_192) == 32_000 - 8_192 - 12_000
 
 
-def test_pruning_starts_at_half_the_window() -> None:
-    assert ContextConfig().prune_threshold_tokens(200_000) == 100_000
+def test_pruning_starts_at_a_quarter_of_the_window() -> None:
+    assert ContextConfig().prune_threshold_tokens(200_000) == 50_000
