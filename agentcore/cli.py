@@ -141,19 +141,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     mode = f"agent ({deps.model.provider}:{deps.model.model})" if deps.model else "evidence-only (no model configured)"
     with LocalRunner(deps) as runner:
         try:
-            server = ApiServer((args.host, args.port), runner.context)
+            server = ApiServer(runner.context, args.host, args.port)
         except OSError as e:
             raise UserInputError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from e
-        host, port = str(server.server_address[0]), int(server.server_address[1])
+        host, port = server.address
         _err.print(f"[bold]sre-agent[/] serving http://{host}:{port}/api — {mode}; Ctrl-C stops")
         if args.host not in {"127.0.0.1", "::1", "localhost"}:
             _err.print(
                 "[bold yellow]warning:[/] not loopback, and `serve` checks no keys: anyone who can reach it can use it"
             )
-        try:
-            server.serve_forever(poll_interval=0.2)
-        finally:
-            server.server_close()
+        server.serve_forever()
     return 0
 
 
