@@ -154,7 +154,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         except OSError as e:
             raise UserInputError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from e
         host, port = server.address
-        _err.print(f"[bold]sre-agent[/] serving http://{host}:{port}/api — {mode}; Ctrl-C stops")
+        _err.print(f"[bold]sre-agent[/] serving http://{host}:{port}/api — {mode}; Ctrl-C stops", soft_wrap=True)
         if args.host not in {"127.0.0.1", "::1", "localhost"}:
             _err.print(
                 "[bold yellow]warning:[/] not loopback, and `serve` checks no keys: anyone who can reach it can use it"

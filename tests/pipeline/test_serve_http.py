@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,3 +76,25 @@ def test_serve_on_a_port_in_use_is_one_clear_error(capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert code == 2
     assert "cannot listen" in err
+
+
+def test_sre_agent_serve_answers_on_the_port_it_prints_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    environment = {name: value for name, value in os.environ.items() if "KEY" not in name and "MODEL" not in name}
+    command = [sys.executable, "-m", "agentcore.cli", "serve", "--port", "0", "--data-dir", str(tmp_path / "d"),
+               "--sandbox", "subprocess"]  # fmt: skip
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=environment)
+    try:
+        assert process.stderr is not None
+        banner = process.stderr.readline()
+        port = int(re.findall(r"http://127\.0\.0\.1:(\d+)/api", banner)[0])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/api/investigations/inv-20260101-000000-abcdef")
+        assert connection.getresponse().status == 404
+        connection.close()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130
+    finally:
+        process.kill()
+        process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
