@@ -146,6 +146,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from agentcore.pipeline.local_runner import LocalRunner
     from agentcore.pipeline.wiring import build_dependencies
 
+    if not 0 <= args.port <= 65535:
+        raise UserInputError(f"--port {args.port}: must be 0 (any free port) to 65535")
     deps = build_dependencies(settings)
     mode = f"agent ({deps.model.provider}:{deps.model.model})" if deps.model else "evidence-only (no model configured)"
     with LocalRunner(deps) as runner:

@@ -121,6 +121,7 @@ USER_ERRORS = [
               ("telemetry/AppTraces.jsonl", "line 2")),
     UserError("serve with a data dir that is a file", lambda t: ["serve", "--port", "0", "--data-dir",
                                                                  str(write(t / "f", ""))], ("--data-dir",)),
+    UserError("serve on a port out of range", lambda t: ["serve", "--port", "70000"], ("--port 70000",)),
 ]  # fmt: skip
 
 
