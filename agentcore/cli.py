@@ -57,7 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
+        from agentcore.pipeline.input_checks import check_data_dir
+
         settings = _settings_from(args)
+        check_data_dir(settings.data_dir, named_as="--data-dir" if args.data_dir else "data directory")
         if args.command == "investigate":
             return _investigate(args, settings)
         if args.command == "serve":
@@ -85,11 +88,13 @@ def _fail(message: str) -> None:
 
 def _settings_from(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
-    if getattr(args, "model", None):
+    if args.model is not None and not args.model.strip():
+        raise UserInputError("--model is empty; give PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6")
+    if args.model:
         overrides["model"] = args.model
-    if getattr(args, "data_dir", None):
+    if args.data_dir:
         overrides["data_dir"] = args.data_dir
-    if getattr(args, "sandbox", None):
+    if args.sandbox:
         overrides["sandbox"] = args.sandbox
     try:
         return load_settings(**overrides)
@@ -99,11 +104,15 @@ def _settings_from(args: argparse.Namespace) -> Settings:
 
 def _investigate(args: argparse.Namespace, settings: Settings) -> int:
     from agentcore.pipeline import InvestigationRequest, run_investigation
+    from agentcore.pipeline.input_checks import check_repos, check_telemetry
     from agentcore.pipeline.wiring import build_dependencies
 
+    check_repos(args.repo)
     request = InvestigationRequest.from_cli(
         scenario=args.scenario, alert_file=args.alert, question=args.question, repos=args.repo
     )
+    if request.scenario is not None:
+        check_telemetry(request.scenario)
     deps = build_dependencies(settings)
     mode = f"agent ({deps.model.provider}:{deps.model.model})" if deps.model else "evidence-only (no model configured)"
     _err.print(f"[bold]sre-agent[/] investigating — {mode}")
@@ -137,23 +146,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from agentcore.pipeline.local_runner import LocalRunner
     from agentcore.pipeline.wiring import build_dependencies
 
+    if not 0 <= args.port <= 65535:
+        raise UserInputError(f"--port {args.port}: must be 0 (any free port) to 65535")
     deps = build_dependencies(settings)
     mode = f"agent ({deps.model.provider}:{deps.model.model})" if deps.model else "evidence-only (no model configured)"
     with LocalRunner(deps) as runner:
         try:
-            server = ApiServer((args.host, args.port), runner.context)
+            server = ApiServer(runner.context, args.host, args.port)
         except OSError as e:
             raise UserInputError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from e
-        host, port = str(server.server_address[0]), int(server.server_address[1])
-        _err.print(f"[bold]sre-agent[/] serving http://{host}:{port}/api — {mode}; Ctrl-C stops")
+        host, port = server.address
+        _err.print(f"[bold]sre-agent[/] serving http://{host}:{port}/api — {mode}; Ctrl-C stops", soft_wrap=True)
         if args.host not in {"127.0.0.1", "::1", "localhost"}:
             _err.print(
                 "[bold yellow]warning:[/] not loopback, and `serve` checks no keys: anyone who can reach it can use it"
             )
-        try:
-            server.serve_forever(poll_interval=0.2)
-        finally:
-            server.server_close()
+        server.serve_forever()
     return 0
 
 

@@ -175,6 +175,16 @@ class Settings(BaseSettings):
     http_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     """Largest HTTP request body the API accepts (Azure Monitor caps alert payloads at 256 KB)."""
 
+    http_read_timeout_s: float = Field(default=10.0, gt=0)
+    """`sre-agent serve`: seconds a client has for a request's headers, and again for its body; then 408, cut."""
+
+    http_max_concurrency: int = Field(default=512, ge=2)
+    """`sre-agent serve`: connections (kept-alive ones too) and requests at once; a request beyond is answered 503.
+    Route work runs on a bounded thread pool (anyio's, 40 threads) whatever this is."""
+
+    http_backlog_connections: int = Field(default=2048, ge=16)
+    """`sre-agent serve`: connections the kernel queues before the server accepts them (capped by somaxconn)."""
+
     pr_repo_allowlist: tuple[str, ...] = ()
     """Repositories a draft pull request may be opened against; empty means the `pr` stage refuses all."""
 

@@ -30,6 +30,10 @@ ADAPTERS: dict[str, set[str]] = {
     "azure.servicebus": {"agentcore/queues/servicebus.py"},
     "azure.kusto": {"agentcore/connectors/logs/kusto.py"},
     "github": {"agentcore/connectors/code/github.py"},
+    # the local HTTP server: the ASGI app, and the server that runs it
+    "starlette": {"agentcore/pipeline/asgi.py"},
+    "uvicorn": {"agentcore/pipeline/http_server.py"},
+    "h11": {"agentcore/pipeline/http_server.py"},
 }
 EDGE_ONLY = ("azure.functions", "azure.durable_functions")
 

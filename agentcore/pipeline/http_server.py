@@ -1,71 +1,156 @@
 """`sre-agent serve`: the Functions app's HTTP routes on this machine, with the local runner behind them.
 
-A stdlib `ThreadingHTTPServer` maps every request onto `agentcore.pipeline.api.dispatch`, the same
-functions the Functions app's HTTP triggers call; stage messages go to the LocalRunner's queue and
-run on its worker threads. There are no keys: bind it to loopback (the default).
+The ASGI app (`agentcore.pipeline.asgi`) runs on uvicorn with limits a public endpoint needs:
+- a backlog of `http_backlog_connections`, so a burst of connections waits in the kernel instead of
+  being reset;
+- `http_max_concurrency` connections and requests at once; a request beyond them is answered 503;
+- `http_read_timeout_s` for a request's headers (counted from the connection, or from the previous
+  response on a kept-alive one) and again for its body: a client that sends nothing, or dribbles its
+  headers, is answered 408 and cut, so idle sockets cannot use up the concurrency;
+- `http_max_body_bytes` per body, enforced while it streams (413).
+There are no keys: bind it to loopback (the default).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+import socket
+import threading
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.server import ServerState
 
 from agentcore.pipeline._stage_io import StageContext
-from agentcore.pipeline.api import ApiResponse, dispatch, json_response
+from agentcore.pipeline.asgi import BodyLimits, api_app
 
 logger = logging.getLogger(__name__)
 
-
-class ApiServer(ThreadingHTTPServer):
-    """An HTTP server whose every request is answered by the pipeline's API functions."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], context: StageContext) -> None:
-        super().__init__(address, _Handler)
-        self.context = context
+_TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: ApiServer
-    protocol_version = "HTTP/1.1"
+class _ServerConfig(uvicorn.Config):
+    """uvicorn's configuration, plus the deadline for a request's headers."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
-        self._answer("GET")
+    def __init__(self, app: object, *, header_timeout_s: float, **options: object) -> None:
+        super().__init__(app, **options)  # type: ignore[arg-type]
+        self.header_timeout_s = header_timeout_s
 
-    def do_POST(self) -> None:  # noqa: N802
-        self._answer("POST")
 
-    def _answer(self, method: str) -> None:
-        limit = self.server.context.deps.settings.http_max_body_bytes
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > limit:
-            self._send(json_response(413, {"error": f"the body must be 0 to {limit} bytes"}), close=True)
+class _HeaderDeadlineProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a deadline for a request's headers, which uvicorn lacks.
+
+    The deadline starts when the connection opens and again after each response; it ends when h11
+    has a whole request line and headers. A client past it gets a bare 408 and the connection closes.
+    """
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: ServerState,
+        app_state: dict[str, object],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._header_timeout_s = config.header_timeout_s if isinstance(config, _ServerConfig) else 10.0
+        self._header_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_header_deadline()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._stop_header_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            self._start_header_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_header_deadline()
+        super().connection_lost(exc)
+
+    def _start_header_deadline(self) -> None:
+        self._stop_header_deadline()
+        self._header_deadline = self.loop.call_later(self._header_timeout_s, self._headers_too_slow)
+
+    def _stop_header_deadline(self) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_deadline = None
+        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
             return
-        body = self.rfile.read(length) if length else b""
-        path = urlsplit(self.path).path
+        logger.info("%s sent no complete request headers within %g s; closing", self.client, self._header_timeout_s)
+        self.transport.write(_TIMED_OUT)
+        self.transport.close()
+
+
+class ApiServer:
+    """The HTTP API on uvicorn, listening from construction (so a port in use fails here, as OSError)."""
+
+    def __init__(self, context: StageContext, host: str, port: int) -> None:
+        settings = context.deps.settings
+        self._socket = _listening_socket(host, port, settings.http_backlog_connections)
+        limits = BodyLimits(max_bytes=settings.http_max_body_bytes, read_timeout_s=settings.http_read_timeout_s)
+        config = _ServerConfig(
+            api_app(context, limits),
+            header_timeout_s=settings.http_read_timeout_s,
+            http=_HeaderDeadlineProtocol,
+            limit_concurrency=settings.http_max_concurrency,
+            backlog=settings.http_backlog_connections,
+            timeout_keep_alive=5,
+            timeout_graceful_shutdown=5,
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            server_header=False,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._socket.getsockname()[:2]
+        return str(host), int(port)
+
+    def serve_forever(self) -> None:
+        """Serve until Ctrl-C / SIGTERM (in the main thread) or `stop()`; then close the socket."""
         try:
-            response = dispatch(self.server.context, method, path, body=body, accept=self.headers.get("Accept", ""))
-        except Exception:
-            logger.exception("%s %s failed", method, path)
-            response = json_response(500, {"error": "internal error; see the server log"})
-        self._send(response)
+            self._server.run(sockets=[self._socket])
+        finally:
+            self._socket.close()
 
-    def _send(self, response: ApiResponse, *, close: bool = False) -> None:
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for name, value in response.headers:
-            self.send_header(name, value)
-        if close:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        self.wfile.write(response.body)
+    def start(self) -> None:
+        """Serve on a background thread; return once it accepts connections."""
+        self._thread = threading.Thread(target=self.serve_forever, name="sre-agent-http", daemon=True)
+        self._thread.start()
+        while not self._server.started and self._thread.is_alive():
+            self._thread.join(0.01)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
-        logger.info("%s " + format, self.address_string(), *args)
+    def stop(self) -> None:
+        """Stop serving (open requests get a few seconds to finish) and wait for the server thread."""
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join()
+        self._socket.close()
+
+
+def _listening_socket(host: str, port: int, backlog: int) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    return sock
