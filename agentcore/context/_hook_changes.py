@@ -2,7 +2,7 @@
 
 Commits come from each repository's history through the sandbox's shell (`git log` / `git rev-list`
 run in the workspace), so the hook works with any sandbox. With an incident time, the candidates
-are ranked by `agentcore.connectors.changes.rank_suspects`, the same deterministic ranking the
+are ranked by `agentcore.triage.rank_suspects`, the same deterministic ranking the
 report's suspects use; without one, the newest commits are listed.
 """
 
@@ -18,13 +18,12 @@ from agentcore.connectors.changes import (
     ChangeCandidate,
     DeploymentRecord,
     FileChange,
-    IncidentSignals,
     live_environment_deployments,
-    rank_suspects,
 )
 from agentcore.context._text_budget import clip_chars, clip_lines, list_files
 from agentcore.errors import AgentCoreError
 from agentcore.sandbox import Sandbox
+from agentcore.triage import IncidentSignals, rank_suspects
 
 DEPLOYMENTS_PATH = "data/deployments.jsonl"
 MAX_DEPLOYMENTS_BYTES = 5_000_000

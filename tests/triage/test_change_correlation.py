@@ -17,15 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from agentcore.connectors.changes import (
-    ChangeCandidate,
-    DeploymentRecord,
-    FileChange,
-    IncidentSignals,
-    collect_candidates,
-    rank_suspects,
-)
+from agentcore.connectors.changes import ChangeCandidate, DeploymentRecord, FileChange, collect_candidates
 from agentcore.errors import UserInputError
+from agentcore.triage import IncidentSignals, rank_suspects
 
 INCIDENT = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
 REPO = "checkout"

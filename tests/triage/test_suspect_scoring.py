@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from agentcore.connectors.changes import ChangeCandidate, FileChange, IncidentSignals, RegressionSignal, rank_suspects
+from agentcore.connectors.changes import ChangeCandidate, FileChange
+from agentcore.triage import IncidentSignals, RegressionSignal, rank_suspects
+from agentcore.triage.ranking import shared_ranks
 
 INCIDENT = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
 DATABASE = "psql-stock-prod.postgres.database.azure.com | stock"
@@ -216,3 +218,32 @@ def test_a_prompt_template_change_is_runtime_code_not_documentation() -> None:
     assert prompt.score > 0.2
     assert not any("documentation" in reason for reason in prompt.reasons)
     assert readme.score < 0.1
+
+
+def test_a_change_to_only_comments_of_a_stack_file_does_not_touch_the_stack() -> None:
+    signals = IncidentSignals(incident_time=INCIDENT, stack_files={"/app/src/pricing.py"})
+    code = change("code", 120, "src/pricing.py")
+    comments = replace(
+        change("comments", 20, "src/pricing.py"), files=(FileChange("src/pricing.py", 9, 3, code_changed=False),)
+    )
+    ranked = rank_suspects([comments, code], signals)
+    assert [s.commit for s in ranked] == ["code", "comments"]
+    assert ranked[1].reasons[-1] != "touches src/pricing.py, which is in the exception's stack"
+    assert (
+        "only touches comments or layout (src/pricing.py), which cannot change runtime behaviour" in ranked[1].reasons
+    )
+
+
+def test_scores_closer_than_the_tie_margin_share_a_rank() -> None:
+    signals = IncidentSignals(incident_time=INCIDENT)
+    same = [change("aaa", 30, "src/a.py"), change("bbb", 31, "src/a.py"), change("ccc", 600, "src/a.py")]
+    ranked = rank_suspects(same, signals)
+    assert [(s.commit, s.rank) for s in ranked] == [("aaa", 1), ("bbb", 1), ("ccc", 3)]
+
+
+def test_a_tie_does_not_chain_beyond_the_margin_from_the_first_of_its_rank() -> None:
+    assert shared_ranks([(False, 0.50), (False, 0.49), (False, 0.48), (False, 0.47)], margin=0.02) == [1, 1, 3, 3]
+
+
+def test_a_change_that_went_live_too_late_never_ties_with_one_that_could_have_caused_it() -> None:
+    assert shared_ranks([(False, 0.0), (True, 0.0)]) == [1, 2]

@@ -1,8 +1,7 @@
-"""Change correlation: which commits could have caused an incident, ranked, with reasons.
+"""Which commits went live before an incident: deployments joined with git history.
 
-Deterministic (no model): evidence-only mode reports its output as the suspects, and the "what
-changed" context hook shows it to the agent. `collect_candidates` asks git which commits went live in
-each deployment before the incident; `rank_suspects` scores them against the incident's signals.
+`collect_candidates` asks git which commits went live in each deployment before the incident; ranking them
+against the incident is triage's job (`agentcore.triage.rank_suspects`).
 """
 
 from __future__ import annotations
@@ -15,32 +14,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from agentcore.connectors.changes._git_history import GitCommit, read_commits, resolve_commits
-from agentcore.connectors.changes._records import (
-    ChangeCandidate,
-    DeploymentRecord,
-    FileChange,
-    IncidentSignals,
-    RegressionSignal,
-    require_utc,
-)
-from agentcore.connectors.changes._scoring import Assessment, assess
-from agentcore.reports import Suspect
+from agentcore.connectors.changes._records import ChangeCandidate, DeploymentRecord, require_utc
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_WINDOW = timedelta(days=7)
 """How far before the incident changes are collected."""
 
-__all__ = [
-    "DEFAULT_WINDOW",
-    "ChangeCandidate",
-    "DeploymentRecord",
-    "FileChange",
-    "IncidentSignals",
-    "RegressionSignal",
-    "collect_candidates",
-    "rank_suspects",
-]
+__all__ = ["DEFAULT_WINDOW", "collect_candidates", "live_environment_deployments"]
 
 
 def collect_candidates(
@@ -82,33 +63,6 @@ def collect_candidates(
             if seen is None or seen.live_since > deployment.time:
                 earliest[commit.sha] = _candidate(repo_name, commit, deployment)
     return _newest_first(earliest.values())
-
-
-def rank_suspects(candidates: Iterable[ChangeCandidate], signals: IncidentSignals) -> list[Suspect]:
-    """Suspects, best first: highest score, then most recently live, then by sha.
-
-    A change that went live after the symptom first showed (or after the incident) scores 0 and ranks
-    below every change that could have caused it.
-    """
-    assessed = [(candidate, assess(candidate, signals)) for candidate in candidates]
-    assessed.sort(key=_rank_key)
-    return [
-        Suspect(
-            repo=candidate.repo,
-            commit=candidate.commit,
-            title=candidate.title,
-            author=candidate.author,
-            deployed_at=candidate.deployed_at,
-            score=assessment.score,
-            reasons=assessment.reasons,
-        )
-        for candidate, assessment in assessed
-    ]
-
-
-def _rank_key(item: tuple[ChangeCandidate, Assessment]) -> tuple[bool, float, float, str]:
-    candidate, assessment = item
-    return (assessment.ruled_out, -assessment.score, -candidate.live_since.timestamp(), candidate.commit)
 
 
 def _deployments_in_window(

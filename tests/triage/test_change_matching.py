@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentcore.connectors.changes._matching import (
-    dependency_words,
-    is_documentation,
-    is_runtime_config,
-    setting_identifiers,
-)
+from agentcore.connectors.changes import is_documentation, is_runtime_config
+from agentcore.triage._matching import dependency_words, setting_identifiers
 
 
 @pytest.mark.parametrize(

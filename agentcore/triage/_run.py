@@ -16,18 +16,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from agentcore.connectors.changes import (
-    DeploymentRecord,
-    IncidentSignals,
-    RegressionSignal,
-    collect_candidates,
-    live_environment_deployments,
-    rank_suspects,
-)
+from agentcore.connectors.changes import DeploymentRecord, collect_candidates, live_environment_deployments
 from agentcore.connectors.logs import LogQueryError, LogStore
 from agentcore.errors import AgentCoreError
-from agentcore.pipeline._kql import kql_string, kql_time
-from agentcore.pipeline._regressions import (
+from agentcore.reports import Evidence, EvidenceSource, Suspect
+from agentcore.triage._kql import kql_string, kql_time
+from agentcore.triage._regressions import (
     BIN,
     WHAT_IS_CHECKED,
     Regression,
@@ -35,17 +29,10 @@ from agentcore.pipeline._regressions import (
     find_regressions,
     regression_evidence,
 )
-from agentcore.reports import Evidence, EvidenceSource, Suspect
+from agentcore.triage._signals import IncidentSignals, RegressionSignal
+from agentcore.triage.ranking import rank_suspects
 
-__all__ = [
-    "NewError",
-    "Regression",
-    "ServiceRepo",
-    "Triage",
-    "kql_string",
-    "kql_time",
-    "run_triage",
-]
+__all__ = ["NewError", "ServiceRepo", "Triage", "run_triage"]
 
 logger = logging.getLogger(__name__)
 

@@ -12,18 +12,23 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from agentcore.connectors.changes._matching import (
-    dependency_words,
-    function_name,
+from agentcore.connectors.changes import (
+    ChangeCandidate,
+    DeploymentRecord,
+    FileChange,
     is_documentation,
     is_runtime_config,
     is_test,
+)
+from agentcore.triage._matching import (
+    dependency_words,
+    function_name,
     message_terms,
     path_match_strength,
     path_words,
     setting_identifiers,
 )
-from agentcore.connectors.changes._records import ChangeCandidate, DeploymentRecord, IncidentSignals
+from agentcore.triage._signals import IncidentSignals
 
 TIMING_WEIGHT = 0.35
 STACK_WEIGHT = 0.35
@@ -60,7 +65,7 @@ class Assessment:
 def assess(candidate: ChangeCandidate, signals: IncidentSignals) -> Assessment:
     """Score `candidate` against `signals`; every part that contributed leaves a reason."""
     timing, ruled_out, reasons = _timing(candidate, signals)
-    runtime_files = [c for c in candidate.files if not (is_documentation(c.path) or is_test(c.path))]
+    runtime_files = [c for c in candidate.files if _can_change_what_runs(c)]
     runtime_factor = 1.0
     if not runtime_files:
         runtime_factor = NON_RUNTIME_FACTOR
@@ -111,7 +116,7 @@ def _stack(candidate: ChangeCandidate, signals: IncidentSignals) -> tuple[float,
     in_stack: list[str] = []
     name_only: list[tuple[str, str]] = []
     file_part = 0.0
-    for change in candidate.files:
+    for change in (c for c in candidate.files if c.code_changed):
         strengths = [(path_match_strength(change.path, frame), frame) for frame in sorted(signals.stack_files)]
         strength, frame = max(strengths, default=(0.0, ""))
         file_part = max(file_part, strength)
@@ -194,13 +199,20 @@ def _dependency_fit(candidate: ChangeCandidate, signals: IncidentSignals) -> tup
     return 0.0, []
 
 
+def _can_change_what_runs(change: FileChange) -> bool:
+    """Documentation, tests, and edits of only comments, docstrings or whitespace cannot."""
+    return change.code_changed and not (is_documentation(change.path) or is_test(change.path))
+
+
 def _non_runtime_reason(candidate: ChangeCandidate) -> str:
     paths = [change.path for change in candidate.files]
     if not paths:
         return "changes no files, so it cannot change runtime behaviour"
-    docs = all(is_documentation(p) for p in paths)
-    tests = all(is_test(p) for p in paths)
-    kind = "documentation" if docs else "tests" if tests else "documentation and tests"
+    kinds = {
+        "documentation" if is_documentation(c.path) else "tests" if is_test(c.path) else "comments or layout"
+        for c in candidate.files
+    }
+    kind = " and ".join(sorted(kinds))
     return f"only touches {kind} ({_listing(paths)}), which cannot change runtime behaviour"
 
 

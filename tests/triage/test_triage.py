@@ -10,7 +10,7 @@ import pytest
 
 from agentcore.connectors.changes import DeploymentRecord, live_environment_deployments
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
-from agentcore.pipeline.triage import kql_string, run_triage
+from agentcore.triage import kql_string, run_triage
 
 INCIDENT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 HOSTILE = [

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from agentcore.connectors.logs import LogStore
-from agentcore.pipeline._kql import kql_string, kql_time
 from agentcore.reports import Evidence, EvidenceSource
+from agentcore.triage._kql import kql_string, kql_time
 
 RECENT = timedelta(minutes=30)
 BASELINE_GAP = timedelta(hours=2)

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
-from agentcore.pipeline._regressions import find_regressions, regression_evidence
 from agentcore.pipeline.task import task_message
-from agentcore.pipeline.triage import run_triage
+from agentcore.triage import run_triage
+from agentcore.triage._regressions import find_regressions, regression_evidence
 
 INCIDENT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 START = INCIDENT - timedelta(hours=6)
