@@ -58,6 +58,11 @@ _STOPWORD_TEXT = """
     nonetype nullreferenceexception
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+PLAIN_WORD_WEIGHT = 0.1
+"""An ordinary word of an error message (`config`, `customer`, `profile`) names no code: most diffs of a service
+use such words, so finding several in one diff is weak evidence, while one identifier is strong."""
+EXCEPTION_NAME_WEIGHT = 0.5
+"""An exception type named in the message: specific, but raised and caught in many places."""
 
 
 def setting_identifiers(identifiers: Iterable[str]) -> list[str]:
@@ -125,8 +130,8 @@ def _looks_like_identifier(token: str) -> bool:
 def message_terms(messages: Iterable[str]) -> dict[str, float]:
     """Distinctive words of error messages (lower-cased), weighted by how code-like they are.
 
-    Identifiers (snake_case, camelCase, with digits) and quoted words weigh 1.0; plain words and
-    exception type names weigh 0.5; common English and generic error vocabulary is dropped.
+    Identifiers (snake_case, camelCase, with digits) and quoted words weigh 1.0; exception type names
+    EXCEPTION_NAME_WEIGHT, plain words PLAIN_WORD_WEIGHT; common English and generic error vocabulary is dropped.
     """
     terms: dict[str, float] = {}
     for message in messages:
@@ -138,6 +143,6 @@ def message_terms(messages: Iterable[str]) -> dict[str, float]:
             if lowered in _STOPWORDS:
                 continue
             code_like = _looks_like_identifier(token) or lowered in quoted
-            weight = 0.5 if _EXCEPTION_NAME.search(token) or not code_like else 1.0
+            weight = EXCEPTION_NAME_WEIGHT if _EXCEPTION_NAME.search(token) else 1.0 if code_like else PLAIN_WORD_WEIGHT
             terms[lowered] = max(terms.get(lowered, 0.0), weight)
     return terms

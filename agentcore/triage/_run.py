@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from agentcore.connectors.changes import DeploymentRecord, collect_candidates, l
 from agentcore.connectors.logs import LogQueryError, LogStore
 from agentcore.errors import AgentCoreError
 from agentcore.reports import Evidence, EvidenceSource, Suspect
+from agentcore.triage._exposure import exposure_evidence, find_exposure
 from agentcore.triage._kql import kql_string, kql_time
 from agentcore.triage._regressions import (
     BIN,
@@ -61,6 +62,8 @@ class NewError:
     message: str
     stack_files: tuple[str, ...]
     stack_functions: tuple[str, ...]
+    operation_id: str = ""
+    """The operation (request) the error was first seen in, to find which operation failed."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ def run_triage(
         except LogQueryError as e:
             problems.append(f"regression queries failed: {e}")
     signals = _signals(incident_time, new_errors, regressions)
+    if logs is not None and new_errors:
+        signals = _with_exposure(logs, signals, new_errors, evidence, problems)
     suspects = _rank_changes(incident_time, services, deployments, signals, problems)
     checked.append("deployments and commits that went live in the 7 days before the incident")
     evidence.extend(_deployment_evidence(suspects[:3]))
@@ -121,7 +126,7 @@ def _signals(
     """
     leading = [r for r in regressions if not r.explained] or list(regressions)
     symptoms = [(e.first_seen, timedelta(0), "the new error first appeared") for e in new_errors]
-    symptoms += [(r.onset, BIN, r.began) for r in leading if r.onset is not None]
+    symptoms += [(r.onset, BIN, r.began) for r in leading if r.onset is not None and not _sighted_in(r, new_errors)]
     no_symptom = (None, timedelta(0), "")
     onset, resolution, symptom = min(symptoms, key=lambda s: (s[0], s[1]), default=no_symptom)
     return IncidentSignals(
@@ -134,6 +139,37 @@ def _signals(
         symptom_onset_resolution=resolution,
         regressions=tuple(RegressionSignal(r.kind, r.app_role, r.dependency, r.dependency_type) for r in leading),
     )
+
+
+def _sighted_in(regression: Regression, new_errors: Sequence[NewError]) -> bool:
+    """Whether a new error of the same service was first seen inside the regression's onset bin: the bin only
+    says the symptom began somewhere in those minutes, the error's first sighting says when."""
+    onset = regression.onset
+    return onset is not None and any(
+        e.app_role == regression.app_role and onset <= e.first_seen < onset + BIN for e in new_errors
+    )
+
+
+def _with_exposure(
+    logs: LogStore,
+    signals: IncidentSignals,
+    new_errors: Sequence[NewError],
+    evidence: list[Evidence],
+    problems: list[str],
+) -> IncidentSignals:
+    """The signals with the enabling events of the first new error, when it set the symptom's onset."""
+    first = min(new_errors, key=lambda e: e.first_seen)
+    if signals.symptom_onset != first.first_seen:
+        return signals
+    try:
+        exposure = find_exposure(logs, first.app_role, first.operation_id, first.first_seen)
+    except LogQueryError as e:
+        problems.append(f"enabling-event queries failed: {e}")
+        return signals
+    if exposure is None:
+        return signals
+    evidence.extend(exposure_evidence(exposure))
+    return replace(signals, exposure=exposure)
 
 
 def _find_new_errors(logs: LogStore, incident_time: datetime, evidence: list[Evidence]) -> list[NewError]:
@@ -179,7 +215,7 @@ def _describe_new_error(logs: LogStore, row: dict[str, Any], first_seen: datetim
     sample = (
         f"AppExceptions | where {window} and ExceptionType == {kql_string(exception_type)} "
         f"and AppRoleName == {kql_string(app_role)} | order by TimeGenerated asc | take 1 "
-        "| project OuterMessage, Details"
+        "| project OuterMessage, Details, OperationId"
     )
     try:
         sample_rows = logs.query(sample, max_rows=1).as_dicts()
@@ -188,7 +224,9 @@ def _describe_new_error(logs: LogStore, row: dict[str, Any], first_seen: datetim
         sample_rows = []
     message = str(sample_rows[0].get("OuterMessage") or "") if sample_rows else ""
     files, functions = _stack_of(sample_rows[0].get("Details") if sample_rows else None)
-    return NewError(exception_type, app_role, int(row["occurrences"]), first_seen, message, files, functions)
+    operation_id = str(sample_rows[0].get("OperationId") or "") if sample_rows else ""
+    count = int(row["occurrences"])
+    return NewError(exception_type, app_role, count, first_seen, message, files, functions, operation_id)
 
 
 def _stack_of(details: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:

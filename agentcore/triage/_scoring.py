@@ -44,6 +44,11 @@ NON_RUNTIME_FACTOR = 0.2
 """Docs-only, test-only and empty changes cannot change what runs in production."""
 FUNCTION_MATCH = 0.8
 """Stack part when the diff names a stack function (it may be a caller, not the function itself)."""
+FILE_WITHOUT_FUNCTION = 0.8
+"""Share of the stack part a change to a stack file earns when it changes none of the stack's functions: the
+lines that threw are elsewhere in the file, so it is weaker evidence than a change to the throwing function."""
+FUNCTION_IN_FILE = 0.2
+"""Added when a change to a stack file also names a stack function (its hunks are in or name that function)."""
 MESSAGE_FULL_WEIGHT = 2.0
 """Matched message-term weight that gives the full message part (two identifiers, or four words)."""
 CONFIG_SHARE = 0.6
@@ -107,9 +112,23 @@ def _timing(candidate: ChangeCandidate, signals: IncidentSignals) -> tuple[float
     if live > onset:
         width = describe_duration(signals.symptom_onset_resolution)
         reasons[-1] += f", inside the {width} bin its onset was read from, so it still counts"
-    gap_h = max(0.0, (onset - live).total_seconds() / 3600)
+    start = _first_run(live, signals, reasons)
+    gap_h = max(0.0, (onset - start).total_seconds() / 3600)
     timing = 1 / (1 + gap_h / TIMING_SCALE_H)
     return (timing if deployed else timing * UNDEPLOYED_TIMING_FACTOR), False, reasons
+
+
+def _first_run(live: datetime, signals: IncidentSignals, reasons: list[str]) -> datetime:
+    """When the change's code could first run: later than `live` when an enabling event (a flag or configuration
+    change, the next call of a rarely called operation) came between its deploy and the first sighting."""
+    exposed = signals.exposure.exposed_at(live) if signals.exposure is not None else None
+    if exposed is None:
+        return live
+    moment, why = exposed
+    reasons.append(
+        f"the failing code path could first run at {moment:%Y-%m-%d %H:%M}Z ({why}), so the time before says nothing"
+    )
+    return moment
 
 
 def _stack(candidate: ChangeCandidate, signals: IncidentSignals) -> tuple[float, list[str]]:
@@ -136,11 +155,9 @@ def _stack(candidate: ChangeCandidate, signals: IncidentSignals) -> tuple[float,
     if functions:
         noun = "a function" if len(functions) == 1 else "functions"
         reasons.append(f"its diff mentions {_listing([f'`{n}`' for n in functions])}, {noun} in the stack")
-    function_part = FUNCTION_MATCH if functions else 0.0
-    part = max(file_part, function_part)
-    if file_part > 0 and functions:
-        part = min(1.0, part + 0.2)
-    return part, reasons
+    if not functions:
+        return FILE_WITHOUT_FUNCTION * file_part, reasons
+    return min(1.0, max(file_part, FUNCTION_MATCH) + FUNCTION_IN_FILE * file_part), reasons
 
 
 def _message(candidate: ChangeCandidate, signals: IncidentSignals) -> tuple[float, list[str]]:

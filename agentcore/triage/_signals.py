@@ -45,6 +45,8 @@ class IncidentSignals:
     symptom: str = "the new error first appeared"
     symptom_onset_resolution: timedelta = timedelta(0)
     regressions: Sequence[RegressionSignal] = ()
+    exposure: Exposure | None = None
+    """When the failing code path could first run after each change (enabling events), if the logs show it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "incident_time", require_utc(self.incident_time, "incident_time"))
@@ -59,3 +61,53 @@ class IncidentSignals:
     def has_new_error(self) -> bool:
         """Whether a new exception gave stack frames or a message to match changes against."""
         return bool(self.stack_files or self.stack_functions or self.error_messages)
+
+
+QUIET_GAP = timedelta(minutes=10)
+"""A failing operation not called for longer than this before a change's deploy was not exercised by it until
+its next call; shorter gaps are ordinary traffic."""
+
+
+@dataclass(frozen=True)
+class EnablingEvent:
+    """A flag or configuration event the failing service logged shortly before the first sighting."""
+
+    time: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """When the failing code path could first run after a change went live (see `agentcore.triage._exposure`).
+
+    `calls` are the minutes (ascending, up to the first sighting) in which `operation`, the request the new
+    error first failed in, was called; `events` the enabling events before the first sighting, ascending.
+    """
+
+    first_sighting: datetime
+    operation: str = ""
+    calls: tuple[datetime, ...] = ()
+    events: tuple[EnablingEvent, ...] = ()
+    calls_query: str = ""
+    events_query: str = ""
+
+    def exposed_at(self, live: datetime) -> tuple[datetime, str] | None:
+        """When a change live since `live` first ran the failing path, when that is later than `live`, and why:
+        the last enabling event after it, then the operation's next call after a quiet stretch. A stretch counts
+        as quiet only when the logs show the operation called before it: before the data begins, no calls in
+        the data does not mean no calls."""
+        moment, why = live, ""
+        later = [e for e in self.events if live < e.time <= self.first_sighting]
+        if later:
+            moment, why = later[-1].time, f"the service logged {later[-1].message!r}"
+        following = [c for c in self.calls if c >= moment]
+        called_before = bool(self.calls) and self.calls[0] < moment
+        if called_before and following and following[0] - moment > QUIET_GAP:
+            moment, why = following[0], f"{self.operation} first ran after it"
+        return (moment, why) if moment > live else None
+
+    def quiet_before_first_sighting(self) -> tuple[datetime, datetime] | None:
+        """(previous call, failing call) when the operation was quiet for longer than QUIET_GAP before it failed."""
+        if len(self.calls) < 2 or self.calls[-1] - self.calls[-2] <= QUIET_GAP:
+            return None
+        return self.calls[-2], self.calls[-1]

@@ -46,9 +46,10 @@ def rank_suspects(candidates: Iterable[ChangeCandidate], signals: IncidentSignal
     ]
 
 
-def shared_ranks(ordered: Sequence[tuple[bool, float]], margin: float = TIE_MARGIN) -> list[int]:
-    """Ranks of (ruled_out, score) pairs already sorted best first; a tie never chains past `margin` from the
-    first of its rank, and a ruled-out change never ties with one that could have caused the incident."""
+def shared_ranks(ordered: Sequence[tuple[bool, float]], margin: float | None = None) -> list[int]:
+    """Ranks of (ruled_out, score) pairs already sorted best first; a tie never chains past `margin` (default
+    TIE_MARGIN) from the first of its rank, and a ruled-out change never ties with one that could have caused it."""
+    margin = TIE_MARGIN if margin is None else margin
     ranks: list[int] = []
     leader: tuple[bool, float] | None = None
     for position, (ruled_out, score) in enumerate(ordered, start=1):

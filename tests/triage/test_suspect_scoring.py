@@ -247,3 +247,13 @@ def test_a_tie_does_not_chain_beyond_the_margin_from_the_first_of_its_rank() -> 
 
 def test_a_change_that_went_live_too_late_never_ties_with_one_that_could_have_caused_it() -> None:
     assert shared_ranks([(False, 0.0), (True, 0.0)]) == [1, 2]
+
+
+def test_a_change_to_the_function_that_threw_beats_one_elsewhere_in_the_same_file() -> None:
+    signals = IncidentSignals(
+        incident_time=INCIDENT, stack_files={"/app/src/export.py"}, stack_functions={"export.export_invoices"}
+    )
+    inside = change("inside", 60, "src/export.py", identifiers=frozenset({"export_invoices"}))
+    elsewhere = change("elsewhere", 60, "src/export.py", identifiers=frozenset({"format_row"}))
+    ranked = rank_suspects([elsewhere, inside], signals)
+    assert [(s.commit, s.rank) for s in ranked] == [("inside", 1), ("elsewhere", 2)]
