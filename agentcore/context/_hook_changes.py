@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -50,9 +51,10 @@ def render_changes(sandbox: Sandbox, budget_chars: int, incident_time: datetime 
     if incident_time is not None:
         lines.append("Commits that went live, most suspect first (deterministic ranking; verify before you trust):")
         suspects = rank_suspects(candidates, IncidentSignals(incident_time=incident_time))
+        shared = Counter(s.rank for s in suspects)
         rendered = [
             f"- repos/{s.repo} {s.commit[:10]} {s.title!r} by {s.author}, live {_when(s.deployed_at)}, "
-            f"score {s.score:.2f}: {'; '.join(s.reasons[:2])}"
+            f"score {s.score:.2f}{' (tie)' if shared[s.rank] > 1 else ''}: {'; '.join(s.reasons[:2])}"
             for s in suspects
         ]
     else:

@@ -39,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(hours=24)
 AFTER_INCIDENT = timedelta(minutes=15)
+ENABLING_CHECKED = (
+    "what first let the failing code run: the failing operation's earlier calls (AppRequests) and flag or "
+    "configuration events the service logged in the hour before the new error (AppTraces)"
+)
 NEW_ERROR_GRACE = timedelta(minutes=30)
 """An exception type first seen at least this long after the data starts counts as new."""
 
@@ -107,6 +111,7 @@ def run_triage(
     signals = _signals(incident_time, new_errors, regressions)
     if logs is not None and new_errors:
         signals = _with_exposure(logs, signals, new_errors, evidence, problems)
+        checked.append(ENABLING_CHECKED)
     suspects = _rank_changes(incident_time, services, deployments, signals, problems)
     checked.append("deployments and commits that went live in the 7 days before the incident")
     evidence.extend(_deployment_evidence(suspects[:3]))
