@@ -10,6 +10,7 @@ configuration event the service logged shortly before the first sighting. Each f
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime, timedelta
 
 from agentcore.connectors.logs import LogQueryError, LogStore
@@ -23,6 +24,12 @@ ENABLING_WINDOW = timedelta(hours=1)
 CALLS_LOOKBACK = timedelta(days=7)
 """How far back the failing operation's calls are read: the window changes are collected from."""
 MAX_CALL_BINS = 20_000
+ROUTINE_LOOKBACK = timedelta(hours=24)
+"""How far back a flag or configuration message is counted to tell a one-off event from a routine one."""
+MAX_ROUTINE = 2
+"""A message logged more often than this in ROUTINE_LOOKBACK is routine (`configuration refreshed`)."""
+MAX_TRACES = 5_000
+_VARYING = re.compile(r"[0-9a-f]{6,}|\d+")
 _ENABLING = re.compile(
     r"\b(feature[ _-]?flag|flag|toggle|feature|configuration|config|setting)s?\b.*?"
     r"\b(enabled|disabled|turned on|turned off|switched|changed|updated|set to|rolled out|refresh(ed)?|reloaded)\b",
@@ -46,10 +53,9 @@ def find_exposure(logs: LogStore, app_role: str, operation_id: str, first_seen: 
     events: tuple[EnablingEvent, ...] = ()
     if "AppTraces" in tables:
         events_query = _events_query(app_role, first_seen)
-        events = tuple(
-            EnablingEvent(as_datetime(row["TimeGenerated"]), str(row["Message"]))
-            for row in logs.query(events_query, max_rows=500).as_dicts()
-            if _ENABLING.search(str(row["Message"]))
+        rows = logs.query(events_query, max_rows=MAX_TRACES).as_dicts()
+        events = _enabling_events(
+            [(as_datetime(row["TimeGenerated"]), str(row["Message"])) for row in rows], first_seen
         )
     if not operation and not events:
         return None
@@ -81,6 +87,21 @@ def exposure_evidence(exposure: Exposure) -> list[Evidence]:
     return items
 
 
+def _enabling_events(traces: list[tuple[datetime, str]], first_seen: datetime) -> tuple[EnablingEvent, ...]:
+    """Flag or configuration events of the last ENABLING_WINDOW that are not routine: a message (digits and hex
+    ids aside) logged more than MAX_ROUTINE times in the day is a periodic refresh, which enables nothing."""
+    shapes = Counter(_shape(message) for _, message in traces)
+    return tuple(
+        EnablingEvent(time, message)
+        for time, message in traces
+        if time >= first_seen - ENABLING_WINDOW and _ENABLING.search(message) and shapes[_shape(message)] <= MAX_ROUTINE
+    )
+
+
+def _shape(message: str) -> str:
+    return _VARYING.sub("#", message.lower())
+
+
 def _operation_name(logs: LogStore, app_role: str, operation_id: str) -> str:
     """The failing service's own request in the error's operation (a trace spans every service it calls)."""
     query = (
@@ -105,7 +126,7 @@ def _calls_query(app_role: str, operation: str, first_seen: datetime) -> str:
 
 def _events_query(app_role: str, first_seen: datetime) -> str:
     return (
-        f"AppTraces | where TimeGenerated >= {kql_time(first_seen - ENABLING_WINDOW)} "
+        f"AppTraces | where TimeGenerated >= {kql_time(first_seen - ROUTINE_LOOKBACK)} "
         f"and TimeGenerated <= {kql_time(first_seen)} and AppRoleName == {kql_string(app_role)} "
         '| where Message contains "flag" or Message contains "config" or Message contains "setting" '
         'or Message contains "feature" or Message contains "toggle" '

@@ -120,6 +120,8 @@ class Variant:
     requests: list[Traffic]
     traces: list[tuple[float, str]] = field(default_factory=list)
     """(minutes before the incident, message) of traces shop-api wrote."""
+    routine_traces: list[tuple[float, str]] = field(default_factory=list)
+    """(every so many minutes, message) of traces shop-api writes all day."""
 
 
 @dataclass(frozen=True)
@@ -349,9 +351,35 @@ def first_sighting_in_bin() -> Variant:
     )
 
 
+def routine_config_refresh() -> Variant:
+    refactor = _replace(
+        "    return total - coupon.amount\n",
+        "    amount = coupon.amount\n    if amount <= 0:\n        return total\n    discounted = total - amount\n"
+        "    if discounted < 0:\n        discounted = 0\n    if coupon.single_use:\n        coupon.spent = True\n"
+        "    discounted = round(discounted, 2)\n    return discounted\n",
+    )
+    percent = _replace("    amount = coupon.amount\n", "    amount = total * coupon.percent / 100\n")
+    return Variant(
+        name="routine-config-refresh",
+        description="TypeError in apply_discount 5 min after a deploy; the service logs a config refresh every 5 min",
+        incident=T1,
+        commits=[
+            Commit("refactor", 2 * 24 * 60 + 30, "pricing: never discount below zero", {"shop/pricing.py": refactor}),
+            Commit("culprit", 40, "pricing: percentage coupons", {"shop/pricing.py": percent}),
+        ],
+        deploys=[Deploy(2 * 24 * 60, "refactor", "1.1.0"), Deploy(20, "culprit", "1.2.0")],
+        culprit="culprit",
+        root_cause="1.2.0 computes percentage coupons from coupon.percent, which is None for fixed-amount coupons.",
+        notes="'Configuration refreshed' is logged every 5 minutes all day: routine, it enables nothing.",
+        error=Error("TypeError", PERCENT_ERROR, ORDER_STACK, 15, "POST /api/orders"),
+        requests=[Traffic("POST /api/orders", 2, fails_from_minutes_before=15)],
+        routine_traces=[(5, "Configuration refreshed from App Configuration (etag 0x8DC4A2F3B1E)")],
+    )
+
+
 VARIANTS = (
     comment_only_stack_edit, common_words_in_message, near_tie, nightly_job_delayed, feature_flag_delayed,
-    first_sighting_in_bin,
+    first_sighting_in_bin, routine_config_refresh,
 )  # fmt: skip
 
 
@@ -439,6 +467,14 @@ def _exception(
     }  # fmt: skip
 
 
+def _routine(variant: Variant) -> Iterator[tuple[float, str]]:
+    for every, message in variant.routine_traces:
+        minutes = 24 * 60 - 3.0
+        while minutes > -10:
+            yield minutes, message
+            minutes -= every
+
+
 def _alert(variant: Variant) -> dict[str, Any]:
     fired = variant.incident - timedelta(minutes=1)
     return {
@@ -495,7 +531,7 @@ def build(variant: Variant, out: Path) -> None:
     traces = [
         {"TimeGenerated": _iso(variant.incident - timedelta(minutes=m)), "AppRoleName": ROLE, "Message": message,
          "SeverityLevel": 1, "OperationId": _id(variant.name, "trace", m), "Properties": {}}
-        for m, message in [(24 * 60 - 5, "shop-api started"), *variant.traces]
+        for m, message in [(24 * 60 - 5, "shop-api started"), *variant.traces, *_routine(variant)]
     ]  # fmt: skip
     _jsonl(out / "telemetry" / "AppTraces.jsonl", sorted(traces, key=lambda row: row["TimeGenerated"]))
     _json(out / "alert.json", _alert(variant))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from agentcore.triage._exposure import _enabling_events
 from agentcore.triage._matching import message_terms
 from agentcore.triage._signals import EnablingEvent, Exposure
 
@@ -47,3 +48,18 @@ def test_plain_words_of_an_error_message_weigh_little_against_an_identifier() ->
     assert terms["loyalty_tier"] == 1.0
     assert terms["config"] < 0.25 * terms["loyalty_tier"]
     assert sum(terms[w] for w in ("customer", "profile", "config", "setting")) < terms["loyalty_tier"]
+
+
+def test_a_configuration_refresh_logged_all_day_is_routine_and_enables_nothing() -> None:
+    refreshes = [(hours_before(h / 12), f"Configuration refreshed (etag 0x8DC4A{h:04d})") for h in range(288)]
+    assert _enabling_events(sorted(refreshes), SIGHTING) == ()
+
+
+def test_a_flag_turned_on_once_within_the_hour_is_an_enabling_event() -> None:
+    flag = (hours_before(0.5), "Feature flag 'bulk_pricing' enabled")
+    started = (hours_before(20), "shop-api started")
+    assert _enabling_events([started, flag], SIGHTING) == (EnablingEvent(*flag),)
+
+
+def test_a_flag_turned_on_more_than_an_hour_before_the_first_sighting_is_not() -> None:
+    assert _enabling_events([(hours_before(3), "Feature flag 'bulk_pricing' enabled")], SIGHTING) == ()

@@ -24,7 +24,7 @@ from agentcore.pipeline.report_builder import evidence_only_report
 from agentcore.pipeline.workspace_setup import PreparedWorkspace, prepare_from_scenario
 from agentcore.reports import Report, Trigger, render_markdown
 from agentcore.scenarios import Scenario, load_scenario
-from agentcore.triage import Triage, _matching, _run, _scoring, ranking, run_triage
+from agentcore.triage import Triage, _exposure, _matching, _run, _scoring, ranking, run_triage
 
 ROOT = Path(__file__).resolve().parents[2] / "examples"
 FOLDERS = [ROOT / "scenarios", ROOT / "variants"]
@@ -53,6 +53,7 @@ EXPECTED_RANK: dict[str, Rank] = {
     "nightly-job-delayed": Rank(1),
     "feature-flag-delayed": Rank(1),
     "first-sighting-in-bin": Rank(1),
+    "routine-config-refresh": Rank(1),
 }
 
 
@@ -85,6 +86,11 @@ RULES = [
         "timing counts from the enabling event",
         lambda mp: mp.setattr(_run, "find_exposure", lambda *args: None),
         ("nightly-job-delayed", "feature-flag-delayed"),
+    ),
+    Rule(
+        "a routine configuration refresh enables nothing",
+        lambda mp: mp.setattr(_exposure, "MAX_ROUTINE", 10_000),
+        ("routine-config-refresh",),
     ),
     Rule(
         "the first sighting of a new error beats the start of its bin",
