@@ -88,7 +88,7 @@ def test_the_core_never_imports_the_functions_layer() -> None:
 
 
 def test_lower_layers_never_import_the_pipeline() -> None:
-    lower = ["agent", "context", "tools", "sandbox", "models", "storage", "queues", "connectors", "reports"]
+    lower = ["agent", "context", "tools", "sandbox", "models", "storage", "queues", "connectors", "reports", "triage"]
     offenders = [
         f"{path.relative_to(ROOT)} imports {module}"
         for layer in lower
@@ -96,6 +96,34 @@ def test_lower_layers_never_import_the_pipeline() -> None:
         for path in python_files(f"agentcore/{layer}")
         for module in imported_modules(path)
         if _matches(module, "agentcore.pipeline") or _matches(module, "agentcore.cli")
+    ]
+    assert offenders == []
+
+
+TRIAGE_READS = ("agentcore.triage", "agentcore.connectors.changes", "agentcore.connectors.logs", "agentcore.reports")
+TRIAGE_READS += ("agentcore.errors",)
+"""Triage sits between the pipeline (and the context hooks, the `changes` command) and the connectors: it reads
+change records and logs and writes report suspects, nothing else of the core."""
+
+
+def test_triage_reads_only_change_records_logs_and_the_report_schema() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in python_files("agentcore/triage")
+        for module in imported_modules(path)
+        if _matches(module, "agentcore") and not any(_matches(module, allowed) for allowed in TRIAGE_READS)
+    ]
+    assert offenders == []
+
+
+def test_connectors_and_the_report_schema_never_import_triage() -> None:
+    below = ["connectors", "reports", "storage", "queues", "models", "sandbox", "tools"]
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for layer in below
+        for path in python_files(f"agentcore/{layer}")
+        for module in imported_modules(path)
+        if _matches(module, "agentcore.triage")
     ]
     assert offenders == []
 

@@ -2,7 +2,7 @@
 
 Commits come from each repository's history through the sandbox's shell (`git log` / `git rev-list`
 run in the workspace), so the hook works with any sandbox. With an incident time, the candidates
-are ranked by `agentcore.connectors.changes.rank_suspects`, the same deterministic ranking the
+are ranked by `agentcore.triage.rank_suspects`, the same deterministic ranking the
 report's suspects use; without one, the newest commits are listed.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -18,13 +19,12 @@ from agentcore.connectors.changes import (
     ChangeCandidate,
     DeploymentRecord,
     FileChange,
-    IncidentSignals,
     live_environment_deployments,
-    rank_suspects,
 )
 from agentcore.context._text_budget import clip_chars, clip_lines, list_files
 from agentcore.errors import AgentCoreError
 from agentcore.sandbox import Sandbox
+from agentcore.triage import IncidentSignals, rank_suspects
 
 DEPLOYMENTS_PATH = "data/deployments.jsonl"
 MAX_DEPLOYMENTS_BYTES = 5_000_000
@@ -51,9 +51,10 @@ def render_changes(sandbox: Sandbox, budget_chars: int, incident_time: datetime 
     if incident_time is not None:
         lines.append("Commits that went live, most suspect first (deterministic ranking; verify before you trust):")
         suspects = rank_suspects(candidates, IncidentSignals(incident_time=incident_time))
+        shared = Counter(s.rank for s in suspects)
         rendered = [
             f"- repos/{s.repo} {s.commit[:10]} {s.title!r} by {s.author}, live {_when(s.deployed_at)}, "
-            f"score {s.score:.2f}: {'; '.join(s.reasons[:2])}"
+            f"score {s.score:.2f}{' (tie)' if shared[s.rank] > 1 else ''}: {'; '.join(s.reasons[:2])}"
             for s in suspects
         ]
     else:

@@ -25,10 +25,10 @@ from agentcore.pipeline._stage_io import (
 from agentcore.pipeline.agent_setup import new_parent_session
 from agentcore.pipeline.state import InvestigationState, RequestSpec, Stage, stage_message
 from agentcore.pipeline.task import task_message
-from agentcore.pipeline.triage import Triage, run_triage
 from agentcore.pipeline.workspace_setup import PreparedWorkspace, prepare_from_repos, prepare_from_scenario
 from agentcore.pipeline.workspace_snapshot import directory_lock, forget_restored, mark_restored, remove_workspace
 from agentcore.scenarios import Scenario, load_scenario
+from agentcore.triage import Triage, run_triage
 
 logger = logging.getLogger(__name__)
 

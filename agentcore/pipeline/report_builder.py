@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Literal
 
 from agentcore.agent.session import Session, SessionStatus
-from agentcore.pipeline.triage import Triage
 from agentcore.reports import (
     DataEgress,
     Hypothesis,
@@ -19,6 +18,7 @@ from agentcore.reports import (
     UsageTotals,
 )
 from agentcore.reports.conclusion import Conclusion
+from agentcore.triage import Triage
 
 
 def evidence_only_report(

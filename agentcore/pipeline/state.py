@@ -25,8 +25,8 @@ from agentcore.agent.session import Session
 from agentcore.agent.spawn import Hypothesis
 from agentcore.alerts import Alert
 from agentcore.errors import UserInputError
-from agentcore.pipeline.triage import Triage
 from agentcore.reports import Trigger, UsageTotals
+from agentcore.triage import Triage
 
 INVESTIGATION_ID = re.compile(r"^inv-\d{8}-\d{6}-[0-9a-f]{6}$")
 """Ids are `inv-<yyyymmdd>-<hhmmss>-<6 hex>`; anything else is refused before it names a blob."""

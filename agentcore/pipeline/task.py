@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 
 from agentcore.alerts import Alert
-from agentcore.pipeline.triage import Triage
+from agentcore.triage import Triage
 
 SUSPECTS_SHOWN = 5
 REGRESSIONS_SHOWN = 3

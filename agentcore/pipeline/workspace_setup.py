@@ -14,9 +14,9 @@ from pathlib import Path
 from agentcore.connectors.changes import DeploymentRecord
 from agentcore.errors import UserInputError
 from agentcore.pipeline.state import RepoSource
-from agentcore.pipeline.triage import ServiceRepo
 from agentcore.scenarios import Scenario
 from agentcore.scenarios.workspace import TELEMETRY_DATABASE, materialize_workspace
+from agentcore.triage import ServiceRepo
 
 WORKSPACE_FOLDERS = ("repos", "memory", "skills", "schemas", "notes", "outputs", "report", "data", "bin")
 SANDBOX_COMMANDS = ("logs", "changes", "topology")

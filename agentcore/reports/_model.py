@@ -81,6 +81,8 @@ class Suspect(_Frozen):
     deployed_at: UtcDatetime | None
     score: Fraction
     reasons: tuple[str, ...]
+    rank: Annotated[int, Field(ge=1)] | None = None
+    """1 for the best; suspects whose scores are too close to tell apart share a rank (a tie). None: unranked."""
 
 
 class Hypothesis(_Frozen):

@@ -7,6 +7,7 @@ and fences grow past any backticks inside them, and one-line fields are kept to 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -103,9 +104,10 @@ def _evidence(items: Sequence[Evidence]) -> str:
 def _suspects(items: Sequence[Suspect]) -> str:
     if not items:
         return "_No changes found in the window before the incident._"
+    shared = Counter(suspect.rank for suspect in items if suspect.rank is not None)
     rows = [
         [
-            str(rank),
+            _rank(suspect.rank, shared) if suspect.rank is not None else str(position),
             f"{suspect.score:.2f}",
             _code(f"{suspect.repo}@{suspect.commit[:10]}"),
             suspect.title,
@@ -113,9 +115,14 @@ def _suspects(items: Sequence[Suspect]) -> str:
             _time(suspect.deployed_at) if suspect.deployed_at else "not recorded",
             "; ".join(suspect.reasons),
         ]
-        for rank, suspect in enumerate(items, start=1)
+        for position, suspect in enumerate(items, start=1)
     ]
     return _table(["#", "Score", "Change", "Title", "Author", "Deployed", "Why"], rows)
+
+
+def _rank(rank: int, shared: Counter[int]) -> str:
+    """`2`, or `2 (tie)` when other suspects share the rank: their scores are too close to order them."""
+    return f"{rank} (tie)" if shared[rank] > 1 else str(rank)
 
 
 def _hypotheses(items: Sequence[Hypothesis]) -> str:

@@ -18,8 +18,8 @@ from agentcore.pipeline.state import (
     stage_message,
     state_blob,
 )
-from agentcore.pipeline.triage import NewError, Triage
 from agentcore.reports import Evidence, EvidenceSource, Suspect, Trigger
+from agentcore.triage import NewError, Triage
 
 ID = "inv-20260314-093000-a1b2c3"
 LIMIT = 16 * 1024

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from agentcore.connectors.changes._matching import is_runtime_config
+from agentcore.connectors.changes._code_only import code_identifiers
+from agentcore.connectors.changes._file_kinds import is_runtime_config
 from agentcore.connectors.changes._records import FileChange, require_utc
 from agentcore.errors import ConfigError, UserInputError
 
@@ -29,7 +30,7 @@ MAX_LINE_CHARS = 2_000
 
 _RECORD = "\x1e"
 _FIELD = "\x1f"
-_LOG_FORMAT = "--format=%x1e%H%x1f%an%x1f%cI%x1f%s"
+_LOG_FORMAT = "--format=%x1e%H%x1f%P%x1f%an%x1f%cI%x1f%s"
 _NUMSTAT = re.compile(r"^(\d+|-)\t(\d+|-)\t(.+)$")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _PINNED_CONFIG = (
@@ -104,19 +105,46 @@ def read_commits(repo: Path, revisions: Sequence[str], *, since: datetime | None
     args += ["-U0", "--numstat", "-p", _LOG_FORMAT]
     if since is not None:
         args.append(f"--since={since.isoformat()}")
-    return _parse_log(run_git(repo, *args, *revisions, "--"))
+    commits = _parse_log(run_git(repo, *args, *revisions, "--"))
+    code = code_identifiers(repo, [(c.sha, f.path, c.has_parent) for c in commits for f in c.files if not f.binary])
+    return [_code_only(commit, code) for commit in commits]
+
+
+def _code_only(commit: _CommitParser, code: Mapping[tuple[str, str], frozenset[str]]) -> GitCommit:
+    """The commit with comment-only file changes marked and names mentioned only in comments left out.
+
+    Identifiers of a file whose code was compared are those of its changed code lines, with the function
+    context of its hunks when its code changed; other files keep their changed lines' identifiers."""
+    files, identifiers = [], set()
+    for change in commit.files:
+        lines, headers = commit.lines.get(change.path, set()), commit.headers.get(change.path, set())
+        compared = code.get((commit.sha, change.path))
+        if compared is None:
+            identifiers |= lines | headers
+        elif compared:
+            identifiers |= compared | headers
+        files.append(change if compared is None or compared else replace(change, code_changed=False))
+    return GitCommit(
+        sha=commit.sha, title=commit.title, author=commit.author, committed_at=commit.committed_at,
+        files=tuple(files), identifiers=frozenset(identifiers), config_identifiers=frozenset(commit.config_identifiers),
+    )  # fmt: skip
 
 
 class _CommitParser:
     """Accumulates one commit's numstat lines and diff identifiers (those of config files apart as well)."""
 
     def __init__(self, header: str) -> None:
-        sha, author, committed, title = header.split(_FIELD, 3)
+        sha, parents, author, committed, title = header.split(_FIELD, 4)
         self.sha, self.author, self.title = sha, author, title
+        self.has_parent = bool(parents.strip())
         self.committed_at = require_utc(datetime.fromisoformat(committed), f"commit time of {sha}")
         self.files: list[FileChange] = []
-        self.identifiers: set[str] = set()
+        self.lines: dict[str, set[str]] = {}
+        """Per changed file, the identifiers on its changed lines."""
+        self.headers: dict[str, set[str]] = {}
+        """Per changed file, the identifiers of the function context in its hunk headers."""
         self.config_identifiers: set[str] = set()
+        self.path = ""
         self.in_config = False
         self.in_diff = False
         self.in_hunk = False
@@ -132,17 +160,18 @@ class _CommitParser:
         if line.startswith("diff --git "):
             self.in_hunk = self.in_config = False
         elif not self.in_hunk and line.startswith(("--- a/", "+++ b/")):
-            self.in_config = is_runtime_config(line[6:])
+            self.path = line[6:]
+            self.in_config = is_runtime_config(self.path)
         elif line.startswith("@@"):
             self.in_hunk = True
-            self._add_identifiers(line.split("@@", 2)[-1])
+            self._add_identifiers(line.split("@@", 2)[-1], self.headers)
         elif self.in_hunk and line[:1] in ("+", "-") and self.diff_lines < MAX_DIFF_LINES_PER_COMMIT:
             self.diff_lines += 1
-            self._add_identifiers(line[1 : MAX_LINE_CHARS + 1])
+            self._add_identifiers(line[1 : MAX_LINE_CHARS + 1], self.lines)
 
-    def _add_identifiers(self, text: str) -> None:
+    def _add_identifiers(self, text: str, into: dict[str, set[str]]) -> None:
         found = identifiers_in(text)
-        self.identifiers |= found
+        into.setdefault(self.path, set()).update(found)
         if self.in_config:
             self.config_identifiers |= found
 
@@ -154,28 +183,17 @@ class _CommitParser:
             )
         )
 
-    def commit(self) -> GitCommit:
-        return GitCommit(
-            sha=self.sha,
-            title=self.title,
-            author=self.author,
-            committed_at=self.committed_at,
-            files=tuple(sorted(self.files, key=lambda change: change.path)),
-            identifiers=frozenset(self.identifiers),
-            config_identifiers=frozenset(self.config_identifiers),
-        )
 
-
-def _parse_log(output: str) -> list[GitCommit]:
-    commits: list[GitCommit] = []
+def _parse_log(output: str) -> list[_CommitParser]:
+    commits: list[_CommitParser] = []
     current: _CommitParser | None = None
     for line in output.split("\n"):
         if line.startswith(_RECORD):
             if current is not None:
-                commits.append(current.commit())
+                commits.append(current)
             current = _CommitParser(line[1:])
         elif current is not None:
             current.feed(line)
     if current is not None:
-        commits.append(current.commit())
+        commits.append(current)
     return commits
