@@ -5,6 +5,7 @@ dynamic sessions) can replace the local ones without touching them.
 
 Paths are workspace-relative POSIX strings; `/workspace/...` (the root as the shell sees it) is
 accepted too. Anything that would resolve outside the workspace raises PathOutsideWorkspaceError.
+An OSError from a file operation names the path as given, never the host path behind it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class CommandResult:
     duration_s: float = 0.0
     limit_hit: str | None = None
     """Which limit ended the command, when one did: `wall_time`, `cpu_time`, `memory`, `processes`, `file_size`."""
+    notes: tuple[str, ...] = ()
+    """Sentences for the agent about limits, such as a cap of the whole command that killed it."""
 
     @property
     def output_truncated(self) -> bool:
@@ -45,7 +48,12 @@ class CommandResult:
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    """Resource limits of one shell command."""
+    """Resource limits of one shell command.
+
+    `memory_bytes` and `max_processes` bound the command and all its children together where the host
+    has writable cgroups (each process alone otherwise); `memory_bytes` also bounds each process's
+    address space.
+    """
 
     wall_time_s: float = 120.0
     cpu_time_s: int = 120
@@ -53,6 +61,14 @@ class SandboxLimits:
     file_size_bytes: int = 1024**3
     max_processes: int = 256
     output_bytes: int = 1024 * 1024
+
+
+def format_size(size_bytes: int) -> str:
+    """A size for people: `2 GiB`, `1.5 GiB`, `300 MiB`, `12 KiB`, `17 bytes`."""
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size_bytes >= scale:
+            return f"{round(size_bytes / scale, 1):g} {unit}"
+    return f"{size_bytes} bytes"
 
 
 @runtime_checkable
@@ -82,4 +98,4 @@ class Sandbox(Protocol):
         ...
 
 
-__all__ = ["WORKSPACE_MOUNT", "CommandResult", "FileStat", "Sandbox", "SandboxLimits"]
+__all__ = ["WORKSPACE_MOUNT", "CommandResult", "FileStat", "Sandbox", "SandboxLimits", "format_size"]

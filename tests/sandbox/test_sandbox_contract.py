@@ -12,6 +12,7 @@ import pytest
 
 from agentcore.errors import PathOutsideWorkspaceError, ToolError
 from agentcore.sandbox import Sandbox, SandboxLimits
+from agentcore.sandbox._command_cgroup import caps
 from agentcore.sandbox.bubblewrap import BubblewrapSandbox, bubblewrap_available
 from agentcore.sandbox.subprocess import SubprocessSandbox
 
@@ -222,3 +223,28 @@ def test_files_written_by_commands_and_file_operations_are_the_same_files(sandbo
 
     assert result.output == b"written by the tool\n"
     assert sandbox.read_bytes("outputs.txt", 0, 100) == b"written by the shell\n"
+
+
+_HOG = "import sys, time\nhog = b'x' * (600 * 1024**2)\nopen(f'allocated-{sys.argv[1]}', 'w').close()\ntime.sleep(3)\n"
+"""Touches 600 MB (bytes filled in, not a lazy allocation), says so, and holds it for a while."""
+
+
+@pytest.mark.skipif(not caps("memory"), reason="no writable memory cgroup here: memory is capped per process only")
+def test_memory_of_the_command_and_its_children_together_is_capped(make_sandbox: MakeSandbox, workspace: Path) -> None:
+    # Each process alone fits under the 1 GiB address-space rlimit; only a cap on their sum stops four.
+    (workspace / "hog.py").write_text(_HOG)
+    roomy = dataclasses.replace(LIMITS, cpu_time_s=20, wall_time_s=30.0, memory_bytes=1024**3)
+
+    result = make_sandbox(roomy).run(f"for i in 1 2 3 4; do {sys.executable} hog.py $i & done; wait; echo all done")
+
+    assert result.limit_hit == "memory"
+    assert result.exit_code is None
+    assert b"all done" not in result.output
+    assert result.notes == ("command killed: memory limit 1 GiB for the command and its children",)
+    assert len(list(workspace.glob("allocated-*"))) < 4
+
+
+def test_a_command_within_its_memory_cap_is_not_reported(make_sandbox: MakeSandbox) -> None:
+    result = make_sandbox().run(f"{sys.executable} -c \"hog = b'x' * (100 * 1024**2)\"")
+
+    assert (result.exit_code, result.limit_hit, result.notes) == (0, None, ())
