@@ -5,7 +5,7 @@ one read costs a few system calls, not a realpath walk in Python.
 
 Every OSError leaves here naming the path as the caller gave it, never the host path it resolved to:
 its type (FileNotFoundError, IsADirectoryError, ...), errno and message are kept, `filename` is the
-workspace path.
+workspace path. Writes are refused when they would take the workspace past `quota_bytes`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Literal
 
 from agentcore.errors import PathOutsideWorkspaceError, ToolError
 from agentcore.sandbox import WORKSPACE_MOUNT, FileStat
+from agentcore.sandbox.quota import WorkspaceQuota, file_bytes
 
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
 """O_NOFOLLOW: a symlink as the last part is never opened blindly. O_NONBLOCK: a FIFO a command left in
@@ -40,8 +41,10 @@ _SYSTEM_ERRORS = (OSError, UnicodeEncodeError)
 class LocalWorkspaceFiles:
     """File operations confined to `root`. Symlinks may exist inside; none may lead out."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, quota_bytes: int | None = None) -> None:
         self.root = root.resolve()
+        self.quota = WorkspaceQuota(self.root, quota_bytes) if quota_bytes is not None else None
+        """The workspace's size quota; None for no quota."""
         self._root = str(self.root)
         self._inside = self._root.rstrip("/") + "/"
         """What every real path strictly inside the root starts with."""
@@ -111,6 +114,9 @@ class LocalWorkspaceFiles:
             real = Path(self._real(path))
             if real == self.root:
                 raise IsADirectoryError(f"{path} is the workspace root")
+            relative, before = self.relative_of(real), file_bytes(real)
+            if self.quota is not None:
+                self.quota.ensure_room_to_write(relative, real, len(data))
             real.parent.mkdir(parents=True, exist_ok=True)
             # Re-check after mkdir: a parent created through a racing symlink must still be inside.
             self._real(self.relative_of(real.parent))
@@ -121,6 +127,8 @@ class LocalWorkspaceFiles:
             tmp.replace(real)
         except _SYSTEM_ERRORS as e:
             raise _naming(path, e) from e
+        if self.quota is not None:
+            self.quota.wrote(relative, before, len(data))
 
     def iter_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Iterator[FileStat]:
         try:

@@ -20,8 +20,9 @@ What the boundary is:
   PWD, so /proc/1/environ and /proc/1/cwd name no host path either.
 - Limits (shared with SubprocessSandbox, see `_process`): CPU seconds and address space per process,
   file size, wall time, output bytes, and processes and memory per command (a cgroup per command
-  where the host has writable ones). Killing bwrap kills everything inside
-  (`--die-with-parent`, and the PID namespace dies with its init); nothing outlives `run`.
+  where the host has writable ones), and a size quota for the whole workspace. Killing bwrap kills
+  everything inside (`--die-with-parent`, and the PID namespace dies with its init); nothing outlives
+  `run`.
 
 What it is not:
 - Not a VM: the host kernel is shared and there is no seccomp filter, so a kernel bug is an escape.
@@ -30,9 +31,10 @@ What it is not:
   /etc/passwd and /etc/group are the host's, so uid 1000 shows the name of the host's uid 1000.
 - The process cap needs a writable pids cgroup when the agent runs as root (RLIMIT_NPROC does not
   apply to uid 0); without one a fork bomb runs until the wall-clock limit ends it.
-- No quota on the workspace's total size (only per-file RLIMIT_FSIZE); tmpfs memory is not counted in
-  the address-space limit. CPU time is limited per process. Without writable cgroups memory is
-  limited per process only.
+- The workspace quota is checked before file operations write and after each command, not while a
+  command runs: a command may pass it (up to RLIMIT_FSIZE per file) and is then told so. CPU time is
+  limited per process. Without writable cgroups memory is limited per process only, and files in the
+  private tmpfs (/tmp, HOME) count against no memory limit.
 - /proc/self/mountinfo inside lists the mounts' sources within their filesystems, which can name
   host folders.
 - File operations check symlinks on the host and then use the path. Nothing inside outlives `run`, so
@@ -98,7 +100,7 @@ class BubblewrapSandbox:
         bwrap: str = "bwrap",
         extra_ro_binds: Sequence[Path] = (),
     ) -> None:
-        self.files = LocalWorkspaceFiles(root)
+        self.files = LocalWorkspaceFiles(root, quota_bytes=limits.workspace_bytes)
         self.limits = limits
         self.env_allowlist = tuple(env_allowlist)
         self.bwrap = _find_bwrap(bwrap)
@@ -127,7 +129,7 @@ class BubblewrapSandbox:
         workdir = self.files.relative_of(self.files.resolve_directory(cwd))
         timeout_s = effective_timeout(self.limits, timeout_s)
         with _arguments_file(self._options(workdir)) as fd:
-            return run_command(
+            result = run_command(
                 [self.bwrap, "--args", str(fd), "--", bash_path(), "-c", command],
                 env=_BWRAP_ENV,
                 cwd=Path("/"),
@@ -135,6 +137,7 @@ class BubblewrapSandbox:
                 timeout_s=timeout_s,
                 pass_fds=(fd,),
             )
+        return result if self.files.quota is None else self.files.quota.after_command(result)
 
     def _options(self, workdir: str) -> list[str]:
         """bwrap's options (everything before the command), which name host paths and so go through a descriptor."""

@@ -14,6 +14,7 @@ from agentcore.errors import PathOutsideWorkspaceError, ToolError
 from agentcore.sandbox import Sandbox, SandboxLimits
 from agentcore.sandbox._command_cgroup import caps
 from agentcore.sandbox.bubblewrap import BubblewrapSandbox, bubblewrap_available
+from agentcore.sandbox.quota import WorkspaceQuotaError
 from agentcore.sandbox.subprocess import SubprocessSandbox
 
 LIMITS = SandboxLimits(
@@ -248,3 +249,44 @@ def test_a_command_within_its_memory_cap_is_not_reported(make_sandbox: MakeSandb
     result = make_sandbox().run(f"{sys.executable} -c \"hog = b'x' * (100 * 1024**2)\"")
 
     assert (result.exit_code, result.limit_hit, result.notes) == (0, None, ())
+
+
+def test_a_command_that_grows_the_workspace_past_its_quota_is_told_so(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(dataclasses.replace(LIMITS, workspace_bytes=512 * 1024))
+
+    result = sandbox.run("mkdir -p outputs && head -c 800K /dev/zero > outputs/big")
+
+    assert result.exit_code == 0
+    assert result.notes == (
+        "workspace over quota: it now holds 800 KiB, over its quota of 512 KiB (largest: outputs/ 800 KiB); "
+        "delete what you do not need (e.g. `rm` big files you made), or the workspace cannot be checkpointed "
+        "and further writes are refused",
+    )
+
+
+def test_a_command_within_the_workspace_quota_gets_no_note(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(dataclasses.replace(LIMITS, workspace_bytes=512 * 1024))
+
+    assert sandbox.run("head -c 100K /dev/zero > small").notes == ()
+
+
+def test_a_write_past_the_workspace_quota_is_refused(make_sandbox: MakeSandbox, workspace: Path) -> None:
+    sandbox = make_sandbox(dataclasses.replace(LIMITS, workspace_bytes=1000))
+    (workspace / "notes").mkdir()
+    (workspace / "notes" / "old.md").write_bytes(b"x" * 600)
+
+    with pytest.raises(
+        WorkspaceQuotaError, match=r"notes/new\.md: writing 500 bytes would bring the workspace to 1.1 KiB"
+    ):
+        sandbox.write_bytes("notes/new.md", b"y" * 500)
+    assert not (workspace / "notes" / "new.md").exists()
+
+
+def test_replacing_a_file_counts_only_its_growth_against_the_quota(make_sandbox: MakeSandbox, workspace: Path) -> None:
+    sandbox = make_sandbox(dataclasses.replace(LIMITS, workspace_bytes=1000))
+    (workspace / "notes").mkdir()
+    (workspace / "notes" / "plan.md").write_bytes(b"x" * 900)
+
+    sandbox.write_bytes("notes/plan.md", b"y" * 950)
+
+    assert (workspace / "notes" / "plan.md").read_bytes() == b"y" * 950
