@@ -10,9 +10,9 @@
   rest is counted and dropped, so no more than the cap is ever held.
 - At the wall-clock deadline, as soon as a fork is refused by the pids cgroup, or as soon as the kernel
   OOM-kills a member of the memory cgroup (a command that reaches a cap is treated as a runaway, not
-  merely refused more), the process group
-  and the cgroup's members are killed with SIGKILL and `exit_code` is None. When the command's shell
-  exits, whatever it left running in its group is killed too, so nothing outlives `run`.
+  merely refused more), the process group and the cgroup's members are killed with SIGKILL and
+  `exit_code` is None; the result's notes say which cap of the whole command was reached. When the
+  command's shell exits, whatever it left running in its group is killed too, so nothing outlives `run`.
 """
 
 from __future__ import annotations
