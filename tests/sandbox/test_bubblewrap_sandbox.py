@@ -213,6 +213,13 @@ def test_the_sandboxes_init_names_no_host_path(sandbox: BubblewrapSandbox, works
     assert b"PWD=/workspace\n" in result.output
 
 
+def test_the_descriptor_holding_bwraps_arguments_is_not_open_in_the_command(sandbox: BubblewrapSandbox) -> None:
+    result = sandbox.run("ls -l /proc/self/fd/ /proc/1/fd/ 2>&1")
+
+    assert result.exit_code == 0
+    assert b"bwrap-args" not in result.output
+
+
 def test_bwrap_seen_from_the_host_names_no_host_path(sandbox: BubblewrapSandbox, workspace: Path) -> None:
     marker = f"marker-{uuid.uuid4().hex}"
     running = threading.Thread(target=sandbox.run, args=(f"sleep 3 # {marker}",))
