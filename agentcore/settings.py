@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     command_output_bytes: int = 1024 * 1024
     """Bytes of combined stdout and stderr kept from one shell command; the rest is counted and dropped."""
 
+    workspace_quota_bytes: int = 4 * 1024**3
+    """Most bytes the files of one investigation's workspace may hold (repos included): writes past it are
+    refused, a command that passes it is told so, and a workspace over it is not checkpointed."""
+
     step_limit: int = 60
     """Most model turns in one investigation session."""
 

@@ -213,6 +213,7 @@ def save_workspace(ctx: StageContext, state: InvestigationState, root: Path) -> 
         repos=state.repos,
         previous=previous_checkpoint(state),
         level=ctx.deps.settings.snapshot_zstd_level,
+        quota_bytes=ctx.deps.settings.workspace_quota_bytes,
     )
 
 

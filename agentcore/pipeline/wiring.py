@@ -74,6 +74,7 @@ def sandbox_limits(settings: Settings) -> SandboxLimits:
         file_size_bytes=settings.command_file_size_bytes,
         max_processes=settings.command_max_processes,
         output_bytes=settings.command_output_bytes,
+        workspace_bytes=settings.workspace_quota_bytes,
     )
 
 

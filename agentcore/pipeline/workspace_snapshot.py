@@ -37,6 +37,8 @@ from agentcore.errors import BlobNotFoundError, PreconditionFailedError, Storage
 from agentcore.pipeline._repos import restore_repository
 from agentcore.pipeline.state import RepoSource, investigation_prefix
 from agentcore.pipeline.workspace_setup import install_commands
+from agentcore.sandbox import SandboxLimits
+from agentcore.sandbox.quota import refuse_snapshot_over_quota
 from agentcore.storage import BlobStore
 
 logger = logging.getLogger(__name__)
@@ -137,8 +139,12 @@ def checkpoint_workspace(
     repos: tuple[RepoSource, ...],
     previous: WorkspaceCheckpoint,
     level: int = 3,
+    quota_bytes: int = SandboxLimits().workspace_bytes,
 ) -> WorkspaceCheckpoint:
-    """Save what changed since `previous`: new outputs, and a new snapshot only if the rest changed."""
+    """Save what changed since `previous`: new outputs, and a new snapshot only if the rest changed.
+
+    A workspace holding more than `quota_bytes` is refused (WorkspaceQuotaError)."""
+    refuse_snapshot_over_quota(root, quota_bytes)
     outputs = sync_outputs(store, investigation_id, root, previous.outputs)
     digest = workspace_digest(root, repos)
     if digest == previous.workspace_digest and previous.workspace_blob is not None:

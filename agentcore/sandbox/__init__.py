@@ -5,6 +5,9 @@ dynamic sessions) can replace the local ones without touching them.
 
 Paths are workspace-relative POSIX strings; `/workspace/...` (the root as the shell sees it) is
 accepted too. Anything that would resolve outside the workspace raises PathOutsideWorkspaceError.
+An OSError from a file operation names the path as given, never the host path behind it. A write that
+would take the workspace past `SandboxLimits.workspace_bytes` raises WorkspaceQuotaError (a ToolError,
+in `agentcore.sandbox.quota`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class CommandResult:
     duration_s: float = 0.0
     limit_hit: str | None = None
     """Which limit ended the command, when one did: `wall_time`, `cpu_time`, `memory`, `processes`, `file_size`."""
+    notes: tuple[str, ...] = ()
+    """Sentences for the agent about limits: a cap of the whole command that killed it, a workspace over its quota."""
 
     @property
     def output_truncated(self) -> bool:
@@ -45,7 +50,13 @@ class CommandResult:
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    """Resource limits of one shell command."""
+    """Resource limits of one shell command, and the size quota of the workspace it runs in.
+
+    `memory_bytes` and `max_processes` bound the command and all its children together where the host
+    has writable cgroups (each process alone otherwise); `memory_bytes` also bounds each process's
+    address space. `workspace_bytes` is the most the workspace's files may hold in total: writes that
+    would pass it are refused, and a command that grows the workspace past it is told so.
+    """
 
     wall_time_s: float = 120.0
     cpu_time_s: int = 120
@@ -53,6 +64,15 @@ class SandboxLimits:
     file_size_bytes: int = 1024**3
     max_processes: int = 256
     output_bytes: int = 1024 * 1024
+    workspace_bytes: int = 4 * 1024**3
+
+
+def format_size(size_bytes: int) -> str:
+    """A size for people: `2 GiB`, `1.5 GiB`, `300 MiB`, `12 KiB`, `17 bytes`."""
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size_bytes >= scale:
+            return f"{round(size_bytes / scale, 1):g} {unit}"
+    return f"{size_bytes} bytes"
 
 
 @runtime_checkable
@@ -82,4 +102,4 @@ class Sandbox(Protocol):
         ...
 
 
-__all__ = ["WORKSPACE_MOUNT", "CommandResult", "FileStat", "Sandbox", "SandboxLimits"]
+__all__ = ["WORKSPACE_MOUNT", "CommandResult", "FileStat", "Sandbox", "SandboxLimits", "format_size"]

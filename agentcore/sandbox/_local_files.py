@@ -2,6 +2,10 @@
 
 Paths are strings end to end (no pathlib on the hot path): grep reads every file of a repository, so
 one read costs a few system calls, not a realpath walk in Python.
+
+Every OSError leaves here naming the path as the caller gave it, never the host path it resolved to:
+its type (FileNotFoundError, IsADirectoryError, ...), errno and message are kept, `filename` is the
+workspace path. Writes are refused when they would take the workspace past `quota_bytes`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Literal
 
 from agentcore.errors import PathOutsideWorkspaceError, ToolError
 from agentcore.sandbox import WORKSPACE_MOUNT, FileStat
+from agentcore.sandbox.quota import WorkspaceQuota, file_bytes
 
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
 """O_NOFOLLOW: a symlink as the last part is never opened blindly. O_NONBLOCK: a FIFO a command left in
@@ -29,12 +34,17 @@ _NOT_NORMAL_PARTS = frozenset({"", ".", ".."})
 
 _by_name = attrgetter("name")
 
+_SYSTEM_ERRORS = (OSError, UnicodeEncodeError)
+"""What the system raises for a path; re-raised by `_naming` without the host path."""
+
 
 class LocalWorkspaceFiles:
     """File operations confined to `root`. Symlinks may exist inside; none may lead out."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, quota_bytes: int | None = None) -> None:
         self.root = root.resolve()
+        self.quota = WorkspaceQuota(self.root, quota_bytes) if quota_bytes is not None else None
+        """The workspace's size quota; None for no quota."""
         self._root = str(self.root)
         self._inside = self._root.rstrip("/") + "/"
         """What every real path strictly inside the root starts with."""
@@ -66,14 +76,20 @@ class LocalWorkspaceFiles:
 
     def resolve(self, path: str) -> Path:
         """The real local path, after following symlinks, refused if it lands outside the root."""
-        return Path(self._real(path))
+        try:
+            return Path(self._real(path))
+        except _SYSTEM_ERRORS as e:
+            raise _naming(path, e) from e
 
     def relative_of(self, real: Path) -> str:
         return real.relative_to(self.root).as_posix() if real != self.root else "."
 
     def stat(self, path: str) -> FileStat:
-        real = self._real(path)
-        st = Path(real).stat()
+        try:
+            real = self._real(path)
+            st = Path(real).stat()
+        except _SYSTEM_ERRORS as e:
+            raise _naming(path, e) from e
         return FileStat(path=self._relative_of(real), kind=_kind(st.st_mode), size=st.st_size)
 
     def resolve_directory(self, path: str) -> Path:
@@ -84,27 +100,41 @@ class LocalWorkspaceFiles:
         return real
 
     def read_bytes(self, path: str, offset: int, length: int) -> bytes:
-        fd, size = self._open_regular_file(path)
         try:
-            return _read_at(fd, size, max(0, offset), max(0, length))
-        finally:
-            os.close(fd)
+            fd, size = self._open_regular_file(path)
+            try:
+                return _read_at(fd, size, max(0, offset), max(0, length))
+            finally:
+                os.close(fd)
+        except _SYSTEM_ERRORS as e:
+            raise _naming(path, e) from e
 
     def write_bytes(self, path: str, data: bytes) -> None:
-        real = self.resolve(path)
-        if real == self.root:
-            raise IsADirectoryError(f"{path} is the workspace root")
-        real.parent.mkdir(parents=True, exist_ok=True)
-        # Re-check after mkdir: a parent created through a racing symlink must still be inside.
-        self.resolve(self.relative_of(real.parent))
-        tmp = real.with_name(f".{real.name}.tmp-{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        tmp.replace(real)
+        try:
+            real = Path(self._real(path))
+            if real == self.root:
+                raise IsADirectoryError(f"{path} is the workspace root")
+            relative, before = self.relative_of(real), file_bytes(real)
+            if self.quota is not None:
+                self.quota.ensure_room_to_write(relative, real, len(data))
+            real.parent.mkdir(parents=True, exist_ok=True)
+            # Re-check after mkdir: a parent created through a racing symlink must still be inside.
+            self._real(self.relative_of(real.parent))
+            tmp = real.with_name(f".{real.name}.tmp-{os.getpid()}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            tmp.replace(real)
+        except _SYSTEM_ERRORS as e:
+            raise _naming(path, e) from e
+        if self.quota is not None:
+            self.quota.wrote(relative, before, len(data))
 
     def iter_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Iterator[FileStat]:
-        top = self._real(path)
+        try:
+            top = self._real(path)
+        except _SYSTEM_ERRORS as e:
+            raise _naming(path, e) from e
         if not Path(top).is_dir():
             yield self.stat(path)
             return
@@ -189,6 +219,17 @@ class LocalWorkspaceFiles:
         except (OSError, PathOutsideWorkspaceError):
             return None
         return FileStat(path=relative, kind="file", size=st.st_size) if stat_mod.S_ISREG(st.st_mode) else None
+
+
+def _naming(path: str, error: OSError | UnicodeEncodeError) -> Exception:
+    """The error to raise instead of `error`: of the same kind, naming `path` as the caller gave it.
+
+    (A try/except, unlike a context manager, costs nothing on grep's hot path when nothing fails.)"""
+    if isinstance(error, UnicodeEncodeError):  # a lone surrogate: JSON can carry one, no file name can hold it
+        return ToolError(f"{path!r} is not a valid file name: it cannot be encoded")
+    if error.errno is None:  # raised here on purpose, already naming the caller's path
+        return type(error)(*error.args)
+    return OSError(error.errno, error.strerror or os.strerror(error.errno), path)
 
 
 def _sorted_entries(folder: str) -> list[os.DirEntry[str]]:

@@ -1,16 +1,18 @@
 """Running one command under limits, shared by SubprocessSandbox and BubblewrapSandbox.
 
-- A small bash launcher joins the command's pids cgroup (when the host has a writable one), sets the
-  rlimits (CPU seconds, address space, file size, and processes where RLIMIT_NPROC applies) and execs
-  the real argv. Rlimits are set by a shell rather than a Python `preexec_fn`, which is unsafe in a
-  threaded parent.
+- A small bash launcher joins the command's cgroups (when the host has writable ones: processes and
+  memory of the whole command, see `_command_cgroup`), sets the rlimits (CPU seconds, address space,
+  file size, and processes where RLIMIT_NPROC applies), drops PWD (a host path) and execs the real
+  argv. The cgroup paths reach it through the environment, so `ps` shows no host path for it.
+  Rlimits are set by a shell rather than a Python `preexec_fn`, which is unsafe in a threaded parent.
 - The launcher runs in a new session, so its process group holds the command and its children.
 - stdout and stderr share one pipe that is read as it fills: the first `output_bytes` are kept, the
   rest is counted and dropped, so no more than the cap is ever held.
-- At the wall-clock deadline, or as soon as a fork is refused by the pids cgroup (a command that
-  reaches the process cap is treated as a runaway, not merely refused more forks), the process group
-  and the cgroup's members are killed with SIGKILL and `exit_code` is None. When the command's shell
-  exits, whatever it left running in its group is killed too, so nothing outlives `run`.
+- At the wall-clock deadline, as soon as a fork is refused by the pids cgroup, or as soon as the kernel
+  OOM-kills a member of the memory cgroup (a command that reaches a cap is treated as a runaway, not
+  merely refused more), the process group and the cgroup's members are killed with SIGKILL and
+  `exit_code` is None; the result's notes say which cap of the whole command was reached. When the
+  command's shell exits, whatever it left running in its group is killed too, so nothing outlives `run`.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from pathlib import Path
 from typing import Literal
 
 from agentcore.errors import SandboxError, ToolError
-from agentcore.sandbox import CommandResult, SandboxLimits
-from agentcore.sandbox._pids_cgroup import PidsCgroup, pids_cgroup_parent
+from agentcore.sandbox import CommandResult, SandboxLimits, format_size
+from agentcore.sandbox._command_cgroup import CommandCgroup, caps
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +46,15 @@ _POLL_S = 0.1
 _DRAIN_S = 1.0
 """After the command's shell exits, how long output from processes that left its group is awaited."""
 
+_CGROUPS_VARIABLE = "SRE_SANDBOX_CGROUP_PROCS"
+"""The launcher's input: the command's `cgroup.procs` files, one a line; it unsets the variable before exec."""
 _LAUNCHER = (
-    'if [ -n "$1" ]; then echo $$ > "$1" || exit 125; fi\n'
-    'ulimit -t "$3" && ulimit -S -t "$2" && ulimit -v "$4" && ulimit -f "$5" || exit 125\n'
-    'if [ -n "$6" ]; then ulimit -u "$6" || exit 125; fi\n'
-    'shift 6\nexec "$@"\n'
+    "set -f; IFS='\n'\n"
+    f'for procs in ${_CGROUPS_VARIABLE}; do echo $$ > "$procs" || exit 125; done\n'
+    f"unset IFS {_CGROUPS_VARIABLE} PWD OLDPWD; set +f\n"
+    'ulimit -t "$2" && ulimit -S -t "$1" && ulimit -v "$3" && ulimit -f "$4" || exit 125\n'
+    'if [ -n "$5" ]; then ulimit -u "$5" || exit 125; fi\n'
+    'shift 5\nexec "$@"\n'
 )
 
 
@@ -76,7 +82,7 @@ def process_cap() -> Literal["cgroup", "rlimit", "none"]:
     enforces only for a non-root real uid. `none`: root without a writable pids cgroup; a fork bomb
     then runs until the wall-clock limit kills it.
     """
-    if pids_cgroup_parent() is not None:
+    if caps("pids"):
         return "cgroup"
     return "rlimit" if os.getuid() != 0 else "none"
 
@@ -91,16 +97,25 @@ def effective_timeout(limits: SandboxLimits, timeout_s: float | None) -> float:
 
 
 def run_command(
-    argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, limits: SandboxLimits, timeout_s: float
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    limits: SandboxLimits,
+    timeout_s: float,
+    pass_fds: Sequence[int] = (),
 ) -> CommandResult:
-    """Run `argv` under `limits`, capturing interleaved output, and say which limit ended it."""
+    """Run `argv` under `limits`, capturing interleaved output, and say which limit ended it.
+
+    `pass_fds` stay open in the command (bwrap reads its arguments from one)."""
     started = time.monotonic()
-    cgroup = PidsCgroup.create(limits.max_processes)
+    cgroup = CommandCgroup.create(max_processes=limits.max_processes, memory_bytes=limits.memory_bytes)
     read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
     try:
         with suppress(OSError):
             fcntl.fcntl(read_fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         launcher = _launcher_argv(argv, limits, cgroup)
+        procs_files = "\n".join(str(f) for f in cgroup.procs_files) if cgroup is not None else ""
         try:
             process = subprocess.Popen(
                 launcher,
@@ -108,9 +123,10 @@ def run_command(
                 stdout=write_fd,
                 stderr=write_fd,
                 cwd=cwd,
-                env=dict(env),
+                env={**env, _CGROUPS_VARIABLE: procs_files},
                 start_new_session=True,
                 close_fds=True,
+                pass_fds=tuple(pass_fds),
             )
         except OSError as e:
             if e.errno == errno.E2BIG:
@@ -126,12 +142,12 @@ def run_command(
             if ending is not None:
                 command.kill()
             exit_code, cpu_s = command.reap()
-        forks_refused = cgroup is not None and cgroup.limit_hit()
+        cgroup_limit = _cgroup_limit(cgroup)
     finally:
         os.close(read_fd)
         if cgroup is not None:
             cgroup.remove()
-    limit_hit = ending or _limit_from_exit(exit_code, cpu_s, limits) or ("processes" if forks_refused else None)
+    limit_hit = ending or _limit_from_exit(exit_code, cpu_s, limits) or cgroup_limit
     result = CommandResult(
         exit_code=None if ending else exit_code,
         output=bytes(command.kept),
@@ -139,6 +155,7 @@ def run_command(
         timed_out=ending == "wall_time",
         duration_s=time.monotonic() - started,
         limit_hit=limit_hit,
+        notes=_limit_notes(limit_hit, limits),
     )
     logger.debug(
         "command ended: exit=%s limit=%s output=%d bytes in %.2fs",
@@ -150,15 +167,32 @@ def run_command(
     return result
 
 
-def _launcher_argv(argv: Sequence[str], limits: SandboxLimits, cgroup: PidsCgroup | None) -> list[str]:
+def _cgroup_limit(cgroup: CommandCgroup | None) -> str | None:
+    """The cgroup cap the command reached, if any: an OOM kill or a refused fork."""
+    if cgroup is None:
+        return None
+    if cgroup.memory_exhausted():
+        return "memory"
+    return "processes" if cgroup.processes_refused() else None
+
+
+def _limit_notes(limit_hit: str | None, limits: SandboxLimits) -> tuple[str, ...]:
+    """A sentence for the agent about a cgroup cap, which holds for the command and its children together."""
+    if limit_hit == "memory":
+        return (f"command killed: memory limit {format_size(limits.memory_bytes)} for the command and its children",)
+    if limit_hit == "processes":
+        return (f"command killed: process limit {limits.max_processes} for the command and its children",)
+    return ()
+
+
+def _launcher_argv(argv: Sequence[str], limits: SandboxLimits, cgroup: CommandCgroup | None) -> list[str]:
     cpu_hard = _within_hard_limit(resource.RLIMIT_CPU, max(1, limits.cpu_time_s) + 1)
     cpu_soft = min(max(1, limits.cpu_time_s), cpu_hard)
     memory_kib = _within_hard_limit(resource.RLIMIT_AS, limits.memory_bytes) // 1024
     file_size_kib = _within_hard_limit(resource.RLIMIT_FSIZE, limits.file_size_bytes) // 1024
-    nproc = "" if cgroup is not None or os.getuid() == 0 else str(_nproc_rlimit(limits.max_processes))
-    procs_file = str(cgroup.procs_file) if cgroup is not None else ""
+    nproc = "" if caps("pids") or os.getuid() == 0 else str(_nproc_rlimit(limits.max_processes))
     limits_args = [str(cpu_soft), str(cpu_hard), str(memory_kib), str(file_size_kib), nproc]
-    return [bash_path(), "-c", _LAUNCHER, "sre-sandbox-launcher", procs_file, *limits_args, *argv]
+    return [bash_path(), "-c", _LAUNCHER, "sre-sandbox-launcher", *limits_args, *argv]
 
 
 def _within_hard_limit(limit: int, wanted: int) -> int:
@@ -199,7 +233,7 @@ class _RunningCommand:
     """A started launcher, its output pipe and its pidfd, until it is reaped."""
 
     def __init__(
-        self, process: subprocess.Popen[bytes], read_fd: int, cgroup: PidsCgroup | None, output_cap: int
+        self, process: subprocess.Popen[bytes], read_fd: int, cgroup: CommandCgroup | None, output_cap: int
     ) -> None:
         self.process = process
         self.read_fd = read_fd
@@ -220,8 +254,8 @@ class _RunningCommand:
             now = time.monotonic()
             if now >= until:
                 return None if exited else "wall_time"
-            if not exited and self.cgroup is not None and self.cgroup.limit_hit():
-                return "processes"
+            if not exited and (reached := _cgroup_limit(self.cgroup)) is not None:
+                return reached
             for fd, _ in poller.poll(max(1, int(min(until - now, _POLL_S) * 1000))):
                 if fd == self.pidfd:
                     exited = True

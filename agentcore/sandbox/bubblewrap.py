@@ -14,9 +14,15 @@ What the boundary is:
   `--disable-userns`, no nested user namespaces), own IPC and UTS namespaces, a new session (no
   TIOCSTI into a terminal). bwrap itself runs with a scrubbed environment (its init is /proc/1 inside)
   and clears it again for the command, which gets PATH, HOME, LANG, TZ and the allowlisted names only.
+- No host paths shown: bwrap reads its arguments (the bind list, the workspace's host path among
+  them) from a file descriptor (`--args FD`), so its argv, which `ps` on the host and /proc/1/cmdline
+  inside show, is `bwrap --args N -- bash -c COMMAND`; it starts from `/` and its environment holds no
+  PWD, so /proc/1/environ and /proc/1/cwd name no host path either.
 - Limits (shared with SubprocessSandbox, see `_process`): CPU seconds and address space per process,
-  file size, wall time, output bytes, and processes per command. Killing bwrap kills everything inside
-  (`--die-with-parent`, and the PID namespace dies with its init); nothing outlives `run`.
+  file size, wall time, output bytes, and processes and memory per command (a cgroup per command
+  where the host has writable ones), and a size quota for the whole workspace. Killing bwrap kills
+  everything inside (`--die-with-parent`, and the PID namespace dies with its init); nothing outlives
+  `run`.
 
 What it is not:
 - Not a VM: the host kernel is shared and there is no seccomp filter, so a kernel bug is an escape.
@@ -25,8 +31,12 @@ What it is not:
   /etc/passwd and /etc/group are the host's, so uid 1000 shows the name of the host's uid 1000.
 - The process cap needs a writable pids cgroup when the agent runs as root (RLIMIT_NPROC does not
   apply to uid 0); without one a fork bomb runs until the wall-clock limit ends it.
-- No quota on the workspace's total size (only per-file RLIMIT_FSIZE); tmpfs memory is not counted in
-  the address-space limit; CPU and memory limits are per process, not per command.
+- The workspace quota is checked before file operations write and after each command, not while a
+  command runs: a command may pass it (up to RLIMIT_FSIZE per file) and is then told so. CPU time is
+  limited per process. Without writable cgroups memory is limited per process only, and files in the
+  private tmpfs (/tmp, HOME) count against no memory limit.
+- /proc/self/mountinfo inside lists the mounts' sources within their filesystems, which can name
+  host folders.
 - File operations check symlinks on the host and then use the path. Nothing inside outlives `run`, so
   this holds between commands; a command running at the same time as file operations on the same
   workspace could race a symlink swap.
@@ -42,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from agentcore.errors import SandboxError
@@ -89,12 +100,12 @@ class BubblewrapSandbox:
         bwrap: str = "bwrap",
         extra_ro_binds: Sequence[Path] = (),
     ) -> None:
-        self.files = LocalWorkspaceFiles(root)
+        self.files = LocalWorkspaceFiles(root, quota_bytes=limits.workspace_bytes)
         self.limits = limits
         self.env_allowlist = tuple(env_allowlist)
         self.bwrap = _find_bwrap(bwrap)
         self._mounts = _mount_args(self.bwrap, limits, [Path(p) for p in extra_ro_binds])
-        _probe(self._argv(["true"], "."))
+        _probe(self.bwrap, self._options("."))
         if process_cap() == "none":
             logger.warning(
                 "no process cap for sandboxed commands: running as root without a writable pids cgroup, "
@@ -116,21 +127,26 @@ class BubblewrapSandbox:
 
     def run(self, command: str, *, timeout_s: float | None = None, cwd: str = ".") -> CommandResult:
         workdir = self.files.relative_of(self.files.resolve_directory(cwd))
-        return run_command(
-            self._argv([bash_path(), "-c", command], workdir),
-            env=_BWRAP_ENV,
-            cwd=self.files.root,
-            limits=self.limits,
-            timeout_s=effective_timeout(self.limits, timeout_s),
-        )
+        timeout_s = effective_timeout(self.limits, timeout_s)
+        with _arguments_file(self._options(workdir)) as fd:
+            result = run_command(
+                [self.bwrap, "--args", str(fd), "--", bash_path(), "-c", command],
+                env=_BWRAP_ENV,
+                cwd=Path("/"),
+                limits=self.limits,
+                timeout_s=timeout_s,
+                pass_fds=(fd,),
+            )
+        return result if self.files.quota is None else self.files.quota.after_command(result)
 
-    def _argv(self, command: Sequence[str], workdir: str) -> list[str]:
+    def _options(self, workdir: str) -> list[str]:
+        """bwrap's options (everything before the command), which name host paths and so go through a descriptor."""
         inside_cwd = WORKSPACE_MOUNT if workdir == "." else f"{WORKSPACE_MOUNT}/{workdir}"
-        argv = [*self._mounts, "--bind", str(self.files.root), WORKSPACE_MOUNT, "--remount-ro", "/"]
-        argv += ["--chdir", inside_cwd, "--clearenv"]
+        options = [*self._mounts, "--bind", str(self.files.root), WORKSPACE_MOUNT, "--remount-ro", "/"]
+        options += ["--chdir", inside_cwd, "--clearenv"]
         for name, value in self._environment().items():
-            argv += ["--setenv", name, value]
-        return [*argv, "--", *command]
+            options += ["--setenv", name, value]
+        return options
 
     def _environment(self) -> dict[str, str]:
         env = parent_environment(("LANG", "TZ", *self.env_allowlist))
@@ -164,7 +180,7 @@ def _find_bwrap(bwrap: str) -> str:
 
 def _mount_args(bwrap: str, limits: SandboxLimits, extra_ro_binds: Sequence[Path]) -> list[str]:
     flags = _supported_flags(bwrap)
-    args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+    args = ["--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
     args += ["--cap-drop", "ALL", "--die-with-parent", "--new-session"]
     if "--disable-userns" in flags:
         args.append("--disable-userns")
@@ -205,23 +221,37 @@ def _python_prefixes() -> list[Path]:
     return chosen
 
 
-def _probe(argv: Sequence[str]) -> None:
+@contextmanager
+def _arguments_file(arguments: Sequence[str]) -> Iterator[int]:
+    """A descriptor holding `arguments` NUL-terminated, read from the start, for `bwrap --args FD`."""
+    fd = os.memfd_create("bwrap-args", 0)
+    try:
+        os.write(fd, b"".join(os.fsencode(a) + b"\0" for a in arguments))
+        os.lseek(fd, 0, os.SEEK_SET)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _probe(bwrap: str, options: Sequence[str]) -> None:
     """Raise SandboxError with bwrap's own words when it cannot build the sandbox here."""
     try:
-        probe = subprocess.run(
-            argv,
-            env=_BWRAP_ENV,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=_PROBE_TIMEOUT_S,
-            check=False,
-        )
+        with _arguments_file(options) as fd:
+            probe = subprocess.run(
+                [bwrap, "--args", str(fd), "--", "true"],
+                env=_BWRAP_ENV,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=_PROBE_TIMEOUT_S,
+                check=False,
+                pass_fds=(fd,),
+            )
     except (OSError, subprocess.TimeoutExpired) as e:
-        raise SandboxError(f"bubblewrap ({argv[0]}) could not be started: {e}") from e
+        raise SandboxError(f"bubblewrap ({bwrap}) could not be started: {e}") from e
     if probe.returncode != 0:
         said = (probe.stderr or probe.stdout).strip() or f"exit status {probe.returncode}"
         raise SandboxError(
-            f"bubblewrap ({argv[0]}) cannot create a sandbox here: {said}. It needs user namespaces "
+            f"bubblewrap ({bwrap}) cannot create a sandbox here: {said}. It needs user namespaces "
             "(or root with CAP_SYS_ADMIN); set sandbox=subprocess for development only."
         )

@@ -30,7 +30,7 @@ class SubprocessSandbox:
     def __init__(
         self, root: Path, limits: SandboxLimits = _DEFAULT_LIMITS, *, env_allowlist: Sequence[str] = ()
     ) -> None:
-        self.files = LocalWorkspaceFiles(root)
+        self.files = LocalWorkspaceFiles(root, quota_bytes=limits.workspace_bytes)
         self.limits = limits
         self.env_allowlist = tuple(env_allowlist)
         logger.warning(
@@ -53,13 +53,14 @@ class SubprocessSandbox:
 
     def run(self, command: str, *, timeout_s: float | None = None, cwd: str = ".") -> CommandResult:
         workdir = self.files.resolve_directory(cwd)
-        return run_command(
+        result = run_command(
             [bash_path(), "-c", command],
             env=self._environment(),
             cwd=workdir,
             limits=self.limits,
             timeout_s=effective_timeout(self.limits, timeout_s),
         )
+        return result if self.files.quota is None else self.files.quota.after_command(result)
 
     def _environment(self) -> dict[str, str]:
         env = parent_environment((*BASE_ENV_NAMES, *self.env_allowlist))

@@ -6,6 +6,7 @@ The five core tools (read_file, grep, find, shell, write) are built on the Sandb
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from agentcore.errors import ToolError
 from agentcore.models import ToolCall, ToolSpec
+from agentcore.sandbox import WORKSPACE_MOUNT
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,27 @@ class Toolbox:
             return tool.run(call.arguments)
         except ToolError as e:
             return ToolResult(f"error: {e}", is_error=True)
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as e:
-            return ToolResult(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), is_error=True)
+        except OSError as e:
+            return ToolResult(f"error: {_describe_os_error(e)}", is_error=True)
+
+
+def _describe_os_error(error: OSError) -> str:
+    """What went wrong, and on which workspace path; a host path (any other absolute path) is never shown.
+
+    The sandboxes name workspace paths in their errors already; this is the last guard, for any tool."""
+    if error.errno is None:  # raised on purpose with a message, such as "x is a directory"
+        message = str(error)
+        return "the file operation failed" if any(_is_host_path(word) for word in message.split()) else message
+    what = error.strerror or os.strerror(error.errno)
+    names = [os.fsdecode(n) for n in (error.filename, error.filename2) if isinstance(n, (str, bytes))]
+    if any(_is_host_path(name) for name in names):
+        return what
+    return ": ".join([what, *names])
+
+
+def _is_host_path(text: str) -> bool:
+    path = text.strip("'\"(),;")
+    return path.startswith("/") and path != WORKSPACE_MOUNT and not path.startswith(f"{WORKSPACE_MOUNT}/")
 
 
 __all__ = ["Tool", "ToolResult", "Toolbox", "parse_arguments", "spec_from_model"]

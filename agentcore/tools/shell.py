@@ -57,7 +57,7 @@ class ShellTool:
 
 
 def _notes(result: CommandResult) -> list[str]:
-    """The first line's parts: exit code, duration, and whichever limits ended or cut the command."""
+    """The first line's parts: exit code, duration, whichever limits ended or cut the command, the sandbox's notes."""
     exit_code = "no exit code" if result.exit_code is None else f"exit code {result.exit_code}"
     notes = [exit_code, f"{result.duration_s:.2f} s"]
     if result.timed_out:
@@ -66,6 +66,7 @@ def _notes(result: CommandResult) -> list[str]:
         notes.append(f"limit hit: {result.limit_hit}")
     if result.output_truncated:
         notes.append(f"output truncated: kept {len(result.output)} of {result.output_bytes_total} bytes")
+    notes.extend(result.notes)
     return notes
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -196,5 +197,58 @@ def test_a_fork_bomb_ends_within_the_limits(sandbox: BubblewrapSandbox, bomb: st
     # With a pids cgroup the refused fork ends the command at once; RLIMIT_NPROC (non-root) only
     # refuses the forks, so a bomb that keeps retrying runs into the wall-clock limit.
     assert result.limit_hit == ("processes" if process_cap() == "cgroup" else "wall_time")
+    if process_cap() == "cgroup":
+        assert result.notes == ("command killed: process limit 64 for the command and its children",)
     assert result.exit_code is None
     assert result.duration_s < LIMITS.wall_time_s + 1
+
+
+def test_the_sandboxes_init_names_no_host_path(sandbox: BubblewrapSandbox, workspace: Path) -> None:
+    # /proc/1 inside is bwrap's own init: its argv, environment and cwd are what a command can read of it.
+    result = sandbox.run("cat /proc/1/cmdline /proc/1/environ; readlink /proc/1/cwd; env")
+
+    assert result.exit_code == 0
+    assert str(workspace).encode() not in result.output
+    assert str(workspace.parent).encode() not in result.output
+    assert b"PWD=/workspace\n" in result.output
+
+
+def test_the_descriptor_holding_bwraps_arguments_is_not_open_in_the_command(sandbox: BubblewrapSandbox) -> None:
+    result = sandbox.run("ls -l /proc/self/fd/ /proc/1/fd/ 2>&1")
+
+    assert result.exit_code == 0
+    assert b"bwrap-args" not in result.output
+
+
+def test_bwrap_seen_from_the_host_names_no_host_path(sandbox: BubblewrapSandbox, workspace: Path) -> None:
+    marker = f"marker-{uuid.uuid4().hex}"
+    running = threading.Thread(target=sandbox.run, args=(f"sleep 3 # {marker}",))
+    running.start()
+    try:
+        seen = _processes_mentioning(marker, within_s=2.0)
+    finally:
+        running.join()
+
+    assert seen, "the sandboxed command was not found among the host's processes"
+    for cmdline, environ in seen:
+        assert str(workspace.parent) not in cmdline
+        assert str(workspace.parent) not in environ
+
+
+def _processes_mentioning(marker: str, within_s: float) -> list[tuple[str, str]]:
+    """(argv, environment) of the host's processes whose argv holds `marker`, once bwrap runs the command."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        found = []
+        for process in Path("/proc").glob("[0-9]*"):
+            try:
+                cmdline = (process / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                environ = (process / "environ").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in cmdline and process.name != str(os.getpid()):
+                found.append((cmdline, environ))
+        if any("bwrap" in cmdline for cmdline, _ in found):
+            return found
+        time.sleep(0.05)
+    return []

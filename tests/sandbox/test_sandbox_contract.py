@@ -12,7 +12,9 @@ import pytest
 
 from agentcore.errors import PathOutsideWorkspaceError, ToolError
 from agentcore.sandbox import Sandbox, SandboxLimits
+from agentcore.sandbox._command_cgroup import caps
 from agentcore.sandbox.bubblewrap import BubblewrapSandbox, bubblewrap_available
+from agentcore.sandbox.quota import WorkspaceQuotaError
 from agentcore.sandbox.subprocess import SubprocessSandbox
 
 LIMITS = SandboxLimits(
@@ -222,3 +224,69 @@ def test_files_written_by_commands_and_file_operations_are_the_same_files(sandbo
 
     assert result.output == b"written by the tool\n"
     assert sandbox.read_bytes("outputs.txt", 0, 100) == b"written by the shell\n"
+
+
+_HOG = "import sys, time\nhog = b'x' * (600 * 1024**2)\nopen(f'allocated-{sys.argv[1]}', 'w').close()\ntime.sleep(3)\n"
+"""Touches 600 MB (bytes filled in, not a lazy allocation), says so, and holds it for a while."""
+
+
+@pytest.mark.skipif(not caps("memory"), reason="no writable memory cgroup here: memory is capped per process only")
+def test_memory_of_the_command_and_its_children_together_is_capped(make_sandbox: MakeSandbox, workspace: Path) -> None:
+    # Each process alone fits under the 1 GiB address-space rlimit; only a cap on their sum stops four.
+    (workspace / "hog.py").write_text(_HOG)
+    roomy = dataclasses.replace(LIMITS, cpu_time_s=20, wall_time_s=30.0, memory_bytes=1024**3)
+
+    result = make_sandbox(roomy).run(f"for i in 1 2 3 4; do {sys.executable} hog.py $i & done; wait; echo all done")
+
+    assert result.limit_hit == "memory"
+    assert result.exit_code is None
+    assert b"all done" not in result.output
+    assert result.notes == ("command killed: memory limit 1 GiB for the command and its children",)
+    assert len(list(workspace.glob("allocated-*"))) < 4
+
+
+def test_a_command_within_its_memory_cap_is_not_reported(make_sandbox: MakeSandbox) -> None:
+    result = make_sandbox().run(f"{sys.executable} -c \"hog = b'x' * (100 * 1024**2)\"")
+
+    assert (result.exit_code, result.limit_hit, result.notes) == (0, None, ())
+
+
+def test_a_command_that_grows_the_workspace_past_its_quota_is_told_so(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(dataclasses.replace(LIMITS, workspace_bytes=512 * 1024))
+
+    result = sandbox.run("mkdir -p outputs && head -c 800K /dev/zero > outputs/big")
+
+    assert result.exit_code == 0
+    assert result.notes == (
+        "workspace over quota: it now holds 800 KiB, over its quota of 512 KiB (largest: outputs/ 800 KiB); "
+        "delete what you do not need (e.g. `rm` big files you made), or the workspace cannot be checkpointed "
+        "and further writes are refused",
+    )
+
+
+def test_a_command_within_the_workspace_quota_gets_no_note(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(dataclasses.replace(LIMITS, workspace_bytes=512 * 1024))
+
+    assert sandbox.run("head -c 100K /dev/zero > small").notes == ()
+
+
+def test_a_write_past_the_workspace_quota_is_refused(make_sandbox: MakeSandbox, workspace: Path) -> None:
+    sandbox = make_sandbox(dataclasses.replace(LIMITS, workspace_bytes=1000))
+    (workspace / "notes").mkdir()
+    (workspace / "notes" / "old.md").write_bytes(b"x" * 600)
+
+    with pytest.raises(
+        WorkspaceQuotaError, match=r"notes/new\.md: writing 500 bytes would bring the workspace to 1.1 KiB"
+    ):
+        sandbox.write_bytes("notes/new.md", b"y" * 500)
+    assert not (workspace / "notes" / "new.md").exists()
+
+
+def test_replacing_a_file_counts_only_its_growth_against_the_quota(make_sandbox: MakeSandbox, workspace: Path) -> None:
+    sandbox = make_sandbox(dataclasses.replace(LIMITS, workspace_bytes=1000))
+    (workspace / "notes").mkdir()
+    (workspace / "notes" / "plan.md").write_bytes(b"x" * 900)
+
+    sandbox.write_bytes("notes/plan.md", b"y" * 950)
+
+    assert (workspace / "notes" / "plan.md").read_bytes() == b"y" * 950

@@ -87,6 +87,16 @@ def test_output_past_the_sandbox_limit_is_truncated_and_says_how_much_was_kept(w
     assert result.content.splitlines()[1] == "a" * 1000
 
 
+def test_a_command_that_grows_the_workspace_past_its_quota_says_so_on_the_first_line(workspace: Path) -> None:
+    shell = ShellTool(SubprocessSandbox(workspace, SandboxLimits(workspace_bytes=4096)))
+
+    result = shell.run({"command": "head -c 5000 /dev/zero > big.bin"})
+
+    first = result.content.splitlines()[0]
+    assert first.startswith("exit code 0 · ")
+    assert "workspace over quota: it now holds 4.9 KiB, over its quota of 4 KiB (largest: big.bin 4.9 KiB)" in first
+
+
 def test_an_empty_command_is_a_tool_error(shell: ShellTool) -> None:
     with pytest.raises(ToolError, match="command is empty"):
         shell.run({"command": "  \n"})

@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 from agentcore.errors import PathOutsideWorkspaceError, ToolError
-from agentcore.tools.core import DEFAULT_WRITABLE_PREFIXES
+from agentcore.models import ToolCall
+from agentcore.sandbox import SandboxLimits
+from agentcore.sandbox.subprocess import SubprocessSandbox
+from agentcore.tools import Toolbox
+from agentcore.tools.core import DEFAULT_WRITABLE_PREFIXES, core_tools
 from agentcore.tools.write import MAX_FILE_BYTES, WriteTool
 from tests.tools.conftest import FilesOnlySandbox, MakeFile
 
@@ -163,3 +167,19 @@ def test_the_writable_folders_are_configurable(sandbox: FilesOnlySandbox, worksp
     assert (workspace / "scratch/a.txt").read_text() == "x"
     with pytest.raises(ToolError, match="only under scratch/"):
         tool.run({"path": "notes/a.md", "content": "x"})
+
+
+def test_a_write_past_the_workspace_quota_is_an_observation_saying_what_to_free(workspace: Path) -> None:
+    (workspace / "outputs").mkdir()
+    (workspace / "outputs" / "spilled.txt").write_bytes(b"x" * 3000)
+    toolbox = Toolbox(core_tools(SubprocessSandbox(workspace, SandboxLimits(workspace_bytes=4096))))
+
+    result = toolbox.dispatch(ToolCall(id="c1", name="write", arguments={"path": "notes/a.md", "content": "y" * 2000}))
+
+    assert result.is_error
+    assert result.content == (
+        "error: notes/a.md: writing 2 KiB would bring the workspace to 4.9 KiB, over its quota of 4 KiB "
+        "(largest: outputs/ 2.9 KiB); delete files you no longer need first, e.g. `rm` big files under outputs/ "
+        "with shell"
+    )
+    assert not (workspace / "notes" / "a.md").exists()
