@@ -12,6 +12,7 @@ from agentcore.clustering.clusters import (
 )
 from agentcore.clustering.grouping import Evidence, GroupKey, group_keys
 from agentcore.clustering.records import ErrorRecord, StackFrame, read_error_records
+from agentcore.clustering.run import cluster_window
 from agentcore.clustering.templates import MinerConfig, mask_line, mine_templates
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "assign_lines",
     "cluster_against_history",
     "cluster_records",
+    "cluster_window",
     "counts_by_id",
     "group_keys",
     "mask_line",
