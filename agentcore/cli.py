@@ -47,6 +47,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--model", help="PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6 (default: env)")
     serve.add_argument("--data-dir", type=Path, help="where blobs, workspaces and the ledger go")
     serve.add_argument("--sandbox", choices=["bubblewrap", "subprocess"], help="where shell commands run")
+    cluster = commands.add_parser("cluster", help="cluster error records (a log store, a scenario, or plain lines)")
+    source_of_errors = cluster.add_mutually_exclusive_group()
+    source_of_errors.add_argument("--lines", type=Path, help="a plain log file, one record per line")
+    source_of_errors.add_argument("--scenario", type=Path, help="a scenario's telemetry, up to its incident time")
+    cluster.add_argument("--assignments", type=Path, help="with --lines: write line,cluster_id,template to this CSV")
+    cluster.add_argument("--since", default="24h", help="the window, ending now or at the incident (default 24h)")
+    cluster.add_argument("--service", help="only this AppRoleName")
+    cluster.add_argument("--data-dir", type=Path, help="where the clusters report is stored")
+    cluster.add_argument("--json", action="store_true", help="print the clusters report JSON to stdout")
     return parser
 
 
@@ -65,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _investigate(args, settings)
         if args.command == "serve":
             return _serve(args, settings)
+        if args.command == "cluster":
+            return _cluster(args, settings)
     except AgentCoreError as e:
         if args.debug:
             raise
@@ -88,18 +99,58 @@ def _fail(message: str) -> None:
 
 def _settings_from(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
-    if args.model is not None and not args.model.strip():
+    model, data_dir, sandbox = (getattr(args, name, None) for name in ("model", "data_dir", "sandbox"))
+    if model is not None and not model.strip():
         raise UserInputError("--model is empty; give PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6")
-    if args.model:
-        overrides["model"] = args.model
-    if args.data_dir:
-        overrides["data_dir"] = args.data_dir
-    if args.sandbox:
-        overrides["sandbox"] = args.sandbox
+    if model:
+        overrides["model"] = model
+    if data_dir:
+        overrides["data_dir"] = data_dir
+    if sandbox:
+        overrides["sandbox"] = sandbox
     try:
         return load_settings(**overrides)
     except ValueError as e:
         raise ConfigError(f"invalid settings: {e}".splitlines()[0]) from e
+
+
+def _cluster(args: argparse.Namespace, settings: Settings) -> int:
+    from agentcore.clustering.commands import cluster_scenario, parse_window, write_line_assignments
+
+    if args.lines is not None:
+        if args.assignments is None:
+            raise UserInputError("--lines needs --assignments OUT.csv (where each line's cluster goes)")
+        count = write_line_assignments(args.lines, args.assignments)
+        _err.print(f"clustered {count:,} lines: {args.assignments}", markup=False, soft_wrap=True)
+        return 0
+    if args.assignments is not None:
+        raise UserInputError("--assignments goes with --lines")
+    from agentcore.clustering import cluster_window
+    from agentcore.pipeline.clustering import store_clustering_report
+    from agentcore.pipeline.wiring import build_dependencies
+
+    window = parse_window(args.since)
+    deps = build_dependencies(settings)
+    if args.scenario is not None:
+        report = cluster_scenario(args.scenario, window=window, service=args.service)
+    elif deps.log_store is not None:
+        report = cluster_window(deps.log_store, window_end=deps.now(), window=window, service=args.service)
+    else:
+        raise UserInputError(
+            "no log store is configured: give --scenario DIR or --lines FILE, or set the Kusto settings"
+        )
+    stored = store_clustering_report(deps.blob_store, report, now=deps.now())
+    if args.json:
+        _out.print(report.model_dump_json(indent=2), markup=False, soft_wrap=True)
+    new = sum(cluster.new for cluster in report.clusters)
+    _err.print(f"{report.records} error records in {len(report.clusters)} clusters ({new} new)", soft_wrap=True)
+    for rank, cluster in enumerate(report.clusters[:10], start=1):
+        flag = "new " if cluster.new else "    "
+        _err.print(
+            f"{rank:>3}. {flag}{cluster.count:>6}  {cluster.id}  {cluster.title[:90]}", markup=False, soft_wrap=True
+        )
+    _err.print(f"report: {stored.markdown_name}", markup=False, soft_wrap=True)
+    return 0
 
 
 def _investigate(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,4 +1,4 @@
-"""Timer trigger: the daily error-clustering job (its clustering is not built yet; see the entry)."""
+"""Timer trigger: the daily error-clustering job."""
 
 from __future__ import annotations
 
@@ -12,5 +12,5 @@ bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
 @bp.timer_trigger(schedule="0 0 6 * * *", arg_name="timer", run_on_startup=False, use_monitor=True)
 def daily_error_clustering(timer: func.TimerRequest) -> None:
-    """06:00 UTC daily. Records a run marker; clustering itself comes with a later issue."""
+    """06:00 UTC daily: cluster the last 24 h of errors, store the clusters report and a run record."""
     run_daily_clustering(app_dependencies(), past_due=timer.past_due)

@@ -152,11 +152,11 @@ def test_an_alert_message_starts_an_investigation(app: App, handler: Handler) ->
     assert json.loads(intake.body)["type"] == "intake"
 
 
-def test_the_daily_timer_records_a_run_and_says_clustering_is_not_built(app: App, handler: Handler) -> None:
+def test_the_daily_timer_without_a_log_store_records_a_skipped_run(app: App, handler: Handler) -> None:
     handler("daily_error_clustering")(timer=TimerRequest(past_due=True))
     [marker] = list(app.store.list("clustering/runs/"))
     record = json.loads(app.store.get(marker).data)
-    assert record["status"] == "not-built"
+    assert record["status"] == "skipped"
     assert record["past_due"] is True
     assert marker.startswith(f"clustering/runs/{datetime.now(UTC):%Y/%m/%d}/")
 
@@ -165,3 +165,22 @@ def _deps() -> Any:
     from agentcore.pipeline.wiring import app_dependencies
 
     return app_dependencies()
+
+
+def test_the_daily_timer_clusters_the_log_store_and_stores_the_report(
+    app: App, handler: Handler, tmp_path: Path
+) -> None:
+    from agentcore.connectors.logs.duckdb import DuckDbLogStore
+    from agentcore.pipeline.wiring import override
+    from agentcore.scenarios import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "checkout-bad-deploy")
+    store = DuckDbLogStore.load(scenario.telemetry, tmp_path / "logs.duckdb", query_now=scenario.incident_time)
+    with override(log_store=store, now=lambda: scenario.incident_time):
+        handler("daily_error_clustering")(timer=TimerRequest(past_due=False))
+    [marker] = list(app.store.list("clustering/runs/"))
+    record = json.loads(app.store.get(marker).data)
+    assert (record["status"], record["records"]) == ("clustered", 42)
+    report = json.loads(app.store.get(record["report"]).data)
+    assert report["clusters"][0]["title"].startswith("TypeError at coupons:_is_expired")
+    assert app.store.get(record["report"].replace(".json", ".md")).data.startswith(b"# Error clusters")

@@ -1,0 +1,71 @@
+"""The `sre-agent cluster` doors that need no pipeline: plain log lines to an assignments CSV, and a
+scenario's telemetry (or any log store) to a clusters report."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+from agentcore.clustering.clusters import assign_lines
+from agentcore.clustering.report import ClusteringReport
+from agentcore.clustering.run import cluster_window
+from agentcore.connectors.logs.duckdb import DuckDbLogStore
+from agentcore.errors import UserInputError
+from agentcore.scenarios import load_scenario
+
+MAX_LINES_FILE_BYTES = 2 * 1024**3
+
+
+def write_line_assignments(lines_file: Path, out_csv: Path) -> int:
+    """Cluster every line of `lines_file`; write `line,cluster_id,template` (line numbers from 1). Returns lines."""
+    lines = list(_read_lines(lines_file))
+    try:
+        with out_csv.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["line", "cluster_id", "template"])
+            for number, (cluster_id, template) in enumerate(assign_lines(lines), start=1):
+                writer.writerow([number, cluster_id, template])
+    except OSError as e:
+        raise UserInputError(f"--assignments {out_csv}: cannot write it: {e.strerror or e}") from e
+    return len(lines)
+
+
+def _read_lines(path: Path) -> Iterator[str]:
+    try:
+        if path.stat().st_size > MAX_LINES_FILE_BYTES:
+            raise UserInputError(f"--lines {path}: larger than {MAX_LINES_FILE_BYTES // 1024**3} GiB; split it")
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            for line in handle:
+                yield line.rstrip("\r\n")
+    except OSError as e:
+        raise UserInputError(f"--lines {path}: {e.strerror or e}") from e
+
+
+def cluster_scenario(scenario_dir: Path, *, window: timedelta, service: str | None) -> ClusteringReport:
+    """Cluster a scenario's telemetry in the window that ends at its incident time."""
+    scenario = load_scenario(scenario_dir)
+    if not scenario.telemetry:
+        raise UserInputError(f"--scenario {scenario_dir}: it has no telemetry/ to cluster")
+    with tempfile.TemporaryDirectory(prefix="sre-agent-cluster-") as scratch:
+        store = DuckDbLogStore.load(
+            scenario.telemetry, Path(scratch) / "telemetry.duckdb", query_now=scenario.incident_time
+        )
+        try:
+            return cluster_window(store, window_end=scenario.incident_time, window=window, service=service)
+        finally:
+            store.close()
+
+
+def parse_window(text: str) -> timedelta:
+    """`24h`, `90m`, `2d` as a timedelta; anything else is a user error."""
+    units = {"m": 60, "h": 3600, "d": 86400}
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.isdigit() or int(number) == 0:
+        raise UserInputError(f"--since {text!r}: give minutes, hours or days, e.g. 90m, 24h, 2d")
+    return timedelta(seconds=int(number) * units[unit])
+
+
+__all__ = ["cluster_scenario", "parse_window", "write_line_assignments"]

@@ -1,0 +1,158 @@
+"""Error clustering, measured: grouping accuracy (GA) on Loghub-2k and throughput, against drain3 in the same run.
+
+GA (the standard metric, defined in shared/data/README.md): a message is grouped correctly when the
+set of messages in its predicted group equals the set with its ground-truth EventId. One miner
+configuration serves all 14 datasets. drain3 runs with its defaults in a virtualenv of its own
+(`bench/.venvs/drain3`, made on first use from PyPI), because it pins old dependencies; its row is
+skipped with the reason when that venv cannot be made. Throughput is lines per second over each
+dataset (the miner's whole pass, masking included). Targets: average GA >= 0.92 and >= 3x drain3's
+lines per second. A last row mines one million synthetic error lines for time and peak memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentcore.clustering.templates import mine_templates
+from bench._timing import BenchResult, peak_memory_bytes
+
+BASELINE = "drain3 (defaults) over the same dataset"
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("SRE_AGENT_LOGHUB_DIR", ROOT.parent / "shared" / "data" / "loghub-2k"))
+DRAIN3_VENV = Path(__file__).resolve().parent / ".venvs" / "drain3"
+DRAIN3_VERSION = "0.9.11"
+TARGET_GA = 0.92
+TARGET_SPEEDUP = 3.0
+
+
+def grouping_accuracy(predicted: Sequence[object], truth: Sequence[str]) -> float:
+    """Share of messages whose predicted group holds exactly the messages of their true group."""
+    predicted_groups: dict[object, set[int]] = defaultdict(set)
+    true_groups: dict[str, set[int]] = defaultdict(set)
+    for index, (group, event) in enumerate(zip(predicted, truth, strict=True)):
+        predicted_groups[group].add(index)
+        true_groups[event].add(index)
+    right = sum(predicted_groups[group] == true_groups[event] for group, event in zip(predicted, truth, strict=True))
+    return right / len(truth)
+
+
+def datasets() -> list[str]:
+    return sorted(p.name.split("_2k")[0] for p in DATA_DIR.glob("*_2k.log_structured_corrected.csv"))
+
+
+def load(name: str) -> tuple[list[str], list[str]]:
+    with (DATA_DIR / f"{name}_2k.log_structured_corrected.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return [row["Content"] for row in rows], [row["EventId"] for row in rows]
+
+
+def run(quick: bool = False) -> list[BenchResult]:
+    names = datasets()
+    if not names:
+        print(f"clustering: no Loghub samples under {DATA_DIR}; set SRE_AGENT_LOGHUB_DIR")
+        return []
+    repeats = 1 if quick else 5
+    drain = _drain3(names)
+    results, ours_ga, drain_ga, speedups = [], [], [], []
+    print(f"\nclustering: grouping accuracy on Loghub-2k ({len(names)} datasets), ours vs drain3 {DRAIN3_VERSION}")
+    print(f"{'dataset':<12} {'GA ours':>8} {'GA drain3':>9} {'ours l/s':>10} {'drain3 l/s':>10} {'speed':>6}")
+    for name in names:
+        lines, truth = load(name)
+        seconds = statistics.median(_timed(lines) for _ in range(repeats))
+        ga = grouping_accuracy(mine_templates(lines), truth)
+        ours_ga.append(ga)
+        theirs = drain.get(name)
+        theirs_ga = grouping_accuracy(theirs.assignments, truth) if theirs else float("nan")
+        theirs_s = theirs.seconds if theirs else float("nan")
+        drain_ga.append(theirs_ga)
+        speedups.append(theirs_s / seconds)
+        print(f"{name:<12} {ga:>8.3f} {theirs_ga:>9.3f} {len(lines) / seconds:>10,.0f} "
+              f"{len(lines) / theirs_s:>10,.0f} {theirs_s / seconds:>5.1f}x")  # fmt: skip
+        results.append(BenchResult(group="clustering", name=name, median_s=seconds, p90_s=seconds, samples=repeats,
+                                   ratio=seconds / theirs_s, baseline_median_s=theirs_s,
+                                   detail=f"GA {ga:.3f} (drain3 {theirs_ga:.3f})"))  # fmt: skip
+    average, average_drain = statistics.mean(ours_ga), statistics.mean(drain_ga)
+    speedup = statistics.median(speedups)
+    print(f"{'average':<12} {average:>8.3f} {average_drain:>9.3f}   median speed-up {speedup:.1f}x")
+    print(f"  {'met   ' if average >= TARGET_GA else 'MISSED'} average GA >= {TARGET_GA}: {average:.3f}")
+    print(f"  {'met   ' if speedup >= TARGET_SPEEDUP else 'MISSED'} >= {TARGET_SPEEDUP:.0f}x drain3's lines/s: "
+          f"{speedup:.1f}x")  # fmt: skip
+    results.append(_million(quick))
+    return results
+
+
+def _timed(lines: list[str]) -> float:
+    started = time.perf_counter()
+    mine_templates(lines)
+    return time.perf_counter() - started
+
+
+def _million(quick: bool) -> BenchResult:
+    count = 100_000 if quick else 1_000_000
+    lines = synthetic_error_lines(count)
+    started = time.perf_counter()
+    templates = mine_templates(lines)
+    seconds = time.perf_counter() - started
+    peak = peak_memory_bytes(lambda: mine_templates(lines))
+    return BenchResult(group="clustering", name=f"{count:,} synthetic error lines", median_s=seconds, p90_s=seconds,
+                       samples=1, ratio=float("nan"), baseline_median_s=float("nan"), peak_bytes=peak,
+                       detail=f"{count / seconds:,.0f} lines/s; {len(set(templates))} templates")  # fmt: skip
+
+
+def synthetic_error_lines(count: int, seed: int = 11) -> list[str]:
+    """Error messages of 40 kinds with ids, numbers, hosts and durations, as a busy service logs them."""
+    rng = random.Random(seed)
+    kinds = [
+        "timeout calling {svc} after {ms} ms (attempt {n} of 3)",
+        "HTTP 429 from {svc}: retry after {n} s",
+        "order {guid} failed: NullReferenceException in CartTotal at line {n}",
+        "connection reset by peer {ip}:{port}",
+        "stream closed before message_stop after {n} events",
+        "could not read /var/data/{svc}/{guid}.json: permission denied",
+        "payment {guid} declined by {svc} with code {n}",
+        "slow query on {svc}: {ms} ms for {n} rows",
+    ]
+    services = ["ledger", "fraud", "inventory", "pricing", "checkout"]
+    templates = [f"{kind} [{svc}]" for kind in kinds for svc in services]
+    lines = []
+    for _ in range(count):
+        lines.append(rng.choice(templates).format(
+            svc=rng.choice(services), ms=rng.randint(100, 30_000), n=rng.randint(1, 999),
+            guid=f"{rng.getrandbits(128):032x}", ip=f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.7",
+            port=rng.randint(1024, 65535)))  # fmt: skip
+    return lines
+
+
+@dataclass(frozen=True)
+class DrainRun:
+    assignments: list[int]
+    seconds: float
+
+
+def _drain3(names: list[str]) -> dict[str, DrainRun]:
+    python = DRAIN3_VENV / "bin" / "python"
+    if not python.exists():
+        made = subprocess.run([sys.executable, "-m", "venv", str(DRAIN3_VENV)], capture_output=True, check=False)
+        pip = [str(python), "-m", "pip", "install", "--quiet", f"drain3=={DRAIN3_VERSION}"]
+        if made.returncode or subprocess.run(pip, capture_output=True, check=False).returncode:
+            print(f"clustering: drain3 {DRAIN3_VERSION} could not be installed in {DRAIN3_VENV}; its column is empty")
+            return {}
+    runner = Path(__file__).resolve().parent / "_drain3_runner.py"
+    done = subprocess.run([str(python), str(runner), str(DATA_DIR), *names], capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    if done.returncode:
+        print(f"clustering: drain3 failed: {done.stderr.strip()[-300:]}")
+        return {}
+    parsed = json.loads(done.stdout)
+    return {name: DrainRun(list(run["assignments"]), float(run["seconds"])) for name, run in parsed.items()}
