@@ -49,7 +49,8 @@ def test_a_receiver_waiting_without_a_deadline_wakes_when_a_scheduled_message_fa
 
     message = queue.receive_any(("stages", "alerts"))
 
-    assert message is not None and message.body == b"soon"
+    assert message is not None
+    assert message.body == b"soon"
 
 
 def test_wake_with_its_stop_event_set_ends_a_wait_without_a_message() -> None:
