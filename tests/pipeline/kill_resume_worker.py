@@ -37,7 +37,7 @@ class Events:
     def maybe_pause(self, where: str) -> None:
         if where == self._pause_at:
             self.record(f"paused {where}")
-            print("PAUSED", flush=True)  # noqa: T201 - the protocol with the test
+            print("PAUSED", flush=True)
             threading.Event().wait()
 
 
@@ -86,7 +86,7 @@ def main(data_dir: Path, mode: str, pause_at: str) -> None:
         ids = runner.resume_unfinished()
     runner.wait_for(ids, timeout_s=300)
     runner.stop()
-    print("DONE", *ids, flush=True)  # noqa: T201 - the protocol with the test
+    print("DONE", *ids, flush=True)
 
 
 if __name__ == "__main__":
