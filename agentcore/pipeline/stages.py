@@ -115,21 +115,26 @@ def handle_stage_message(
 
 def _process(ctx: StageContext, message: StageMessage, fan_out_runner: FanOutRunner | None) -> StageOutcome:
     """Run the message's stage under the investigation's lease, if it is still the current one."""
+    if _current_state(ctx, message) is None:
+        return COMPLETE
+    settings = ctx.deps.settings
+    with investigation_lease(ctx.deps.blob_store, message.investigation_id, duration_s=settings.stage_lease_s,
+                             wait_s=settings.stage_lease_wait_s):  # fmt: skip
+        leased = _current_state(ctx, message)  # read again: what the last holder committed
+        if leased is None:
+            return COMPLETE
+        return _run_stage(ctx, message, leased, fan_out_runner)
+
+
+def _current_state(ctx: StageContext, message: StageMessage) -> Loaded | None:
+    """The state if `message` is its current one; None for a stale message (re-sending what may be lost)."""
     loaded = load_state(ctx.deps, message.investigation_id)
     if loaded is None:
         raise PoisonMessageError("UnknownInvestigation", f"no investigation {message.investigation_id}")
     if not _is_current(loaded, message):
         _resend_if_lost(ctx, loaded, message)
-        return COMPLETE
-    settings = ctx.deps.settings
-    with investigation_lease(ctx.deps.blob_store, message.investigation_id, duration_s=settings.stage_lease_s,
-                             wait_s=settings.stage_lease_wait_s):  # fmt: skip
-        leased = load_state(ctx.deps, message.investigation_id)  # what the last holder committed
-        assert leased is not None, "an investigation's state is never deleted"
-        if not _is_current(leased, message):
-            _resend_if_lost(ctx, leased, message)
-            return COMPLETE
-        return _run_stage(ctx, message, leased, fan_out_runner)
+        return None
+    return loaded
 
 
 def _run_stage(
