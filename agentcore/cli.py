@@ -202,6 +202,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     deps = build_dependencies(settings)
     mode = f"agent ({deps.model.provider}:{deps.model.model})" if deps.model else "evidence-only (no model configured)"
     with LocalRunner(deps) as runner:
+        runner.resume_unfinished()  # what a killed server left: its queue died with it
         try:
             server = ApiServer(runner.context, args.host, args.port)
         except OSError as e:

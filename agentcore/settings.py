@@ -167,6 +167,12 @@ class Settings(BaseSettings):
     queue_lock_duration_s: float = Field(default=900.0, gt=0)
     """Peek-lock duration of the local queue: longer than a turn slice, so a running stage keeps its message."""
 
+    stage_lease_s: float = Field(default=30.0, ge=15, le=60)
+    """Seconds a stage's lease on its investigation lasts unless renewed (renewed every third of it while it runs)."""
+
+    stage_lease_wait_s: float = Field(default=30.0, ge=0)
+    """Seconds a delivery waits for another delivery's lease on its investigation before it is abandoned."""
+
     local_workers: int = Field(default=4, ge=1)
     """Threads that run stage messages in the local runner (`sre-agent investigate` and `serve`)."""
 

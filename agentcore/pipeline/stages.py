@@ -3,8 +3,10 @@
 `handle_stage_message` parses a message, drops it when it is stale (its step is done, or the
 investigation ended), runs the stage, and says how to settle it. Poison (malformed, oversized,
 unknown type, no such investigation) is dead-lettered at once with a clear reason and touches no
-investigation. A failing stage raises, so that the queue delivers it again; on its last delivery
-the investigation is marked failed with the reason and the message dead-lettered.
+investigation. A stage runs under its investigation's lease (`_stage_lease`): a second delivery of
+the same step waits for the first and then finds its step done, or gives up having run nothing and
+is delivered again. A failing stage raises, so that the queue delivers it again; on its last
+delivery the investigation is marked failed with the reason and the message dead-lettered.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from agentcore.errors import ConfigError, UserInputError
 from agentcore.pipeline._stage_agent import fan_out_stage, run_fanout_done, run_turns
 from agentcore.pipeline._stage_intake import run_intake
 from agentcore.pipeline._stage_io import Loaded, StageContext, load_state, send_owed
+from agentcore.pipeline._stage_lease import InvestigationBusyError, investigation_lease
 from agentcore.pipeline._stage_report import fail_investigation, run_pr, run_report
 from agentcore.pipeline.fanout import FanOutOrder
 from agentcore.pipeline.state import STAGE_OF_MESSAGE, StageMessage
@@ -94,6 +97,13 @@ def handle_stage_message(
     except PERMANENT_ERRORS as e:
         fail_investigation(ctx, message.investigation_id, stage=message.type, reason=f"{type(e).__name__}: {e}")
         return COMPLETE
+    except InvestigationBusyError as e:
+        if delivery_count < ctx.deps.settings.stage_max_delivery_count:
+            logger.info("%s to be delivered again: %s", message.message_id, e)
+            raise
+        logger.warning("%s completed unrun on its last delivery (%s); the holder's delivery carries the step",
+                       message.message_id, e)  # fmt: skip
+        return COMPLETE
     except Exception as e:
         if delivery_count < ctx.deps.settings.stage_max_delivery_count:
             logger.warning("%s failed on delivery %d, to be retried: %s", message.message_id, delivery_count, e)
@@ -104,12 +114,32 @@ def handle_stage_message(
 
 
 def _process(ctx: StageContext, message: StageMessage, fan_out_runner: FanOutRunner | None) -> StageOutcome:
+    """Run the message's stage under the investigation's lease, if it is still the current one."""
+    if _current_state(ctx, message) is None:
+        return COMPLETE
+    settings = ctx.deps.settings
+    with investigation_lease(ctx.deps.blob_store, message.investigation_id, duration_s=settings.stage_lease_s,
+                             wait_s=settings.stage_lease_wait_s):  # fmt: skip
+        leased = _current_state(ctx, message)  # read again: what the last holder committed
+        if leased is None:
+            return COMPLETE
+        return _run_stage(ctx, message, leased, fan_out_runner)
+
+
+def _current_state(ctx: StageContext, message: StageMessage) -> Loaded | None:
+    """The state if `message` is its current one; None for a stale message (re-sending what may be lost)."""
     loaded = load_state(ctx.deps, message.investigation_id)
     if loaded is None:
         raise PoisonMessageError("UnknownInvestigation", f"no investigation {message.investigation_id}")
     if not _is_current(loaded, message):
         _resend_if_lost(ctx, loaded, message)
-        return COMPLETE
+        return None
+    return loaded
+
+
+def _run_stage(
+    ctx: StageContext, message: StageMessage, loaded: Loaded, fan_out_runner: FanOutRunner | None
+) -> StageOutcome:
     logger.info("investigation=%s step=%d running stage %s", message.investigation_id, message.step, message.type)
     if message.type == "fanout":
         order = fan_out_stage(loaded)

@@ -3,6 +3,7 @@
 Blob layout of one investigation (names from the functions below, never from outside input):
 ```
 investigations/<id>/state.json                   this model; the commit point of every stage
+investigations/<id>/lease                        empty; leased by the stage that runs (one at a time)
 investigations/<id>/session/<step>-<token>.json  the parent session as of that step
 investigations/<id>/workspace/<step>-<token>.tar.zst  the workspace minus repos/ and synced outputs
 investigations/<id>/outputs/<sha>/<path>         spilled outputs, content-addressed, immutable
@@ -41,6 +42,10 @@ def check_investigation_id(value: str) -> str:
 
 def state_blob(investigation_id: str) -> str:
     return f"investigations/{check_investigation_id(investigation_id)}/state.json"
+
+
+def lease_blob(investigation_id: str) -> str:
+    return f"investigations/{check_investigation_id(investigation_id)}/lease"
 
 
 def investigation_prefix(investigation_id: str) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -58,8 +59,9 @@ class LocalQueue:
     Honours what the pipeline relies on from Service Bus: peek-lock with a lock duration, settlement,
     a maximum delivery count followed by dead-lettering, scheduled delivery, duplicate detection by
     message id within a window, and the message size limit. Times come from `clock` (inject a fake
-    one in tests); only `receive(wait_s=...)` waits in real time, for a send from another thread.
-    Nothing survives the process.
+    one in tests); only `receive(wait_s=...)` and `receive_any` wait in real time, for a send from
+    another thread. Nothing survives the process: the local runner's `resume_unfinished` re-sends
+    what the investigations in the blob store still owe.
     """
 
     def __init__(
@@ -125,6 +127,34 @@ class LocalQueue:
                     return taken
                 self._changed.wait(min(remaining_s, self._seconds_to_next_change(queue)))
 
+    def receive_any(
+        self, queues: Sequence[str], *, wait_s: float | None = None, stop: threading.Event | None = None
+    ) -> ReceivedMessage | None:
+        """One message from the first of `queues` that has one deliverable, or None.
+
+        Waits up to `wait_s` (None: for ever) without polling: a send, a released lock, a scheduled
+        message falling due, or `wake()` with `stop` set ends the wait.
+        """
+        deadline = None if wait_s is None else time.monotonic() + wait_s
+        with self._changed:
+            while stop is None or not stop.is_set():
+                for queue in queues:
+                    taken = self._take(queue, dead=False, max_messages=1)
+                    if taken:
+                        return taken[0]
+                remaining_s = None if deadline is None else deadline - time.monotonic()
+                if remaining_s is not None and remaining_s <= 0:
+                    return None
+                next_change_s = min(self._seconds_to_next_change(queue) for queue in queues)
+                timeout_s = min(remaining_s if remaining_s is not None else math.inf, next_change_s)
+                self._changed.wait(None if math.isinf(timeout_s) else timeout_s)
+        return None
+
+    def wake(self) -> None:
+        """Wake every waiting receiver, so that one whose `stop` event is set returns."""
+        with self._changed:
+            self._changed.notify_all()
+
     def dead_letters(self, queue: str, *, max_messages: int = 10) -> list[ReceivedMessage]:
         if max_messages < 1:
             raise UserInputError("max_messages must be at least 1")
@@ -183,7 +213,7 @@ class LocalQueue:
         now = self._clock()
         moments = [
             moment
-            for entry in self._queues[queue].active.values()
+            for entry in self._queues.setdefault(queue, _QueueState()).active.values()
             for moment in (entry.visible_at, entry.locked_until)
             if moment is not None and moment > now
         ]

@@ -1,4 +1,4 @@
-"""The BlobStore port: named blobs with ETags and conditional writes.
+"""The BlobStore port: named blobs with ETags, conditional writes and leases.
 
 Adapters: `LocalBlobStore` (a folder; the embedded default, in `agentcore.storage.local`) and
 `AzureBlobStore` (azure-storage-blob, in `agentcore.storage.azure`). Import adapters from their
@@ -12,10 +12,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from agentcore.errors import UserInputError
+from agentcore.errors import StorageError, UserInputError
 
 MAX_BLOB_NAME_CHARS = 1024
 """Azure's limit on a blob name's length."""
+
+MIN_LEASE_S = 15.0
+MAX_LEASE_S = 60.0
+"""Azure's bounds on a finite blob lease's duration, which every adapter keeps."""
+
+
+class LeaseLostError(StorageError):
+    """The lease ran out and another holder took it, or it was released: its holder must stop."""
+
+
+@runtime_checkable
+class Lease(Protocol):
+    """An exclusive claim on one blob, held by one holder at a time until released or expired.
+
+    A lease that is not renewed within its duration expires; a holder that was not succeeded may
+    still renew it. A local adapter may also end the lease of a holder whose process is gone.
+    """
+
+    @property
+    def name(self) -> str:
+        """The leased blob's name."""
+        ...
+
+    def renew(self) -> None:
+        """Extend the lease by its duration, from now. Raise LeaseLostError if another holder has it."""
+        ...
+
+    def release(self) -> None:
+        """Give the lease up at once; nothing happens if it is gone already."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -81,6 +111,14 @@ class BlobStore(Protocol):
         """
         ...
 
+    def acquire_lease(self, name: str, *, duration_s: float) -> Lease | None:
+        """Take the lease on blob `name` (created empty when missing) for `duration_s`; None while another has it.
+
+        `duration_s` is within MIN_LEASE_S..MAX_LEASE_S. Lease a blob that holds nothing else (a mutex
+        beside the data): on Azure a leased blob cannot be written or deleted without its lease.
+        """
+        ...
+
 
 def check_blob_name(name: str) -> str:
     """Return `name` if every adapter can store it under that exact name; raise UserInputError if not.
@@ -112,10 +150,28 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
+def check_lease_duration(duration_s: float) -> float:
+    """Return `duration_s` if every adapter can grant a lease that long; raise UserInputError if not."""
+    if not MIN_LEASE_S <= duration_s <= MAX_LEASE_S:
+        raise UserInputError(f"a lease lasts {MIN_LEASE_S:g} to {MAX_LEASE_S:g} seconds, not {duration_s:g}")
+    return duration_s
+
+
 def check_conditions(if_match: str | None, if_none_match: bool) -> None:
     """Refuse a write that asks for both conditions at once (it could never succeed meaningfully)."""
     if if_match is not None and if_none_match:
         raise UserInputError("put takes if_match or if_none_match, not both")
 
 
-__all__ = ["MAX_BLOB_NAME_CHARS", "Blob", "BlobStore", "check_blob_name", "check_conditions"]
+__all__ = [
+    "MAX_BLOB_NAME_CHARS",
+    "MAX_LEASE_S",
+    "MIN_LEASE_S",
+    "Blob",
+    "BlobStore",
+    "Lease",
+    "LeaseLostError",
+    "check_blob_name",
+    "check_conditions",
+    "check_lease_duration",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,10 +13,10 @@ from typing import Any
 from azure.core import MatchConditions
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceExistsError, ResourceNotFoundError
-from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+from azure.storage.blob import BlobClient, BlobLeaseClient, BlobServiceClient, ContainerClient, ContentSettings
 
 from agentcore.errors import BlobNotFoundError, PreconditionFailedError, StorageError
-from agentcore.storage import Blob, check_blob_name, check_conditions
+from agentcore.storage import Blob, Lease, LeaseLostError, check_blob_name, check_conditions, check_lease_duration
 
 _CONDITION_LOST = {409, 412}
 
@@ -131,6 +132,23 @@ class AzureBlobStore:
         except BlobNotFoundError:
             pass
 
+    def acquire_lease(self, name: str, *, duration_s: float) -> Lease | None:
+        """A blob lease (`BlobLeaseClient`), whole seconds; Azure times it and ends it if not renewed."""
+        seconds = int(check_lease_duration(duration_s))
+        blob = self._container.get_blob_client(check_blob_name(name))
+        with contextlib.suppress(PreconditionFailedError), _translated(name, writing=True):
+            blob.upload_blob(b"", overwrite=False)  # unless it exists (and may be leased): the lease is what matters
+        client = BlobLeaseClient(blob)
+        try:
+            client.acquire(lease_duration=seconds)
+        except HttpResponseError as e:
+            if e.status_code == 409:
+                return None
+            raise StorageError(f"cannot lease blob {name}: {_describe(e)}") from e
+        except AzureError as e:
+            raise StorageError(f"cannot lease blob {name}: {_describe(e)}") from e
+        return AzureLease(name, blob, str(client.id))
+
     def close(self) -> None:
         """Release the HTTP connections."""
         self._container.close()
@@ -163,6 +181,46 @@ class AzureBlobStore:
         with _translated(name, writing=True):
             result = self._container.get_blob_client(name).upload_blob(data, length=length, **options)
         return str(result["etag"])
+
+
+class AzureLease:
+    """A held blob lease; Azure ends it when it is not renewed within its duration."""
+
+    def __init__(self, name: str, blob: BlobClient, lease_id: str) -> None:
+        self._name = name
+        self._blob = blob
+        self._lease_id = lease_id
+
+    @property
+    def _client(self) -> BlobLeaseClient:
+        """A client for this lease id (the SDK's forgets the id on release)."""
+        return BlobLeaseClient(self._blob, lease_id=self._lease_id)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def renew(self) -> None:
+        try:
+            self._client.renew()
+        except HttpResponseError as e:
+            if e.status_code in _CONDITION_LOST:
+                raise LeaseLostError(f"the lease on {self._name} is gone: {_describe(e)}") from e
+            raise StorageError(f"cannot renew the lease on {self._name}: {_describe(e)}") from e
+        except AzureError as e:
+            raise StorageError(f"cannot renew the lease on {self._name}: {_describe(e)}") from e
+
+    def release(self) -> None:
+        try:
+            self._client.release()
+        except HttpResponseError as e:
+            if e.status_code not in _CONDITION_LOST:
+                raise StorageError(f"cannot release the lease on {self._name}: {_describe(e)}") from e
+        except AzureError as e:
+            raise StorageError(f"cannot release the lease on {self._name}: {_describe(e)}") from e
+
+    def __repr__(self) -> str:
+        return f"AzureLease({self._name!r})"
 
 
 @contextmanager

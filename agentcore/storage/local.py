@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from agentcore.errors import BlobNotFoundError, PreconditionFailedError, StorageError, UserInputError
-from agentcore.storage import Blob, check_blob_name, check_conditions
+from agentcore.storage import Blob, Lease, LeaseLostError, check_blob_name, check_conditions, check_lease_duration
+from agentcore.storage._local_lease import LeaseRecord, LocalLease, lease_path, read_record, write_record
 
 if sys.platform != "win32":
     import fcntl
@@ -34,13 +37,17 @@ class LocalBlobStore:
 
     Unlike Azure, a name cannot be both a blob and a folder: with `a` stored, `a/b` cannot be
     written (and the reverse); that raises StorageError.
+
+    Leases are records beside their blob (`agentcore.storage._local_lease`), timed by `clock`
+    (seconds since the epoch); a lease whose holder's process is gone is free at once.
     """
 
     _thread_lock = threading.Lock()
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
 
     def get(self, name: str) -> Blob:
         path = self._path(name)
@@ -110,6 +117,35 @@ class LocalBlobStore:
                 path.unlink()
             self._etag_path(path).unlink(missing_ok=True)
             self._remove_empty_folders(path.parent)
+
+    def acquire_lease(self, name: str, *, duration_s: float) -> Lease | None:
+        check_lease_duration(duration_s)
+        path = self._path(name)
+        if self._etag_of(path) is None:
+            with contextlib.suppress(PreconditionFailedError):  # created meanwhile: the lease is what matters
+                self.put(name, b"", if_none_match=True)
+        with self._locked(name):
+            current = read_record(lease_path(path))
+            if current is not None and not current.is_free(self._clock()):
+                return None
+            record = LeaseRecord.new(self._clock() + duration_s)
+            write_record(lease_path(path), record)
+        return LocalLease(name, record, duration_s, renew=self._renew_lease, release=self._release_lease)
+
+    def _renew_lease(self, name: str, token: str, duration_s: float) -> None:
+        path = self._path(name)
+        with self._locked(name):
+            current = read_record(lease_path(path))
+            if current is None or current.token != token:
+                raise LeaseLostError(f"the lease on {name} is gone: it ran out and was taken, or was released")
+            write_record(lease_path(path), LeaseRecord.new(self._clock() + duration_s).with_token(token))
+
+    def _release_lease(self, name: str, token: str) -> None:
+        path = self._path(name)
+        with self._locked(name):
+            current = read_record(lease_path(path))
+            if current is not None and current.token == token:
+                lease_path(path).unlink(missing_ok=True)
 
     def _write(self, name: str, fill: Callable[[Path], object], if_match: str | None, if_none_match: bool) -> str:
         check_conditions(if_match, if_none_match)

@@ -26,7 +26,7 @@ from agentcore.pipeline.wiring import Dependencies, build_dependencies, local_qu
 from agentcore.queues.local import LocalQueue
 from agentcore.reports import Report, load_report
 from agentcore.settings import Settings
-from agentcore.storage import Blob, BlobStore
+from agentcore.storage import Blob, BlobStore, Lease
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "checkout-bad-deploy"
 FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
@@ -160,6 +160,9 @@ class CrashingStore:
 
     def download_file(self, name: str, path: Path) -> str:
         return self.inner.download_file(name, path)
+
+    def acquire_lease(self, name: str, *, duration_s: float) -> Lease | None:
+        return self.inner.acquire_lease(name, duration_s=duration_s)
 
 
 class RecordingQueue(LocalQueue):

@@ -1,11 +1,14 @@
-"""AzureBlobStore beyond the shared contract, on Azurite: containers, content types, errors."""
+"""AzureBlobStore beyond the shared contract, on Azurite: containers, content types, errors, lease expiry."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from azure.storage.blob import BlobServiceClient
 
 from agentcore.errors import BlobNotFoundError, StorageError
+from agentcore.storage import LeaseLostError
 from agentcore.storage.azure import AzureBlobStore
 from tests.azurite_fixture import Azurite
 
@@ -60,3 +63,17 @@ def test_an_invalid_container_name_is_a_storage_error_with_azures_reason(azurite
 
     assert "400" in str(raised.value)
     assert raised.value.__cause__ is not None
+
+
+def test_a_lease_not_renewed_expires_and_its_holder_then_loses_it_to_the_next(azure_store: AzureBlobStore) -> None:
+    name = "investigations/inv-20260314-093000-abcdef/lease"
+    first = azure_store.acquire_lease(name, duration_s=15)
+    assert first is not None
+    assert azure_store.acquire_lease(name, duration_s=15) is None
+    time.sleep(16)  # Azure's shortest lease; the service times it, so the test must wait it out
+
+    second = azure_store.acquire_lease(name, duration_s=15)
+
+    assert second is not None
+    with pytest.raises(LeaseLostError):
+        first.renew()
