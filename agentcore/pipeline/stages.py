@@ -28,11 +28,13 @@ from agentcore.pipeline._stage_lease import InvestigationBusyError, investigatio
 from agentcore.pipeline._stage_report import fail_investigation, run_pr, run_report
 from agentcore.pipeline.fanout import FanOutOrder
 from agentcore.pipeline.state import STAGE_OF_MESSAGE, StageMessage
+from agentcore.sandbox.quota import WorkspaceQuotaError
 
 logger = logging.getLogger(__name__)
 
-PERMANENT_ERRORS = (UserInputError, ConfigError)
-"""Failures that no redelivery can fix: the investigation fails at once."""
+PERMANENT_ERRORS = (UserInputError, ConfigError, WorkspaceQuotaError)
+"""Failures that no redelivery can fix: the investigation fails at once. (A workspace over its quota
+stays over it on every redelivery, and each would repeat the step's model call first.)"""
 
 
 @dataclass(frozen=True)
