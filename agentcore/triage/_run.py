@@ -22,8 +22,10 @@ from agentcore.errors import AgentCoreError
 from agentcore.reports import Evidence, EvidenceSource, Suspect
 from agentcore.triage._exposure import exposure_evidence, find_exposure
 from agentcore.triage._kql import kql_string, kql_time
+from agentcore.triage._prompt_cache import prompt_cache_evidence
 from agentcore.triage._regressions import (
     BIN,
+    RECENT,
     WHAT_IS_CHECKED,
     Regression,
     as_datetime,
@@ -42,6 +44,10 @@ AFTER_INCIDENT = timedelta(minutes=15)
 ENABLING_CHECKED = (
     "what first let the failing code run: the failing operation's earlier calls (AppRequests) and flag or "
     "configuration events the service logged in the hour before the new error (AppTraces)"
+)
+CACHE_CHECKED = (
+    "prompt-cache hit rates of GenAI calls per model, before and after the onset (AppDependencies); requests "
+    "below a model's minimum cacheable prompt counted as uncacheable, not as misses"
 )
 NEW_ERROR_GRACE = timedelta(minutes=30)
 """An exception type first seen at least this long after the data starts counts as new."""
@@ -112,6 +118,10 @@ def run_triage(
     if logs is not None and new_errors:
         signals = _with_exposure(logs, signals, new_errors, evidence, problems)
         checked.append(ENABLING_CHECKED)
+    if logs is not None:
+        # Without a symptom's onset, compare the last half hour with the day before, as the regressions do.
+        split = signals.symptom_onset or incident_time - RECENT
+        _add_prompt_cache_use(logs, split, incident_time, evidence, checked, problems)
     suspects = _rank_changes(incident_time, services, deployments, signals, problems)
     checked.append("deployments and commits that went live in the 7 days before the incident")
     evidence.extend(_deployment_evidence(suspects[:3]))
@@ -119,6 +129,20 @@ def run_triage(
         tuple(suspects), tuple(evidence), tuple(new_errors), signals.symptom_onset, tuple(checked), tuple(problems),
         tuple(regressions),
     )  # fmt: skip
+
+
+def _add_prompt_cache_use(
+    logs: LogStore, split: datetime, incident_time: datetime, evidence: list[Evidence], checked: list[str],
+    problems: list[str],
+) -> None:  # fmt: skip
+    try:
+        found = prompt_cache_evidence(logs, split, incident_time + AFTER_INCIDENT)
+    except LogQueryError as e:
+        problems.append(f"prompt-cache query failed: {e}")
+        return
+    if found:
+        evidence.extend(found)
+        checked.append(CACHE_CHECKED)
 
 
 def _signals(
