@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from agentcore.agent.redact import KnownClean, redact_session, redact_tool_result
 from agentcore.agent.session import COMPACT_COMMAND, Session, SessionStatus
 from agentcore.errors import ContextTooLongError, ModelError
 from agentcore.models import Message, ModelClient, ModelRequest, ModelResponse, ToolCall, Usage
+from agentcore.redaction import wrap_untrusted
 from agentcore.tools import Toolbox, ToolResult
 
 logger = logging.getLogger(__name__)
@@ -93,6 +95,7 @@ class AgentRuntime:
     context: ContextControl | None = None
     """Spill, pruning and compaction; None sends every result inline and never shrinks the context."""
     _unknown_cost_warned: set[str] = field(default_factory=set)
+    _known_clean: KnownClean = field(default_factory=dict)
 
 
 def run_session(
@@ -206,6 +209,8 @@ def _complete_with_recovery(
 
 
 def _live_request(session: Session, runtime: AgentRuntime) -> ModelRequest:
+    """What the model would be sent now: the session redacted in place, tool output marked as data."""
+    redact_session(session, runtime._known_clean)
     request = ModelRequest(
         system=session.system,
         messages=tuple(session.messages),
@@ -216,7 +221,16 @@ def _live_request(session: Session, runtime: AgentRuntime) -> ModelRequest:
     )
     if runtime.prepare_request is not None:
         request = runtime.prepare_request(session, request)
-    return request
+    return _with_untrusted_marked(request, session.data_nonce)
+
+
+def _with_untrusted_marked(request: ModelRequest, nonce: str) -> ModelRequest:
+    """Each tool result inside the session's untrusted-data delimiter (same input, same bytes: cache-safe)."""
+    messages = tuple(
+        m.model_copy(update={"content": wrap_untrusted(m.content, nonce)}) if m.role == "tool" else m
+        for m in request.messages
+    )
+    return request.model_copy(update={"messages": messages})
 
 
 def _complete(session: Session, runtime: AgentRuntime, request: ModelRequest) -> ModelResponse:
@@ -260,7 +274,7 @@ def _run_pending_tools(session: Session, runtime: AgentRuntime) -> None:
             continue
         if _is_malformed(call, known):
             malformed += 1
-        result = runtime.toolbox.dispatch(call)
+        result = redact_tool_result(session, runtime.toolbox.dispatch(call))
         if runtime.context is not None:
             result = runtime.context.capture(session, call, result)
         session.messages.append(_tool_message(call, result))
