@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 
 from pydantic import BaseModel, Field
 
 _DIGEST_CHARS = 24
+_NUMBERING = threading.Lock()
+"""One lock for all states: a state may be shared by the loop and the connector broker's threads."""
 
 
 def _new_salt() -> str:
@@ -41,14 +44,15 @@ class RedactionState(BaseModel):
     def placeholder(self, kind: str, value: str) -> str:
         """The placeholder for `value` (numbered on first sight), counting this occurrence."""
         key = self.digest(value)
-        number = self.numbers.get(key)
-        if number is None:
-            number = self.distinct.get(kind, 0) + 1
-            self.distinct[kind] = number
-            self.numbers[key] = number
-            self.kinds[key] = kind
-        kind = self.kinds[key]
-        self.counts[kind] = self.counts.get(kind, 0) + 1
+        with _NUMBERING:
+            number = self.numbers.get(key)
+            if number is None:
+                number = self.distinct.get(kind, 0) + 1
+                self.distinct[kind] = number
+                self.numbers[key] = number
+                self.kinds[key] = kind
+            kind = self.kinds[key]
+            self.counts[kind] = self.counts.get(kind, 0) + 1
         return f"[REDACTED:{kind}#{number}]"
 
     @property
