@@ -108,6 +108,7 @@ def _secret_cases(g: _Gen) -> list[Case]:
     add("high-entropy-secret", g.chars(ALNUM, 32), "api_key={v}")
     add("high-entropy-secret", g.chars(ALNUM, 40), "Ocp-Apim-Subscription-Key: x subscription_key={v}")
     add("high-entropy-secret", g.chars(B64URL, 43), "refresh_token: {v}")
+    add("high-entropy-secret", g.hex(32), "GET /orders Ocp-Apim-Subscription-Key: {v}")
     add("bearer-token", g.chars(ALNUM + "._-", 48), "curl -H 'Authorization: Bearer {v}' https://api")
     add("slack-token", "xoxb-" + "-".join([g.chars(string.digits, 12), g.chars(string.digits, 13),
         g.chars(ALNUM, 24)]), "slack notify with {v}")  # fmt: skip
@@ -150,6 +151,17 @@ def _lookalike_cases(g: _Gen) -> list[Case]:
     add("idempotency-key", "header {v}: " + g.guid())
     add("v2.3.1-rc.4", "version {v}")
     add("0x8DC3A1B2C3D4E5F", 'ETag "{v}"')
+    add(g.hex(40), "sha1={v}")
+    add(g.guid(), "correlation_id={v} continuation_token=" + g.guid())
+    add("kv-db-conn", "secretName: {v}")
+    add("https://kv-prod.vault.azure.net/", "keyVaultUri: {v}")
+    add("0.97", "pass_rate={v} passed: 12 failed: 0")
+    add('realm="api"', "WWW-Authenticate: Bearer {v}")
+    add("git@github.com:org/checkout.git", "cloning {v}")
+    add("https://deploy@dev.azure.com/org/", "remote {v}")
+    add("AAAAB3NzaC1yc2EAAAADAQABAAABAQ" + g.chars(B64, 40), "authorized key ssh-rsa {v} ops@bastion")
+    add(g.pem("CERTIFICATE"), "server certificate:\n{v}")
+    add("true", "automountServiceAccountToken: {v}")
     return cases
 
 

@@ -1,4 +1,4 @@
-"""What counts as a secret: one rule per format, all compiled into one alternation scanned in one pass.
+"""What counts as a secret: one rule per format, each starting with a literal anchor.
 
 Each rule names the kind its placeholder carries and the regex group that holds the secret itself
 (the rest of the match is context that stays: `AccountKey=` survives, the key does not). A rule may
@@ -7,7 +7,9 @@ trace ids are hex or dashed hex, and no rule without an explicit keyword accepts
 
 The formats follow the public specifications and the rule sets of gitleaks and detect-secrets
 (Azure storage and shared-access keys, SAS signatures, GitHub/OpenAI/Anthropic/Slack/Google keys,
-JWTs, PEM private keys, AWS access keys, credentials in URLs, `password=`/`secret=` pairs).
+JWTs, PEM private keys, AWS keys, credentials in URLs, `password=`/`secret=` pairs). detect-secrets
+itself is not a dependency: its last release is from 2024-05, it scans line by line through plugin
+objects (too slow for every tool result), and its formats are these same regexes.
 """
 
 from __future__ import annotations
@@ -57,9 +59,13 @@ def _is_password_value(value: str) -> bool:
     return not (value.startswith(("${", "{{", "%", "<", "$(")) or value.startswith(PLACEHOLDER_PREFIX))
 
 
+_LONG_HEX = re.compile(r"[0-9a-fA-F]{32,}")
+
+
 def _is_keyword_secret(value: str) -> bool:
-    """After `api_key=`, `token:` and the like: a generated-looking value (so `token=abc` survives)."""
-    return _is_password_value(value) and _looks_generated(value)
+    """After `api_key=`, `token:` and the like: a generated-looking value (so `token=abc` survives), or
+    32+ hex digits (API-management subscription keys are hex; a GUID, dashed, is an id and survives)."""
+    return _is_password_value(value) and (_looks_generated(value) or _LONG_HEX.fullmatch(value) is not None)
 
 
 def _is_sas_signature(value: str) -> bool:
@@ -68,73 +74,119 @@ def _is_sas_signature(value: str) -> bool:
 
 @dataclass(frozen=True)
 class Rule:
-    """One secret format: its placeholder kind, its regex, the group holding the secret, a value check."""
+    """One secret format: its placeholder kind, the literals it starts with, its regex, the group holding
+    the secret, a value check.
+
+    Every match starts with one of `anchors` (compared in ASCII lower case), so a scan finds candidate
+    places with `str.find` and tries the rule only there, anchored (`Pattern.match`).
+    """
 
     kind: str
+    anchors: tuple[str, ...]
     pattern: str
     group: int = 0
-    """0 for the whole match; otherwise the rule's own group number (1-based) holding the secret."""
+    """0 for the whole match; otherwise the group number (1-based) holding the secret."""
     check: Check = _always
-    flags: str = ""
-    """Inline flags for this rule only, e.g. `i`."""
+    ignore_case: bool = False
 
 
 _B64 = r"[A-Za-z0-9+/]"
 _VALUE_END = r"""[^\s"'`<>,;&|)}\]\\]"""
-_PASSWORD_WORDS = r"(?:pass(?:word|wd|phrase)?|pwd)"
-_SECRET_WORDS = r"(?:secret|client[_-]?secret|shared[_-]?secret|secret[_-]?key)"
-_KEY_WORDS = (
-    r"(?:api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token"
-    r"|id[_-]?token|sas[_-]?token|token|credentials?|signing[_-]?key|encryption[_-]?key|x-api-key|subscription[_-]?key)"
-)
 _ASSIGN = r"""["']?\s*(?:=|:|=>)\s*["']?"""
+_KEY_PREFIXES = "|".join(
+    f"(?<={prefix})"
+    for prefix in (
+        "api", "api_", "api-", "access", "access_", "access-", "private_", "private-", "signing_", "signing-",
+        "encryption_", "encryption-", "subscription_", "subscription-", "secret_", "secret-", "auth_", "auth-",
+    )
+)  # fmt: skip
 
 RULES: tuple[Rule, ...] = (
     Rule(
         "private-key",
-        r"-----BEGIN[A-Z ]{0,30}PRIVATE KEY( BLOCK)?-----(?:[\s\S]{0,12000}?-----END[A-Z ]{0,30}"
+        ("-----begin",),
+        r"-----BEGIN[A-Z ]{0,30}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,12000}?-----END[A-Z ]{0,30}"
         r"PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\]*)",
+    ),
+    Rule(
+        "azure-storage-key",
+        ("accountkey",),
+        r"AccountKey\s*=\s*(" + _B64 + r"{40,}={0,2}|" + _B64 + r"{1,39}…)",
+        1,
+        ignore_case=True,
     ),  # fmt: skip
-    Rule("azure-storage-key", r"AccountKey\s*=\s*(" + _B64 + r"{40,}={0,2})", 1, flags="i"),
-    Rule("azure-shared-access-key", r"SharedAccessKey\s*=\s*(" + _B64 + r"{20,}={0,2})", 1, flags="i"),
-    Rule("azure-sas-token", r"[?&;]sig=([A-Za-z0-9%+/_-]{20,}(?:=|%3D){0,2})", 1, _is_sas_signature),
-    Rule("anthropic-key", r"sk-ant-[a-z]{3,8}\d{2}-[A-Za-z0-9_-]{60,}"),
-    Rule("openai-key", r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{20,}"),
-    Rule("openai-key", r"sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}"),
-    Rule("github-token", r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255})"),
-    Rule("slack-token", r"xox[abposr]-[A-Za-z0-9-]{10,}"),
-    Rule("google-api-key", r"AIza[0-9A-Za-z_-]{35}"),
-    Rule("stripe-key", r"(?:sk|rk)_live_[A-Za-z0-9]{20,}"),
-    Rule("jwt", r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-    Rule("aws-access-key", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Z0-9])"),
+    Rule(
+        "azure-shared-access-key",
+        ("sharedaccesskey",),
+        r"SharedAccessKey\s*=\s*(" + _B64 + r"{20,}={0,2}|" + _B64 + r"{1,19}…)",
+        1,
+        ignore_case=True,
+    ),  # fmt: skip
+    Rule("azure-sas-token", ("sig=",), r"(?<=[?&;])sig=([A-Za-z0-9%+/_-]{20,}(?:=|%3D){0,2})", 1, _is_sas_signature),
+    Rule("anthropic-key", ("sk-ant-",), r"sk-ant-[a-z]{3,8}\d{2}-(?:[A-Za-z0-9_-]{60,}|[A-Za-z0-9_-]{1,59}…)"),
+    Rule("openai-key", ("sk-",), r"sk-(?:proj|svcacct|admin|None)-(?:[A-Za-z0-9_-]{20,}|[A-Za-z0-9_-]{1,19}…)"),
+    Rule("openai-key", ("sk-",), r"sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}"),
+    Rule("github-token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), r"gh[pousr]_[A-Za-z0-9]{36,255}"),
+    Rule("github-token", ("github_pat_",), r"github_pat_[A-Za-z0-9_]{60,255}"),
+    Rule("slack-token", ("xox",), r"xox[abposr]-[A-Za-z0-9-]{10,}"),
+    Rule("google-api-key", ("aiza",), r"AIza[0-9A-Za-z_-]{35}"),
+    Rule("stripe-key", ("sk_live_", "rk_live_"), r"(?:sk|rk)_live_[A-Za-z0-9]{20,}"),
+    Rule("jwt", ("eyj",), r"eyJ[A-Za-z0-9_-]{8,}\.(?:eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|[A-Za-z0-9_.-]*…)"),
+    Rule(
+        "aws-access-key",
+        ("akia", "asia", "abia", "acca", "a3t"),
+        r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])(?:[A-Z0-9]{16}(?![A-Z0-9])|[A-Z0-9]{1,15}…)",
+    ),
     Rule(
         "aws-secret-key",
+        ("aws",),
         r"aws_?secret_?(?:access_?)?key" + _ASSIGN + r"(" + _B64 + r"{40})(?!" + _B64 + ")",
         1,
-        flags="i",
+        ignore_case=True,
+    ),  # fmt: skip
+    Rule("url-password", ("://",), r"://[^\s/:@'\"]{1,100}:([^\s/@'\"]{1,200})@", 1, _is_password_value),
+    Rule(
+        "bearer-token",
+        ("bearer", "token"),
+        r"\b(?:bearer|token)\s+([A-Za-z0-9._~+/-]{20,}=*)",
+        1,
+        _looks_generated,
+        ignore_case=True,
     ),  # fmt: skip
     Rule(
-        "url-password",
-        r"\b[a-z][a-z0-9+.-]{1,20}://[^\s/:@'\"]{1,100}:([^\s/@'\"]{1,200})@",
+        "basic-auth",
+        ("authorization",),
+        r"\bauthorization" + _ASSIGN + r"basic\s+(" + _B64 + r"{8,}={0,2})",
+        1,
+        ignore_case=True,
+    ),  # fmt: skip
+    Rule(
+        "password",
+        ("pass", "pwd"),
+        r"(?:pass(?:word|wd|phrase)|(?<![a-z])pass|pwd)" + _ASSIGN + "(" + _VALUE_END + "{3,})",
         1,
         _is_password_value,
-        flags="i",
+        ignore_case=True,
     ),  # fmt: skip
-    Rule("bearer-token", r"\b(?:bearer|token)\s+([A-Za-z0-9._~+/-]{20,}=*)", 1, _looks_generated, flags="i"),
-    Rule("basic-auth", r"\bauthorization" + _ASSIGN + r"basic\s+(" + _B64 + r"{8,}={0,2})", 1, flags="i"),
     Rule(
-        "password", _PASSWORD_WORDS + _ASSIGN + "(" + _VALUE_END + "{3,})", 1, _is_password_value, flags="i"
+        "secret",
+        ("secret",),
+        r"secret(?:[_-]?key)?" + _ASSIGN + "(" + _VALUE_END + "{3,})",
+        1,
+        _is_password_value,
+        ignore_case=True,
     ),  # fmt: skip
-    Rule("secret", _SECRET_WORDS + _ASSIGN + "(" + _VALUE_END + "{3,})", 1, _is_password_value, flags="i"),
     Rule(
         "high-entropy-secret",
-        _KEY_WORDS + _ASSIGN + "(" + _VALUE_END + "{16,})",
+        ("key", "token", "credential"),
+        r"(?:(?:" + _KEY_PREFIXES + r")key|token|credentials?)" + _ASSIGN + "(" + _VALUE_END + "{16,})",
         1,
         _is_keyword_secret,
-        flags="i",
+        ignore_case=True,
     ),  # fmt: skip
 )
-"""Order matters where two rules match at the same place: the earlier one wins."""
+"""Where two rules match overlapping text, the one that starts first wins, then the earlier rule. Where a
+view clipped a value (`AccountKey=abc…`), the visible part is key material still: clipped forms match too."""
 
 GENERIC_KINDS = frozenset({"password", "secret", "high-entropy-secret", "bearer-token", "basic-auth"})
 """Kinds found by context (a keyword), not by format: a value of a known format is named by its format."""
@@ -142,21 +194,16 @@ GENERIC_KINDS = frozenset({"password", "secret", "high-entropy-secret", "bearer-
 
 @dataclass(frozen=True)
 class CompiledRules:
-    """All rules as one regex; `by_group` maps each rule's outer group name to the rule and its offset."""
+    """Each rule's regex, and for each anchor the rules (by index, in order) that start with it."""
 
-    regex: re.Pattern[str]
-    by_group: dict[str, tuple[Rule, int]]
+    patterns: tuple[re.Pattern[str], ...]
+    by_anchor: dict[str, tuple[int, ...]]
 
 
 def compile_rules(rules: tuple[Rule, ...] = RULES) -> CompiledRules:
-    """One alternation `(?P<r0>...)|(?P<r1>...)`; inner groups are renumbered by their offsets."""
-    parts: list[str] = []
-    by_group: dict[str, tuple[Rule, int]] = {}
-    next_group = 1
+    patterns = tuple(re.compile(rule.pattern, re.IGNORECASE if rule.ignore_case else 0) for rule in rules)
+    by_anchor: dict[str, list[int]] = {}
     for index, rule in enumerate(rules):
-        name = f"r{index}"
-        flagged = f"(?{rule.flags}:{rule.pattern})" if rule.flags else rule.pattern
-        parts.append(f"(?P<{name}>{flagged})")
-        by_group[name] = (rule, next_group)
-        next_group += 1 + re.compile(rule.pattern).groups
-    return CompiledRules(re.compile("|".join(parts)), by_group)
+        for anchor in rule.anchors:
+            by_anchor.setdefault(anchor, []).append(index)
+    return CompiledRules(patterns, {anchor: tuple(indexes) for anchor, indexes in by_anchor.items()})

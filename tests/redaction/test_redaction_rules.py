@@ -6,6 +6,7 @@ import pytest
 
 from agentcore.redaction import Redactor, may_hold_secret
 from bench._redaction_corpus import Case, corpus
+from bench.redaction import score
 
 SECRETS = [c for c in corpus() if c.kind is not None]
 LOOKALIKES = [c for c in corpus() if c.kind is None]
@@ -50,3 +51,11 @@ def test_a_keyword_value_that_does_not_look_generated_survives() -> None:
 def test_a_password_given_by_a_template_variable_survives() -> None:
     line = 'password="{{ vault.db_password }}" pwd=${PGPASSWORD}'
     assert Redactor().redact(line) == line
+
+
+def test_the_benchmark_scores_the_corpus_at_full_recall_and_no_false_positive() -> None:
+    per_kind, misnamed, false_positives, lookalikes = score(corpus())
+    assert all(caught == total for caught, total in per_kind.values())
+    assert misnamed == 0
+    assert false_positives == 0
+    assert lookalikes == len(LOOKALIKES)
