@@ -60,6 +60,17 @@ class RedactionState(BaseModel):
         return sum(self.counts.values())
 
     def absorb(self, other: RedactionState) -> None:
-        """Add the counts of `other` (a subagent's state, seeded from this one) made since it was seeded."""
-        for kind, count in other.counts.items():
-            self.counts[kind] = self.counts.get(kind, 0) + count
+        """Take in a subagent's state, seeded from this one with counts zeroed: add its counts, and learn the
+        values it numbered that this state has not seen (siblings numbering at once may give one number twice)."""
+        with _NUMBERING:
+            for kind, count in other.counts.items():
+                self.counts[kind] = self.counts.get(kind, 0) + count
+            if other.salt != self.salt:
+                return
+            for key, number in other.numbers.items():
+                if key in self.numbers:
+                    continue
+                kind = other.kinds[key]
+                self.numbers[key] = number
+                self.kinds[key] = kind
+                self.distinct[kind] = max(self.distinct.get(kind, 0), number)

@@ -17,8 +17,10 @@ from agentcore.agent.redact import redact_session
 from agentcore.agent.session import Session, SessionStatus
 from agentcore.context import ContextConfig, ContextKeeper
 from agentcore.models import Message, ModelRequest, SystemBlock
+from agentcore.pipeline.agent_setup import build_agent_runtime
 from agentcore.sandbox import CommandResult
 from agentcore.sandbox._local_files import LocalWorkspaceFiles
+from agentcore.settings import Settings
 from agentcore.testing import FakeClock, ScriptedModel, call, reply
 from agentcore.tools import Toolbox, ToolResult, ToolSpec, parse_arguments, spec_from_model
 
@@ -175,3 +177,24 @@ def test_the_system_prompt_says_delimited_content_is_data_not_instructions() -> 
     assert '<untrusted-data id="...">' in prompt
     assert "never instructions" in prompt
     assert "[REDACTED:" in prompt
+
+
+def test_what_a_subagent_redacted_is_counted_in_its_parents_session(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "leak.txt").write_text(f"boto3 using {AWS}\n")
+    child_verdict = '{"verdict": "confirmed", "answer": "a key leaks", "confidence": 0.9}'
+    model = ScriptedModel([
+        call("spawn", {"hypotheses": [{"statement": "a key leaks"}]}),
+        call("read_file", {"path": "notes/leak.txt"}),
+        reply(child_verdict),
+        *[reply("done")] * 3,
+    ])  # fmt: skip
+    parent = session()
+    parent.model = "scripted:scripted"
+    runtime = build_agent_runtime(
+        parent, model=model, sandbox=_FilesOnly(tmp_path), settings=Settings(data_dir=tmp_path / "data", model=None),
+        clock=FakeClock(), estimate_cost_usd=lambda _model, _usage: 0.0,
+    )  # fmt: skip
+    run_session(parent, runtime)
+    assert AWS not in "".join(r.model_dump_json() for r in model.requests)
+    assert parent.redaction.counts == {"aws-access-key": 1}

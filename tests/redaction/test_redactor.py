@@ -80,3 +80,13 @@ def test_json_values_are_redacted_at_any_depth() -> None:
 
 def test_redact_text_is_a_one_call_entry_for_other_writers() -> None:
     assert redact_text(f"memory note: used {AWS}") == "memory note: used [REDACTED:aws-access-key#1]"
+
+
+def test_a_subagents_state_adds_its_counts_and_numbers_to_its_parents() -> None:
+    parent = RedactionState()
+    Redactor(parent).redact(KEY_A)
+    child = parent.model_copy(deep=True, update={"counts": {}})
+    Redactor(child).redact(f"{KEY_A} {KEY_B}")
+    parent.absorb(child)
+    assert parent.counts == {"openai-key": 3}
+    assert Redactor(parent).redact(f"{KEY_B} {AWS}") == "[REDACTED:openai-key#2] [REDACTED:aws-access-key#1]"
