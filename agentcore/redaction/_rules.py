@@ -123,11 +123,10 @@ RULES: tuple[Rule, ...] = (
         ignore_case=True,
     ),  # fmt: skip
     Rule("azure-sas-token", ("sig=",), r"(?<=[?&;])sig=([A-Za-z0-9%+/_-]{20,}(?:=|%3D){0,2})", 1, _is_sas_signature),
-    Rule("anthropic-key", ("sk-ant-",), r"sk-ant-[a-z]{3,8}\d{2}-(?:[A-Za-z0-9_-]{60,}|[A-Za-z0-9_-]{1,59}…)"),
+    Rule("anthropic-key", ("sk-",), r"sk-ant-[a-z]{3,8}\d{2}-(?:[A-Za-z0-9_-]{60,}|[A-Za-z0-9_-]{1,59}…)"),
     Rule("openai-key", ("sk-",), r"sk-(?:proj|svcacct|admin|None)-(?:[A-Za-z0-9_-]{20,}|[A-Za-z0-9_-]{1,19}…)"),
     Rule("openai-key", ("sk-",), r"sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}"),
-    Rule("github-token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), r"gh[pousr]_[A-Za-z0-9]{36,255}"),
-    Rule("github-token", ("github_pat_",), r"github_pat_[A-Za-z0-9_]{60,255}"),
+    Rule("github-token", ("gh", "github_pat_"), r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255})"),
     Rule("slack-token", ("xox",), r"xox[abposr]-[A-Za-z0-9-]{10,}"),
     Rule("google-api-key", ("aiza",), r"AIza[0-9A-Za-z_-]{35}"),
     Rule("stripe-key", ("sk_live_", "rk_live_"), r"(?:sk|rk)_live_[A-Za-z0-9]{20,}"),
