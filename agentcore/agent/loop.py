@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from agentcore.agent.redact import KnownClean, redact_session, redact_tool_result
+from agentcore.agent.redact import KnownClean, Marked, mark_untrusted, redact_session, redact_tool_result
 from agentcore.agent.session import COMPACT_COMMAND, Session, SessionStatus
 from agentcore.errors import ContextTooLongError, ModelError
 from agentcore.models import Message, ModelClient, ModelRequest, ModelResponse, ToolCall, Usage
-from agentcore.redaction import wrap_untrusted
 from agentcore.tools import Toolbox, ToolResult
 
 logger = logging.getLogger(__name__)
@@ -96,6 +95,7 @@ class AgentRuntime:
     """Spill, pruning and compaction; None sends every result inline and never shrinks the context."""
     _unknown_cost_warned: set[str] = field(default_factory=set)
     _known_clean: KnownClean = field(default_factory=dict)
+    _marked: Marked = field(default_factory=dict)
 
 
 def run_session(
@@ -221,16 +221,7 @@ def _live_request(session: Session, runtime: AgentRuntime) -> ModelRequest:
     )
     if runtime.prepare_request is not None:
         request = runtime.prepare_request(session, request)
-    return _with_untrusted_marked(request, session.data_nonce)
-
-
-def _with_untrusted_marked(request: ModelRequest, nonce: str) -> ModelRequest:
-    """Each tool result inside the session's untrusted-data delimiter (same input, same bytes: cache-safe)."""
-    messages = tuple(
-        m.model_copy(update={"content": wrap_untrusted(m.content, nonce)}) if m.role == "tool" else m
-        for m in request.messages
-    )
-    return request.model_copy(update={"messages": messages})
+    return mark_untrusted(request, session.data_nonce, runtime._marked)
 
 
 def _complete(session: Session, runtime: AgentRuntime, request: ModelRequest) -> ModelResponse:

@@ -1,4 +1,4 @@
-"""Redaction of a session in place: what the model is sent and what is stored hold no secret.
+"""What the model is sent and what is stored: the session redacted in place, tool output marked as data.
 
 Tool results are redacted as they arrive (`redact_tool_result`, before they are spilled to files);
 everything else that enters the conversation (the alert in the task, follow-up questions, hooks in
@@ -12,12 +12,36 @@ from __future__ import annotations
 from typing import Any
 
 from agentcore.agent.session import Session
-from agentcore.models import Message, SystemBlock, ToolCall
-from agentcore.redaction import Redactor
+from agentcore.models import Message, ModelRequest, SystemBlock, ToolCall
+from agentcore.redaction import Redactor, wrap_untrusted
 from agentcore.tools import ToolResult
 
 KnownClean = dict[int, object]
 """Objects (messages, system blocks) already redacted, by `id`; each maps to itself, which keeps it alive."""
+
+Marked = dict[int, tuple[Message, Message]]
+"""Tool messages already wrapped in the delimiter, by `id`: (the message, what the model is sent of it)."""
+
+
+def mark_untrusted(request: ModelRequest, nonce: str, memo: Marked | None = None) -> ModelRequest:
+    """`request` with each tool result inside the session's untrusted-data delimiter.
+
+    The same message always becomes the same bytes (the nonce is the session's), so the prompt prefix
+    stays cacheable; `memo` spares re-wrapping the same message on every request.
+    """
+    cache: Marked = {} if memo is None else memo
+
+    def marked(message: Message) -> Message:
+        if message.role != "tool":
+            return message
+        known = cache.get(id(message))
+        if known is not None and known[0] is message:
+            return known[1]
+        wrapped = message.model_copy(update={"content": wrap_untrusted(message.content, nonce)})
+        cache[id(message)] = (message, wrapped)
+        return wrapped
+
+    return request.model_copy(update={"messages": tuple(marked(m) for m in request.messages)})
 
 
 def redact_tool_result(session: Session, result: ToolResult) -> ToolResult:
