@@ -83,6 +83,8 @@ def _secret_cases(g: _Gen) -> list[Case]:
     add("openai-key", "sk-proj-" + g.chars(B64URL, 156), "WARN openai: 401 invalid api key {v}")
     add("openai-key", "sk-svcacct-" + g.chars(B64URL, 74), "OPENAI_API_KEY={v}")
     add("openai-key", "sk-" + g.chars(ALNUM, 20) + "T3BlbkFJ" + g.chars(ALNUM, 20), "using key {v} for embeddings")
+    add("azure-client-secret", g.chars(ALNUM, 3) + "8Q~" + g.chars(ALNUM + "_~.-", 34),
+        "MSAL: AADSTS7000215 invalid client secret provided: {v}")  # fmt: skip
     add("anthropic-key", "sk-ant-api03-" + g.chars(B64URL, 93) + "AA", 'headers={{"x-api-key": "{v}"}}')
     add("github-token", "ghp_" + g.chars(ALNUM, 36), "git clone https://x-access-token@github.com/org/repo token={v}")
     add("github-token", "github_pat_" + g.chars(ALNUM, 22) + "_" + g.chars(ALNUM, 59), "GH_TOKEN {v} expired")

@@ -68,7 +68,10 @@ def find_secrets(text: str) -> list[_Found]:
 
 def _match_at(text: str, position: int, indexes: tuple[int, ...], rules: CompiledRules) -> _Found | None:
     for index in indexes:
-        match = rules.patterns[index].match(text, position)
+        start = position - RULES[index].back
+        if start < 0:
+            continue
+        match = rules.patterns[index].match(text, start)
         if match is None:
             continue
         group = RULES[index].group

@@ -88,6 +88,8 @@ class Rule:
     """0 for the whole match; otherwise the group number (1-based) holding the secret."""
     check: Check = _always
     ignore_case: bool = False
+    back: int = 0
+    """How many characters before its anchor a match starts (for formats whose marker is inside)."""
 
 
 _B64 = r"[A-Za-z0-9+/]"
@@ -123,6 +125,12 @@ RULES: tuple[Rule, ...] = (
         ignore_case=True,
     ),  # fmt: skip
     Rule("azure-sas-token", ("sig=",), r"(?<=[?&;])sig=([A-Za-z0-9%+/_-]{20,}(?:=|%3D){0,2})", 1, _is_sas_signature),
+    Rule(
+        "azure-client-secret",
+        ("q~",),
+        r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])",
+        back=4,
+    ),  # fmt: skip
     Rule("anthropic-key", ("sk-",), r"sk-ant-[a-z]{3,8}\d{2}-(?:[A-Za-z0-9_-]{60,}|[A-Za-z0-9_-]{1,59}…)"),
     Rule("openai-key", ("sk-",), r"sk-(?:proj|svcacct|admin|None)-(?:[A-Za-z0-9_-]{20,}|[A-Za-z0-9_-]{1,19}…)"),
     Rule("openai-key", ("sk-",), r"sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}"),
