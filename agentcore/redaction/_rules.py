@@ -151,11 +151,11 @@ RULES: tuple[Rule, ...] = (
         1,
         ignore_case=True,
     ),  # fmt: skip
-    Rule("url-password", ("://",), r"://[^\s/:@'\"]{1,100}:([^\s/@'\"]{1,200})@", 1, _is_password_value),
+    Rule("url-password", ("://",), r"://[^\s/:@'\"]{1,100}+:([^\s/@'\"]{1,200}+)@", 1, _is_password_value),
     Rule(
         "bearer-token",
         ("bearer", "token"),
-        r"\b(?:bearer|token)\s+([A-Za-z0-9._~+/-]{20,}=*)",
+        r"\b(?:bearer|token)\s++([A-Za-z0-9._~+/-]{20,}+=*)",
         1,
         _looks_generated,
         ignore_case=True,
