@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from agentcore.agent.redact import KnownClean, Marked, mark_untrusted, redact_session, redact_tool_result
 from agentcore.agent.session import COMPACT_COMMAND, Session, SessionStatus
 from agentcore.errors import ContextTooLongError, ModelError
 from agentcore.models import Message, ModelClient, ModelRequest, ModelResponse, ToolCall, Usage
@@ -93,6 +94,8 @@ class AgentRuntime:
     context: ContextControl | None = None
     """Spill, pruning and compaction; None sends every result inline and never shrinks the context."""
     _unknown_cost_warned: set[str] = field(default_factory=set)
+    _known_clean: KnownClean = field(default_factory=dict)
+    _marked: Marked = field(default_factory=dict)
 
 
 def run_session(
@@ -206,6 +209,8 @@ def _complete_with_recovery(
 
 
 def _live_request(session: Session, runtime: AgentRuntime) -> ModelRequest:
+    """What the model would be sent now: the session redacted in place, tool output marked as data."""
+    redact_session(session, runtime._known_clean)
     request = ModelRequest(
         system=session.system,
         messages=tuple(session.messages),
@@ -216,7 +221,7 @@ def _live_request(session: Session, runtime: AgentRuntime) -> ModelRequest:
     )
     if runtime.prepare_request is not None:
         request = runtime.prepare_request(session, request)
-    return request
+    return mark_untrusted(request, session.data_nonce, runtime._marked)
 
 
 def _complete(session: Session, runtime: AgentRuntime, request: ModelRequest) -> ModelResponse:
@@ -260,7 +265,7 @@ def _run_pending_tools(session: Session, runtime: AgentRuntime) -> None:
             continue
         if _is_malformed(call, known):
             malformed += 1
-        result = runtime.toolbox.dispatch(call)
+        result = redact_tool_result(session, runtime.toolbox.dispatch(call))
         if runtime.context is not None:
             result = runtime.context.capture(session, call, result)
         session.messages.append(_tool_message(call, result))

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentcore.models import Message, SystemBlock, Usage
+from agentcore.redaction import RedactionState, new_nonce
 
 COMPACT_COMMAND = "/compact"
 """A user message (from a person) or a final assistant reply (from the model) of exactly this asks for compaction."""
@@ -124,6 +125,10 @@ class Session(BaseModel):
     error: str | None = None
     children: list[ChildRecord] = Field(default_factory=list)
     context: ContextState = Field(default_factory=ContextState)
+    redaction: RedactionState = Field(default_factory=RedactionState)
+    """Placeholder numbers (by keyed hash, never the secret) and counts of what was redacted."""
+    data_nonce: str = Field(default_factory=new_nonce)
+    """Id of the delimiter around tool output: random per session, fixed for its life (stable prompt)."""
 
     def to_json(self) -> str:
         return self.model_dump_json()

@@ -16,6 +16,8 @@ table's schema, and never a credential.
   past the byte cap are cut, `truncated` is set and `note` says why.
 - LogQueryError messages go to the client as they are. Any other failure is answered with a generic
   message and logged here at WARNING as its type and a redacted first line.
+- With a redactor, every string cell of a result is redacted before it is sent: the sandbox's files
+  (a command's full result in `outputs/`, say) and its views hold placeholders, never the secret.
 - The socket and its folder are the agent user's only (0600 / 0700). The folder is opened without
   following a symlink, so a link planted in the workspace cannot move the socket out of it. `close()`
   removes the socket (when it is still ours) and the folder when empty.
@@ -54,6 +56,7 @@ from agentcore.connectors._broker_protocol import (
 )
 from agentcore.connectors._unix_socket import linger, listen_in_folder, remove_socket
 from agentcore.connectors.logs import LogQueryError, LogStore, QueryResult
+from agentcore.redaction import Redactor
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +97,11 @@ class ConnectorBroker:
         max_running_requests: int = 4,
         max_rows_limit: int = 500_000,
         max_response_bytes: int = 32 * 1024**2,
+        redactor: Redactor | None = None,
     ) -> None:
         self.socket_path = socket_path
+        self.redactor = redactor
+        """Redacts every string cell before it leaves for the sandbox (so no file there holds a secret)."""
         self.logs = logs
         self.request_timeout_s = request_timeout_s
         self.read_timeout_s = read_timeout_s
@@ -245,6 +251,9 @@ class ConnectorBroker:
 
     def _query_json(self, result: QueryResult) -> bytes:
         """The result as JSON, its rows cut so that the whole fits in max_response_bytes."""
+        if self.redactor is not None:
+            redact = self.redactor.redact_json
+            result = result.model_copy(update={"rows": tuple(tuple(redact(v) for v in row) for row in result.rows)})
         body = _json(result.model_dump())
         if len(body) <= self.max_response_bytes:
             return body

@@ -34,6 +34,7 @@ from agentcore.pipeline.fanout import (
 from agentcore.pipeline.report_builder import usage_of
 from agentcore.pipeline.state import ChildOutcome, Stage, stage_message
 from agentcore.pipeline.workspace_snapshot import directory_lock, forget_restored, mark_restored, restore_outputs
+from agentcore.redaction import Redactor
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def _agent_stage(ctx: StageContext, loaded: Loaded, work: Work, fan_out: FanOut)
         )  # fmt: skip
         requested: FanOutRequested | None = None
         changes: dict[str, object] = {"fan_out": None}
-        with connector_broker(deps, root):
+        with connector_broker(deps, root, Redactor(session.redaction)):
             try:
                 changes.update(work(session, runtime))
             except FanOutRequested as e:

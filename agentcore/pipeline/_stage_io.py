@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentcore.agent.loop import StepEvent
+from agentcore.agent.redact import redact_session
 from agentcore.agent.session import Session
 from agentcore.errors import BlobNotFoundError, PreconditionFailedError, StorageError
 from agentcore.pipeline.state import (
@@ -170,7 +171,8 @@ def send_stage_message(queue: Queue, message: StageMessage) -> None:
 
 
 def put_session(deps: Dependencies, investigation_id: str, step: int, session: Session) -> str:
-    """Store the session under a fresh name for `step`; return the name."""
+    """Store the session, redacted (a no-op when the loop has redacted it), under a fresh name for `step`."""
+    redact_session(session)
     name = f"{investigation_prefix(investigation_id)}session/{step}-{uuid.uuid4().hex[:8]}.json"
     deps.blob_store.put(name, session.to_json().encode(), content_type=_JSON)
     return name

@@ -106,6 +106,7 @@ def build_agent_runtime(
             system=system_blocks("subagent", session.system[1].text if len(session.system) > 1 else ""),
             messages=[Message(role="user", content=_child_task(hypothesis))],
             budget=child_budget(settings),
+            redaction=session.redaction.model_copy(deep=True, update={"counts": {}}),
         )
         child_runtime = AgentRuntime(
             model=model,
@@ -121,6 +122,7 @@ def build_agent_runtime(
         return run_session(child, child_runtime)
 
     def keep_child(hypothesis: Hypothesis, child: Session) -> None:
+        session.redaction.absorb(child.redaction)
         session.children.append(
             ChildRecord(
                 session_id=child.id,

@@ -38,6 +38,7 @@ from agentcore.pipeline.state import (
     child_blob,
 )
 from agentcore.pipeline.workspace_snapshot import directory_lock, remove_workspace, restore_workspace, sync_outputs
+from agentcore.redaction import Redactor
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +193,8 @@ def _run_child(
         parent, model=deps.model, sandbox=deps.sandbox_factory(root), settings=deps.settings, clock=deps.clock,
         estimate_cost_usd=estimate_cost_usd, on_step=ctx.on_step, fan_out=only_this_child,
     )  # fmt: skip
-    with connector_broker(deps, root), contextlib.suppress(_ChildRan):
+    numbering = parent.redaction.model_copy(deep=True, update={"counts": {}})
+    with connector_broker(deps, root, Redactor(numbering)), contextlib.suppress(_ChildRan):
         runtime.toolbox.dispatch(_spawn_call(parent, record.call_id))
     if not ran:
         raise StorageError(f"the spawn call {record.call_id} did not start child {index}")

@@ -18,6 +18,7 @@ from agentcore.reports import (
     UsageTotals,
 )
 from agentcore.reports.conclusion import Conclusion
+from agentcore.reports.redact import redact_report
 from agentcore.triage import Triage
 
 
@@ -58,7 +59,7 @@ def evidence_only_report(
                 automated=False,
             ),
         )
-    return Report(
+    report = Report(
         id=investigation_id,
         title=title,
         status="inconclusive",
@@ -79,6 +80,7 @@ def evidence_only_report(
         ),
         errors=tuple(ReportedError(stage="triage", error_class="TriageProblem", message=p) for p in triage.problems),
     )
+    return redact_report(report)
 
 
 def _suspect_evidence_indexes(triage: Triage) -> list[tuple[int, Suspect]]:
@@ -103,7 +105,29 @@ def agent_report(
     conclusion: Conclusion | None,
     conclusion_problem: str | None,
 ) -> Report:
-    """The report of an agent run: its conclusion, then the deterministic evidence after its own."""
+    """The report of an agent run: its conclusion, then the deterministic evidence after its own.
+
+    Redacted with the session's numbering, so a secret has the same placeholder as the agent saw.
+    """
+    report = _agent_report(
+        investigation_id, title=title, trigger=trigger, started_at=started_at, finished_at=finished_at,
+        triage=triage, session=session, conclusion=conclusion, conclusion_problem=conclusion_problem,
+    )  # fmt: skip
+    return redact_report(report, session.redaction)
+
+
+def _agent_report(
+    investigation_id: str,
+    *,
+    title: str,
+    trigger: Trigger,
+    started_at: datetime,
+    finished_at: datetime,
+    triage: Triage,
+    session: Session,
+    conclusion: Conclusion | None,
+    conclusion_problem: str | None,
+) -> Report:
     errors = [ReportedError(stage="triage", error_class="TriageProblem", message=p) for p in triage.problems]
     if session.status is not SessionStatus.COMPLETED:
         errors.append(ReportedError(stage="agent", error_class=session.status.value, message=session.error or ""))
@@ -170,4 +194,13 @@ def egress_of(session: Session) -> tuple[DataEgress, ...]:
         return ()
     provider, _, model = session.model.partition(":")
     sent = session.bytes_sent + sum(c.bytes_sent for c in session.children)
-    return (DataEgress(provider=provider, model=model, bytes_sent=sent, redactions=0),)
+    counts = session.redaction.counts
+    return (
+        DataEgress(
+            provider=provider,
+            model=model,
+            bytes_sent=sent,
+            redactions=sum(counts.values()),
+            redacted_kinds=dict(sorted(counts.items())),
+        ),
+    )

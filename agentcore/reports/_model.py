@@ -121,13 +121,15 @@ class UsageTotals(_Frozen):
 
 
 class DataEgress(_Frozen):
-    """What left for one model provider: bytes sent and how many values were redacted first."""
+    """What left for one model provider: bytes sent, and how many secrets were redacted first, by kind."""
 
     provider: str
     model: str
     region: str | None = None
     bytes_sent: Count
     redactions: Count
+    redacted_kinds: dict[str, Count] = Field(default_factory=dict)
+    """How many of `redactions` were of each kind (`azure-storage-key`, `jwt`, ...), kinds sorted by name."""
 
 
 class Signals(_Frozen):

@@ -167,8 +167,17 @@ def _usage(usage: UsageTotals) -> str:
 def _data_egress(items: Sequence[DataEgress]) -> str:
     if not items:
         return "Nothing was sent to a model provider."
-    rows = [[e.provider, e.model, e.region or "not stated", f"{e.bytes_sent:,}", f"{e.redactions:,}"] for e in items]
-    return _table(["Provider", "Model", "Region", "Bytes sent", "Redactions"], rows)
+    rows = [
+        [e.provider, e.model, e.region or "not stated", f"{e.bytes_sent:,}", f"{e.redactions:,}", _kinds(e)]
+        for e in items
+    ]
+    return _table(["Provider", "Model", "Region", "Bytes sent", "Redactions", "Redacted kinds"], rows)
+
+
+def _kinds(egress: DataEgress) -> str:
+    if not egress.redacted_kinds:
+        return "none"
+    return ", ".join(f"{kind} \u00d7{count}" for kind, count in sorted(egress.redacted_kinds.items()))
 
 
 def _signals(signals: Signals) -> str:

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from agentcore.errors import StorageError
 from agentcore.reports._model import Report, report_from_json, report_to_json
 from agentcore.reports.markdown import render_markdown
+from agentcore.reports.redact import redact_report
 from agentcore.storage import BlobStore
 
 _JSON_TYPE = "application/json; charset=utf-8"
@@ -32,8 +33,10 @@ def report_location(report: Report) -> ReportLocation:
 def save_report(store: BlobStore, report: Report) -> ReportLocation:
     """Write the Markdown, then the JSON, overwriting an earlier save of the same report.
 
-    The JSON goes last, so a reader that finds `<id>.json` also finds its `<id>.md`.
+    The JSON goes last, so a reader that finds `<id>.json` also finds its `<id>.md`. Both are redacted
+    here as a last guard (builders redact with the investigation's numbering first).
     """
+    report = redact_report(report)
     location = report_location(report)
     store.put(location.markdown_name, render_markdown(report).encode("utf-8"), content_type=_MARKDOWN_TYPE)
     store.put(location.json_name, report_to_json(report).encode("utf-8"), content_type=_JSON_TYPE)

@@ -9,6 +9,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from agentcore.redaction import redact_text
+
 
 class ModelCallRecord(BaseModel):
     """One attempt at one model call."""
@@ -50,14 +52,14 @@ class InMemoryLedger:
 
 
 class JsonlLedger:
-    """Appends one JSON line per record to a local file (the embedded default)."""
+    """Appends one JSON line per record to a local file (the embedded default), redacted like everything stored."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
 
     def record(self, entry: ModelCallRecord) -> None:
-        line = entry.model_dump_json() + "\n"
+        line = redact_text(entry.model_dump_json()) + "\n"
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as f:

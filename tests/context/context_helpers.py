@@ -82,6 +82,7 @@ def new_session(task: str = "Checkout returns 500s since 14:05. Find out why.") 
             SystemBlock(text="# Orientation\nrepos/checkout", cache_breakpoint=True),
         ),
         messages=[Message(role="user", content=task)],
+        data_nonce="0123456789abcdef",
     )
 
 

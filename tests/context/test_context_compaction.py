@@ -11,6 +11,7 @@ from agentcore.agent.session import Session, SessionStatus
 from agentcore.context import ContextConfig, render_request_bytes
 from agentcore.errors import ContextTooLongError, ModelError
 from agentcore.models import Message
+from agentcore.redaction import unwrap_untrusted
 from agentcore.testing import ScriptedModel, ScriptStep, call, reply
 from tests.context.context_helpers import (
     COMPACTION_MARKER,
@@ -172,7 +173,7 @@ def test_a_prompt_refused_as_too_long_is_retried_once_with_trailing_results_spil
     session = run_session(new_session(), runtime)
     assert session.status is SessionStatus.COMPLETED
     assert [e.kind for e in session.context.events] == ["spill_retry"]
-    retried = model.requests[2].messages[-1].content
+    retried = unwrap_untrusted(model.requests[2].messages[-1].content)
     assert retried.startswith("[output saved in full to outputs/0001-")
 
 

@@ -11,6 +11,7 @@ from agentcore.agent.loop import run_session
 from agentcore.agent.session import Session, SessionStatus
 from agentcore.context import is_masked, render_request_bytes, shared_prefix_length
 from agentcore.models import ModelRequest
+from agentcore.redaction import unwrap_untrusted
 from agentcore.testing import ScriptedModel
 from tests.context.context_helpers import (
     ScriptedAgent,
@@ -92,7 +93,7 @@ def test_everything_the_model_saw_of_a_tool_result_is_still_readable_in_full(
                 continue
             saved = session.context.captured[message.tool_call_id]
             full = (workspace / saved.path).read_text()
-            assert message.content == full or saved.path in message.content
+            assert unwrap_untrusted(message.content) == full or saved.path in message.content
             args = arguments[message.tool_call_id]
             if "label" in args:
                 assert full == emitted_output(args["label"], args["lines"], failing=args.get("failing", False))
@@ -106,8 +107,8 @@ def test_evicted_messages_are_in_the_compaction_file(long_run: tuple[Session, Sc
     evicted_file = (workspace / "outputs" / "compacted-1.md").read_text()
     fork = model.requests[compaction.request - 1]  # the summary request: the live prompt plus the ask
     for message in fork.messages[1:-1]:
-        assert message.content in evicted_file
-    assert any(is_masked(m.content) for m in fork.messages)
+        assert unwrap_untrusted(message.content) in evicted_file
+    assert any(is_masked(unwrap_untrusted(m.content)) for m in fork.messages)
 
 
 def test_tools_are_sorted_by_name_and_system_blocks_carry_both_breakpoints(

@@ -8,6 +8,7 @@ from typing import Any
 from agentcore.agent.loop import run_session
 from agentcore.agent.session import Session, SessionStatus
 from agentcore.context import ContextConfig, is_masked, masked_placeholder
+from agentcore.redaction import unwrap_untrusted
 from agentcore.testing import ScriptedModel
 from agentcore.tools.read_file import ReadFileTool
 from tests.context.context_helpers import (
@@ -51,7 +52,7 @@ def test_past_half_the_window_all_old_results_are_masked_in_one_batch(workspace:
     [event] = session.context.events
     assert event.kind == "prune"
     request = model.requests[event.request]
-    shown = [m.content for m in request.messages if m.role == "tool"]
+    shown = [unwrap_untrusted(m.content) for m in request.messages if m.role == "tool"]
     assert all(is_masked(content) for content in shown[:-4])
     assert not any(is_masked(content) for content in shown[-4:])
 
