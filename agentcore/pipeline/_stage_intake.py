@@ -27,6 +27,7 @@ from agentcore.pipeline.state import InvestigationState, RequestSpec, Stage, sta
 from agentcore.pipeline.task import task_message
 from agentcore.pipeline.workspace_setup import PreparedWorkspace, prepare_from_repos, prepare_from_scenario
 from agentcore.pipeline.workspace_snapshot import directory_lock, forget_restored, mark_restored, remove_workspace
+from agentcore.redaction import redact_model, redact_text
 from agentcore.scenarios import Scenario, load_scenario
 from agentcore.triage import Triage, run_triage
 
@@ -50,8 +51,8 @@ def start_investigation(
     state = InvestigationState(
         id=investigation_id or new_investigation_id(now),
         mode="agent" if ctx.deps.model is not None else "evidence-only",
-        request=spec,
-        title=title[:200] or "investigation",
+        request=redact_model(spec),  # state.json is stored: the alert or question may carry a secret
+        title=redact_text(title[:200]) or "investigation",
         started_at=now,
         updated_at=now,
         fingerprint=fingerprint,

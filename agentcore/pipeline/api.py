@@ -32,6 +32,7 @@ from agentcore.pipeline._stage_intake import start_investigation
 from agentcore.pipeline._stage_io import StageContext, load_state, send_owed, update_state
 from agentcore.pipeline.alert_intake import enqueue_alert
 from agentcore.pipeline.state import INVESTIGATION_ID, InvestigationState, RequestSpec, Stage, StageMessage
+from agentcore.redaction import redact_text
 from agentcore.reports import Trigger
 
 logger = logging.getLogger(__name__)
@@ -218,6 +219,7 @@ def post_message(ctx: StageContext, investigation_id: str, body: bytes) -> ApiRe
 def _with_follow_up(ctx: StageContext, state: InvestigationState, text: str) -> InvestigationState:
     """A running investigation queues the follow-up; an ended one moves to `turns` (or `compact`)."""
     now = ctx.deps.now()
+    text = redact_text(text)  # stored in state.json
     if text == COMPACT_COMMAND:
         if state.stage is Stage.DONE:
             return state.advanced(now, stage=Stage.COMPACT, next_message=_message("compact", state))

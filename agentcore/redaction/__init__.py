@@ -7,6 +7,7 @@
 from agentcore.redaction._redactor import Redactor, may_hold_secret, redact_text
 from agentcore.redaction._rules import PLACEHOLDER_PREFIX, RULES, Rule, shannon_entropy
 from agentcore.redaction._state import RedactionState
+from agentcore.redaction._structured import redact_json, redact_model
 from agentcore.redaction._untrusted import UNTRUSTED_TAG, new_nonce, unwrap_untrusted, wrap_untrusted
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "Rule",
     "may_hold_secret",
     "new_nonce",
+    "redact_json",
+    "redact_model",
     "redact_text",
     "shannon_entropy",
     "unwrap_untrusted",
