@@ -9,13 +9,15 @@ from __future__ import annotations
 import errno
 import os
 import stat as stat_mod
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Generator, Iterable, Iterator
 from operator import attrgetter
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from agentcore.errors import PathOutsideWorkspaceError, ToolError
 from agentcore.sandbox import WORKSPACE_MOUNT, FileStat
+from agentcore.sandbox._file_search import holds_text, walk_regular_files
+from agentcore.sandbox._ripgrep import Ripgrep, ripgrep_path
 
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
 """O_NOFOLLOW: a symlink as the last part is never opened blindly. O_NONBLOCK: a FIFO a command left in
@@ -31,13 +33,22 @@ _by_name = attrgetter("name")
 
 
 class LocalWorkspaceFiles:
-    """File operations confined to `root`. Symlinks may exist inside; none may lead out."""
+    """File operations confined to `root`. Symlinks may exist inside; none may lead out.
 
-    def __init__(self, root: Path) -> None:
+    Walks and searches (`list_files`, `files_containing`) run ripgrep when it is installed and
+    `use_ripgrep` holds, else Python; both give the same paths in the same order."""
+
+    def __init__(self, root: Path, *, use_ripgrep: bool = True) -> None:
         self.root = root.resolve()
         self._root = str(self.root)
         self._inside = self._root.rstrip("/") + "/"
         """What every real path strictly inside the root starts with."""
+        executable = ripgrep_path() if use_ripgrep else None
+        self._ripgrep = Ripgrep(executable, self._root) if executable else None
+
+    @property
+    def uses_ripgrep(self) -> bool:
+        return self._ripgrep is not None
 
     def to_relative(self, path: str) -> str:
         """Normalize a model-supplied path to a workspace-relative POSIX path, or refuse it."""
@@ -123,6 +134,44 @@ class LocalWorkspaceFiles:
                     yield found
             folders.extend(reversed(subfolders))  # depth first, in name order
 
+    def list_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Generator[str, None, None]:
+        top, relative, kind = self._search_root(path)
+        if kind != "dir":
+            return _each([relative] if kind == "file" else [])
+        if self._ripgrep is not None:
+            return self._ripgrep.list_files(relative, skip_dirs)
+        return walk_regular_files(top, relative, frozenset(skip_dirs))
+
+    def files_containing(
+        self, path: str, text: str, *, ignore_case: bool = False, skip_dirs: Collection[str] = ()
+    ) -> Generator[str, None, None]:
+        top, relative, kind = self._search_root(path)
+        if kind == "dir" and self._ripgrep is not None:
+            return self._ripgrep.files_containing(relative, text, ignore_case=ignore_case, skip_dirs=skip_dirs)
+        files = walk_regular_files(top, relative, frozenset(skip_dirs)) if kind == "dir" else _each([relative])
+        return self._holding(files, text.encode("utf-8"), ignore_case=ignore_case)
+
+    def _search_root(self, path: str) -> tuple[str, str, Literal["file", "dir", "symlink", "other"]]:
+        """Where a walk or search starts: its real path, workspace-relative path and kind."""
+        top = self._real(path)
+        return top, self._relative_of(top), _kind(Path(top).stat().st_mode)
+
+    def _holding(self, files: Iterable[str], needle: bytes, *, ignore_case: bool) -> Generator[str, None, None]:
+        """The regular files among `files` that hold `needle`; those that cannot be read are passed over."""
+        for relative in files:
+            try:
+                fd, _ = self._open_regular_file(relative)
+            except (OSError, ToolError, PathOutsideWorkspaceError):
+                continue
+            try:
+                found = holds_text(fd, needle, ignore_case=ignore_case)
+            except OSError:
+                found = False
+            finally:
+                os.close(fd)
+            if found:
+                yield relative
+
     def _real(self, path: str) -> str:
         """`resolve` as a string."""
         real = os.path.realpath(self._local(self.to_relative(path)))
@@ -189,6 +238,10 @@ class LocalWorkspaceFiles:
         except (OSError, PathOutsideWorkspaceError):
             return None
         return FileStat(path=relative, kind="file", size=st.st_size) if stat_mod.S_ISREG(st.st_mode) else None
+
+
+def _each(paths: list[str]) -> Generator[str, None, None]:
+    yield from paths
 
 
 def _sorted_entries(folder: str) -> list[os.DirEntry[str]]:
