@@ -35,8 +35,8 @@ _by_name = attrgetter("name")
 class LocalWorkspaceFiles:
     """File operations confined to `root`. Symlinks may exist inside; none may lead out.
 
-    Walks and searches (`list_files`, `files_containing`) run ripgrep when it is installed and
-    `use_ripgrep` holds, else Python; both give the same paths in the same order."""
+    `files_containing` runs ripgrep when it is installed and `use_ripgrep` holds, else reads in Python;
+    both give the same paths in the same order. `list_files` walks in Python (as fast as rg here)."""
 
     def __init__(self, root: Path, *, use_ripgrep: bool = True) -> None:
         self.root = root.resolve()
@@ -83,6 +83,12 @@ class LocalWorkspaceFiles:
         return real.relative_to(self.root).as_posix() if real != self.root else "."
 
     def stat(self, path: str) -> FileStat:
+        relative = self.to_relative(path)
+        local = self._local(relative)
+        if self._folders_are_real(local):  # no symlink on the way: skip the realpath (find stats 500 files)
+            st = os.lstat(local)
+            if not stat_mod.S_ISLNK(st.st_mode):
+                return FileStat(path=relative, kind=_kind(st.st_mode), size=st.st_size)
         real = self._real(path)
         st = Path(real).stat()
         return FileStat(path=self._relative_of(real), kind=_kind(st.st_mode), size=st.st_size)
@@ -138,8 +144,6 @@ class LocalWorkspaceFiles:
         top, relative, kind = self._search_root(path)
         if kind != "dir":
             return _each([relative] if kind == "file" else [])
-        if self._ripgrep is not None:
-            return self._ripgrep.list_files(relative, skip_dirs)
         return walk_regular_files(top, relative, frozenset(skip_dirs))
 
     def files_containing(
@@ -212,20 +216,26 @@ class LocalWorkspaceFiles:
         a realpath.
         """
         local = self._local(relative)
-        folder_end = local.find("/", len(self._inside))
-        while folder_end >= 0:
-            try:
-                if not stat_mod.S_ISDIR(os.lstat(local[:folder_end]).st_mode):
-                    return None
-            except OSError:
-                return None
-            folder_end = local.find("/", folder_end + 1)
+        if not self._folders_are_real(local):
+            return None
         try:
             return os.open(local, _READ_FLAGS)
         except OSError as e:
             if e.errno == errno.ELOOP:  # the last part is a symlink
                 return None
             raise
+
+    def _folders_are_real(self, local: str) -> bool:
+        """Whether every folder of the local path `local` below the root is a folder, not a symlink."""
+        folder_end = local.find("/", len(self._inside))
+        while folder_end >= 0:
+            try:
+                if not stat_mod.S_ISDIR(os.lstat(local[:folder_end]).st_mode):
+                    return False
+            except OSError:
+                return False
+            folder_end = local.find("/", folder_end + 1)
+        return True
 
     def _listed_file(self, entry: os.DirEntry[str], relative: str) -> FileStat | None:
         """A walked non-folder entry as listed: a symlink only when it leads to a file inside."""

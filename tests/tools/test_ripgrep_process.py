@@ -1,4 +1,4 @@
-"""The rg process behind a walk: stopped when the walk is closed early, killed when it runs too long."""
+"""The rg process behind a search: stopped when the search is closed early, killed when it runs too long."""
 
 from __future__ import annotations
 
@@ -22,19 +22,19 @@ def _fake_rg(tmp_path: Path, body: str) -> str:
     return str(script)
 
 
-def test_closing_a_walk_early_ends_the_rg_process(tmp_path: Path, workspace: Path) -> None:
+def test_closing_a_search_early_ends_the_rg_process(tmp_path: Path, workspace: Path) -> None:
     pid_file = tmp_path / "pid"
     fake = _fake_rg(tmp_path, f"echo $$ > {pid_file}; printf 'first\\0'; exec sleep 60")
-    walk = Ripgrep(fake, str(workspace)).list_files(".", ())
+    search = Ripgrep(fake, str(workspace)).files_containing(".", "x", ignore_case=False, skip_dirs=())
 
-    assert next(walk) == "first"
-    walk.close()
+    assert next(search) == "first"
+    search.close()
 
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_file.read_text(encoding="utf-8")), 0)
 
 
-def test_a_walk_that_runs_past_the_timeout_is_a_tool_error(
+def test_a_search_that_runs_past_the_timeout_is_a_tool_error(
     tmp_path: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ripgrep_module, "TIMEOUT_S", 0.2)
