@@ -1,4 +1,10 @@
-"""grep: search text files for a Python regular expression, in bounded memory and bounded output."""
+"""grep: search text files for a Python regular expression, in bounded memory and bounded output.
+
+Files come from the sandbox in walk order and are searched as they come, so a search that fills its
+answer stops there. When every match must hold some plain text (`_required_text`), the sandbox is asked
+only for the files holding it (ripgrep answers that, or Python); the regex still decides every line, so
+the answer is the same either way.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ MAX_OUTPUT_CHARS = 200_000
 """The search stops when its answer grows past this."""
 
 SCAN_LIMIT_BYTES = 512 * 1024**2
-"""The search stops after reading this much, over all files."""
+"""The search stops after reading this much, over all the files it reads (those holding the required text)."""
 
 DESCRIPTION = (
     "Search text files for a regular expression (Python `re` syntax). Answers `path:line: text` for "
