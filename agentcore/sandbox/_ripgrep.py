@@ -74,25 +74,29 @@ class Ripgrep:
             cwd=self._root,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,  # with --no-messages, only what stops rg: its arguments, its own failures
             env={"PATH": os.defpath, "LANG": "C.UTF-8"},
         )
         timed_out = threading.Event()
         timer = threading.Timer(TIMEOUT_S, _kill, (process, timed_out))
         timer.start()
-        stdout = process.stdout
+        stdout, stderr = process.stdout, process.stderr
         assert stdout is not None
+        assert stderr is not None
         try:
             yield from _split_paths(stdout.fileno(), strip)
+            complaint = stderr.read(_READ_BYTES).decode("utf-8", errors="replace").strip()
             process.wait()
         finally:
             timer.cancel()
             _kill(process, None)
             stdout.close()
+            stderr.close()
         if timed_out.is_set():
             raise ToolError(f"the search of {relative} took longer than {TIMEOUT_S:.0f} s; narrow path or glob")
-        if process.returncode not in (0, 1, 2):  # 1: nothing found; 2: some file or folder could not be read
-            raise ToolError(f"searching {relative} failed (rg exited with {process.returncode})")
+        # 1: nothing found; 2 and silent: a file or folder could not be read (skipped, as in Python)
+        if process.returncode not in (0, 1, 2) or complaint:
+            raise ToolError(f"searching {relative} failed (rg exited with {process.returncode}: {complaint[:500]})")
 
 
 def _split_paths(fd: int, strip: str) -> Generator[str, None, None]:

@@ -5,7 +5,7 @@ Python answers by bytes) and searches only those. It is a prefilter: the regex d
 the text only has to be present in every line the regex can match, as UTF-8 bytes of the file:
 - it is a run of plain characters at the top level of the pattern (`ERROR \\d+ in` gives `ERROR `); a
   quantifier, group, class or alternation ends a run, and a pattern without one gives None;
-- U+FFFD (what undecodable bytes become), surrogates and line ends are never part of it;
+- U+FFFD (what undecodable bytes become), surrogates, NUL and line ends are never part of it;
 - when the pattern ignores case, only ASCII characters whose case partners are ASCII are kept (Python
   folds `k` with the Kelvin sign, `s` with the long s, `i` with the dotless i), since the sandbox folds
   ASCII letters only.
@@ -52,6 +52,6 @@ def required_text(regex: re.Pattern[str]) -> RequiredText | None:
 
 
 def _usable(char: str, *, ignore_case: bool) -> bool:
-    if char in "\r\n\ufffd" or "\ud800" <= char <= "\udfff":
+    if char in "\x00\r\n\ufffd" or "\ud800" <= char <= "\udfff":
         return False
     return not ignore_case or (char.isascii() and char not in _FOLDS_BEYOND_ASCII)

@@ -48,3 +48,8 @@ def test_python_folds_no_other_ascii_character_with_a_non_ascii_one() -> None:
 
     assert re.findall(f"[{re.escape(kept)}]", non_ascii, re.IGNORECASE) == []
     assert re.findall("[iks]", non_ascii, re.IGNORECASE) == ["\u0130", "\u0131", "\u017f", "\u212a"]
+
+
+def test_a_nul_character_is_never_required() -> None:
+    """It could not be passed to rg as an argument."""
+    assert required_text(re.compile("ab\x00cde")) == RequiredText("cde", ignore_case=False)

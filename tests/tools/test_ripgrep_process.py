@@ -61,3 +61,10 @@ def test_the_subprocess_sandbox_walks_and_searches_through_the_port(workspace: P
 
     assert list(sandbox.list_files(".")) == ["a/c.txt", "b.txt"]
     assert list(sandbox.files_containing(".", "needle")) == ["b.txt"]
+
+
+def test_an_error_rg_reports_is_a_tool_error_not_an_empty_answer(tmp_path: Path, workspace: Path) -> None:
+    fake = _fake_rg(tmp_path, "echo 'regex parse error' >&2; exit 2")
+
+    with pytest.raises(ToolError, match="regex parse error"):
+        list(Ripgrep(fake, str(workspace)).files_containing(".", "x", ignore_case=True, skip_dirs=()))
