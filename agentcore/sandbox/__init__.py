@@ -12,7 +12,7 @@ in `agentcore.sandbox.quota`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Generator, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
@@ -95,6 +95,21 @@ class Sandbox(Protocol):
         """Files below `path` (or `path` itself when it is a file), sorted, never following symlinks.
 
         Folders below `path` whose name is in `skip_dirs` (such as `.git`) are not entered."""
+        ...
+
+    def list_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Generator[str, None, None]:
+        """Regular files below `path` (or `path` itself when it is one), as workspace-relative paths in walk
+        order: each folder's entries by name (as bytes), a folder entered where its name falls.
+
+        Symlinks met on the way are neither listed nor followed; special files are not listed; folders
+        below `path` named in `skip_dirs` are not entered. Closing the generator stops the walk."""
+        ...
+
+    def files_containing(
+        self, path: str, text: str, *, ignore_case: bool = False, skip_dirs: Collection[str] = ()
+    ) -> Generator[str, None, None]:
+        """Those of `list_files(path)` whose bytes hold `text` encoded as UTF-8, in the same order; with
+        `ignore_case`, ASCII letters match in either case (and nothing else is folded)."""
         ...
 
     def run(self, command: str, *, timeout_s: float | None = None, cwd: str = ".") -> CommandResult:

@@ -51,7 +51,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -124,6 +124,14 @@ class BubblewrapSandbox:
 
     def iter_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Iterator[FileStat]:
         return self.files.iter_files(path, skip_dirs=skip_dirs)
+
+    def list_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Generator[str, None, None]:
+        return self.files.list_files(path, skip_dirs=skip_dirs)
+
+    def files_containing(
+        self, path: str, text: str, *, ignore_case: bool = False, skip_dirs: Collection[str] = ()
+    ) -> Generator[str, None, None]:
+        return self.files.files_containing(path, text, ignore_case=ignore_case, skip_dirs=skip_dirs)
 
     def run(self, command: str, *, timeout_s: float | None = None, cwd: str = ".") -> CommandResult:
         workdir = self.files.relative_of(self.files.resolve_directory(cwd))

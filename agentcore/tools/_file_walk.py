@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import closing
 
 from agentcore.errors import ToolError
 from agentcore.sandbox import FileStat, Sandbox
+from agentcore.tools._required_text import RequiredText
 
 SKIPPED_FOLDERS = frozenset({".git"})
 """Folders whose files grep and find never list."""
@@ -38,17 +40,25 @@ class Glob:
         return self._regex.match(subject) is not None
 
 
-def walk_files(sandbox: Sandbox, path: str, glob: Glob | None = None) -> Iterator[FileStat]:
-    """Regular files under `path` (or `path` itself), matching `glob` when given. Files in a `.git/`
-    below `path` are skipped; asking for a path inside `.git/` searches it."""
+def walk_files(
+    sandbox: Sandbox, path: str, glob: Glob | None = None, *, containing: RequiredText | None = None
+) -> Generator[str, None, None]:
+    """Workspace-relative paths of the regular files under `path` (or `path` itself), in the sandbox's walk
+    order, matching `glob` when given and holding `containing` when given. Files in a `.git/` below `path`
+    are skipped; asking for a path inside `.git/` searches it. Close the generator to stop early."""
     root = stat_existing(sandbox, path).path
     prefix = "" if root == "." else f"{root}/"
-    for entry in sandbox.iter_files(path, skip_dirs=SKIPPED_FOLDERS):
-        if entry.kind != "file":
-            continue
-        relative = entry.path.removeprefix(prefix) if entry.path != root else entry.path.rsplit("/", 1)[-1]
-        if glob is None or glob.matches(relative):
-            yield entry
+    if containing is None:
+        files = sandbox.list_files(root, skip_dirs=SKIPPED_FOLDERS)
+    else:
+        files = sandbox.files_containing(
+            root, containing.text, ignore_case=containing.ignore_case, skip_dirs=SKIPPED_FOLDERS
+        )
+    with closing(files):
+        for found in files:
+            relative = found.removeprefix(prefix) if found != root else found.rsplit("/", 1)[-1]
+            if glob is None or glob.matches(relative):
+                yield found
 
 
 def human_size(size_bytes: int) -> str:

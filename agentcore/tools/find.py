@@ -1,24 +1,26 @@
-"""find: list the files of the workspace that match a glob, sorted, with their sizes."""
+"""find: list the files of the workspace that match a glob, in walk order, with their sizes."""
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
+from contextlib import closing
+from itertools import islice
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentcore.models import ToolSpec
-from agentcore.sandbox import FileStat, Sandbox
+from agentcore.sandbox import Sandbox
 from agentcore.tools import ToolResult, parse_arguments, spec_from_model
 from agentcore.tools._file_walk import Glob, human_size, walk_files
 
 MAX_FILES = 500
-"""At most this many files are listed; the rest are counted."""
+"""At most this many files are listed; the walk stops at the next one."""
 
 DESCRIPTION = (
-    "List files (not folders) matching a glob, as workspace-relative paths sorted by path, each with "
-    f"its size. Skips `.git/`. At most {MAX_FILES} are listed; the rest are counted as `(N more)`."
+    "List files (not folders) matching a glob, as workspace-relative paths in walk order (each folder's "
+    "entries by name, a folder's files where its name falls), each with its size. Skips `.git/` and "
+    f"symlinks met on the way. At most {MAX_FILES} are listed; when more match, the answer says so."
 )
 
 
@@ -47,28 +49,17 @@ class FindTool:
 
     def run(self, arguments: Mapping[str, Any]) -> ToolResult:
         args: FindArguments = parse_arguments(FindArguments, arguments)
-        counter = _Counter(walk_files(self._sandbox, args.path, Glob(args.pattern)))
-        first = heapq.nsmallest(MAX_FILES, counter, key=lambda entry: entry.path)
-        if not first:
+        with closing(walk_files(self._sandbox, args.path, Glob(args.pattern))) as files:
+            found = list(islice(files, MAX_FILES + 1))
+        if not found:
             return ToolResult(f"no files match {args.pattern!r} under {args.path}")
-        lines = [f"{entry.path}  {human_size(entry.size)}" for entry in first]
-        more = counter.count - len(first)
-        shown = f"{len(first)} file{'' if len(first) == 1 else 's'}"
-        lines.append(f"({more} more; narrow the pattern or path)" if more else f"({shown})")
+        listed = found[:MAX_FILES]
+        lines = [f"{path}  {human_size(self._sandbox.stat(path).size)}" for path in listed]
+        if len(found) > MAX_FILES:
+            lines.append(f"(the first {MAX_FILES} files; more match: narrow the pattern or path)")
+        else:
+            lines.append(f"({len(listed)} file{'' if len(listed) == 1 else 's'})")
         return ToolResult("\n".join(lines))
-
-
-class _Counter:
-    """Passes entries through, counting them."""
-
-    def __init__(self, entries: Iterable[FileStat]) -> None:
-        self._entries = entries
-        self.count = 0
-
-    def __iter__(self) -> Iterator[FileStat]:
-        for entry in self._entries:
-            self.count += 1
-            yield entry
 
 
 __all__ = ["FindArguments", "FindTool"]

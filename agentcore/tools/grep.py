@@ -1,10 +1,17 @@
-"""grep: search text files for a Python regular expression, in bounded memory and bounded output."""
+"""grep: search text files for a Python regular expression, in bounded memory and bounded output.
+
+Files come from the sandbox in walk order and are searched as they come, so a search that fills its
+answer stops there. When every match must hold some plain text (`_required_text`), the sandbox is asked
+only for the files holding it (ripgrep answers that, or Python); the regex still decides every line, so
+the answer is the same either way.
+"""
 
 from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentcore.errors import ToolError
 from agentcore.models import ToolSpec
-from agentcore.sandbox import FileStat, Sandbox
+from agentcore.sandbox import Sandbox
 from agentcore.tools import ToolResult, parse_arguments, spec_from_model
 from agentcore.tools._file_walk import Glob, human_size, walk_files
 from agentcore.tools._line_stream import Line, LineStream
+from agentcore.tools._required_text import required_text
 
 SEARCH_CHARS = 10_000
 """Only the first this-many characters of a line are searched (guards the regex against huge lines)."""
@@ -27,7 +35,7 @@ MAX_OUTPUT_CHARS = 200_000
 """The search stops when its answer grows past this."""
 
 SCAN_LIMIT_BYTES = 512 * 1024**2
-"""The search stops after reading this much, over all files."""
+"""The search stops after reading this much, over all the files it reads (those holding the required text)."""
 
 DESCRIPTION = (
     "Search text files for a regular expression (Python `re` syntax). Answers `path:line: text` for "
@@ -62,8 +70,6 @@ class _Search:
     lines: list[str] = field(default_factory=list)
     matches: int = 0
     files_matched: int = 0
-    files_searched: int = 0
-    binary_skipped: int = 0
     output_chars: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -95,34 +101,43 @@ class GrepTool:
             raise ToolError(
                 f"invalid regex {args.pattern!r}: {e} (Python `re` syntax; escape literal ( [ . * + ? with \\)"
             ) from e
-        glob = Glob(args.glob) if args.glob else None
-        files = sorted(walk_files(self._sandbox, args.path, glob), key=lambda entry: entry.path)
         search = _Search(regex=regex, context=args.context, max_matches=args.max_matches)
-        budget = SCAN_LIMIT_BYTES
-        for entry in files:
-            if search.full:
-                break
-            if budget <= 0 or (stream := self._search(search, entry, budget)).hit_byte_limit:
-                search.notes.append(
-                    f"stopped after reading {human_size(SCAN_LIMIT_BYTES)}, at {entry.path}; the rest was "
-                    "not searched. Narrow path or glob, or use shell (`grep -rn`)."
-                )
-                break
-            budget -= stream.bytes_read
-        _note_caps(search, args, files_found=len(files))
+        files = walk_files(
+            self._sandbox, args.path, Glob(args.glob) if args.glob else None, containing=required_text(regex)
+        )
+        with closing(files):
+            self._search_files(search, files)
+        _note_caps(search, args)
+        if search.matches == 0 and not self._any_file(args):
+            where = f" matching glob {args.glob!r}" if args.glob else ""
+            search.notes.append(f"no files{where} under {args.path}")
         return ToolResult("\n".join([*search.lines, *search.notes, _summary(search)]))
 
-    def _search(self, search: _Search, entry: FileStat, budget: int) -> LineStream:
+    def _search_files(self, search: _Search, files: Iterable[str]) -> None:
+        """Search `files` in order until the answer is full or SCAN_LIMIT_BYTES were read."""
+        budget = SCAN_LIMIT_BYTES
+        for path in files:
+            if budget <= 0 or (stream := self._search(search, path, budget)).hit_byte_limit:
+                search.notes.append(
+                    f"stopped after reading {human_size(SCAN_LIMIT_BYTES)}, at {path}; the rest was "
+                    "not searched. Narrow path or glob, or use shell (`grep -rn`)."
+                )
+                return
+            budget -= stream.bytes_read
+            if search.full:
+                return
+
+    def _search(self, search: _Search, path: str, budget: int) -> LineStream:
         """Search one file, reading at most `budget` bytes of it; binary files are skipped."""
-        stream = LineStream(self._sandbox, entry.path, max_chars=SEARCH_CHARS, byte_limit=budget)
-        if entry.size == 0:
-            return stream
-        if stream.looks_binary():
-            search.binary_skipped += 1
-        else:
-            search.files_searched += 1
-            _search_file(search, entry.path, stream)
+        stream = LineStream(self._sandbox, path, max_chars=SEARCH_CHARS, byte_limit=budget)
+        if not stream.looks_binary():
+            _search_file(search, path, stream)
         return stream
+
+    def _any_file(self, args: GrepArguments) -> bool:
+        """Whether any file lies under the searched path (matching the glob, when given)."""
+        with closing(walk_files(self._sandbox, args.path, Glob(args.glob) if args.glob else None)) as files:
+            return next(files, None) is not None
 
 
 def _search_file(search: _Search, path: str, stream: LineStream) -> None:
@@ -167,7 +182,7 @@ def _shown(line: Line, match_start: int = 0) -> str:
     return f"{prefix}{window}{suffix}"
 
 
-def _note_caps(search: _Search, args: GrepArguments, *, files_found: int) -> None:
+def _note_caps(search: _Search, args: GrepArguments) -> None:
     if search.matches >= args.max_matches:
         search.notes.append(
             f"stopped at max_matches={args.max_matches}; narrow the pattern, path or glob, or raise max_matches."
@@ -176,17 +191,12 @@ def _note_caps(search: _Search, args: GrepArguments, *, files_found: int) -> Non
         search.notes.append(
             f"stopped when the answer reached {MAX_OUTPUT_CHARS} characters; narrow the pattern, path or glob."
         )
-    if files_found == 0:
-        where = f" matching glob {args.glob!r}" if args.glob else ""
-        search.notes.append(f"no files{where} under {args.path}")
 
 
 def _summary(search: _Search) -> str:
     matches = f"{search.matches} match{'' if search.matches == 1 else 'es'}"
     files = f"{search.files_matched} file{'' if search.files_matched == 1 else 's'}"
-    searched = f"searched {search.files_searched} file{'' if search.files_searched == 1 else 's'}"
-    skipped = f", skipped {search.binary_skipped} binary" if search.binary_skipped else ""
-    return f"({matches} in {files}; {searched}{skipped})"
+    return f"({matches} in {files})"
 
 
 __all__ = ["GrepArguments", "GrepTool"]

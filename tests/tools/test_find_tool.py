@@ -1,4 +1,4 @@
-"""find: sorted workspace-relative paths with sizes, `.git/` skipped, capped at 500."""
+"""find: workspace-relative paths in walk order with sizes, `.git/` skipped, capped at 500."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from agentcore.tools.find import MAX_FILES, FindTool
 from tests.tools.conftest import FilesOnlySandbox, MakeFile
 
 
-def test_files_are_listed_sorted_by_path_with_sizes(sandbox: FilesOnlySandbox, make_file: MakeFile) -> None:
+def test_files_are_listed_in_walk_order_with_sizes(sandbox: FilesOnlySandbox, make_file: MakeFile) -> None:
     make_file("src/z.py", "x" * 10)
     make_file("src/a/deep.py", "x" * 2048)
     make_file("app.py", "")
@@ -76,7 +76,7 @@ def test_git_folders_are_skipped(sandbox: FilesOnlySandbox, make_file: MakeFile)
     assert result.content.splitlines() == ["repos/api/app.py  1 B", "(1 file)"]
 
 
-def test_more_than_500_files_are_capped_with_the_count_of_the_rest(
+def test_more_than_500_files_are_capped_and_the_answer_says_more_match(
     sandbox: FilesOnlySandbox, make_file: MakeFile
 ) -> None:
     for n in range(MAX_FILES + 20):
@@ -87,7 +87,7 @@ def test_more_than_500_files_are_capped_with_the_count_of_the_rest(
     assert len(lines) == MAX_FILES + 1
     assert lines[0] == "logs/part-0000.log  0 B"
     assert lines[MAX_FILES - 1] == f"logs/part-{MAX_FILES - 1:04d}.log  0 B"
-    assert lines[-1].startswith("(20 more")
+    assert lines[-1] == "(the first 500 files; more match: narrow the pattern or path)"
 
 
 def test_no_match_is_a_plain_answer_not_an_error(sandbox: FilesOnlySandbox, make_file: MakeFile) -> None:

@@ -129,6 +129,6 @@ def test_grep_reads_a_small_file_once(make_file: MakeFile, sandbox: FilesOnlySan
     make_file("src/b.py", "y = 2\n")
     counting = _CountingSandbox(sandbox.root)
 
-    GrepTool(counting).run({"pattern": "x"})
+    GrepTool(counting).run({"pattern": " = "})
 
     assert counting.reads == 2
