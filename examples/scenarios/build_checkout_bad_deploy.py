@@ -21,9 +21,7 @@ from __future__ import annotations
 import json
 import math
 import random
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 sys.dont_write_bytecode = True
-from _scenario_kit import Commit, build_repo, dump_json, edit, iso  # noqa: E402
+from _scenario_kit import Built, Commit, Source, dump_json, files_under, iso, line_of, write_scenario_from_sources  # noqa: E402
 
 NAME = "checkout-bad-deploy"
 SEED = 20260302
@@ -49,1039 +47,25 @@ MARCUS = ("Marcus Chen", "marcus.chen@contoso.example")
 SOFIA = ("Sofia Alvarez", "sofia.alvarez@contoso.example")
 
 # ---------------------------------------------------------------------------------------------------
-# The service's source, version by version
+# The service's history: _sources/checkout-bad-deploy/repos/checkout/ holds the first commit's tree
+# (base/) and one patch per later commit; 0009-campaigns.patch is the change that caused the incident.
 # ---------------------------------------------------------------------------------------------------
 
-
-PYPROJECT_V1 = """[project]
-name = "checkout"
-version = "1.0.0"
-description = "Checkout API: quotes carts and takes payment"
-requires-python = ">=3.12"
-dependencies = [
-  "fastapi>=0.115",
-  "uvicorn>=0.30",
-  "httpx>=0.27,<0.28",
-  "psycopg[binary]>=3.2",
-  "psycopg-pool>=3.2",
-  "redis>=5.0",
-  "azure-monitor-opentelemetry>=1.6",
-]
-
-[project.optional-dependencies]
-dev = ["pytest>=8"]
-"""
-PYPROJECT_V2 = edit(PYPROJECT_V1, ('"httpx>=0.27,<0.28"', '"httpx>=0.28,<0.29"'))
-
-README_V1 = """# checkout
-
-The checkout API: prices a cart (`GET /api/cart/{cart_id}/quote`) and takes payment
-(`POST /api/checkout`). Carts are written by cart-api and read from Redis; coupons live in the
-checkout PostgreSQL database; payments go through the payments gateway.
-
-Runs as the Container App `ca-checkout-api` and logs to Application Insights as `checkout-api`.
-
-## Develop
-
-    pip install -e '.[dev]'
-    pytest
-
-## Release
-
-The `checkout-release` pipeline builds an image per tag, deploys it to staging, and after a manual
-approval to production.
-"""
-README_V2 = edit(
-    README_V1,
-    (
-        "## Develop",
-        """## Coupons
-
-- Regular coupons (`coupons` table): `percent` or `amount`, always with an expiry date and an
-  optional minimum subtotal. Codes are case-insensitive.
-- Campaign codes (`campaigns` table, written by the marketing admin tool): a percentage, active
-  while the campaign is active. Lookups fall back to campaigns when no coupon has the code.
-- Lookups are cached per instance for 60 seconds.
-- A coupon that does not apply answers 422 with the reason.
-
-## Develop""",
-    ),
-)
-
-INIT = '''"""Checkout service: quotes carts and takes payment."""
-'''
-
-GITIGNORE = """__pycache__/
-*.egg-info/
-.venv/
-.pytest_cache/
-"""
-
-DB = '''"""Connection pool for the checkout database (Azure Database for PostgreSQL)."""
-
-from __future__ import annotations
-
-import os
-from typing import Any
-
-from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
-
-_pool = ConnectionPool(
-    os.environ.get("DATABASE_URL", "postgresql://localhost/checkout"), min_size=1, max_size=10, open=False
-)
-
-
-def fetch_one(sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
-    """The first row of `sql` as a dict, or None."""
-    if _pool.closed:
-        _pool.open()
-    with _pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(sql, params)
-        return cur.fetchone()
-'''
-
-CARTS = '''"""Carts are kept in Redis by cart-api; checkout only reads them."""
-
-from __future__ import annotations
-
-import json
-import os
-from dataclasses import dataclass
-from decimal import Decimal
-
-import redis
-
-_redis = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379/0"))
-
-
-class CartNotFound(LookupError):
-    """No cart with that id (it may have expired)."""
-
-
-@dataclass(frozen=True)
-class Line:
-    sku: str
-    quantity: int
-    unit_price: Decimal
-
-
-@dataclass(frozen=True)
-class Cart:
-    id: str
-    lines: tuple[Line, ...]
-
-
-def load_cart(cart_id: str) -> Cart:
-    raw = _redis.get(f"cart:{cart_id}")
-    if raw is None:
-        raise CartNotFound(cart_id)
-    data = json.loads(raw)
-    lines = tuple(Line(item["sku"], int(item["quantity"]), Decimal(item["unit_price"])) for item in data["lines"])
-    return Cart(id=cart_id, lines=lines)
-'''
-
-PRICING_V1 = '''"""Cart totals: line items and tax."""
-
-from __future__ import annotations
-
-from dataclasses import dataclass
-from decimal import Decimal
-
-from checkout.carts import Cart
-
-TAX_RATE = Decimal("0.20")
-CENT = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class Quote:
-    subtotal: Decimal
-    tax: Decimal
-    total: Decimal
-
-    def as_dict(self) -> dict[str, str]:
-        return {name: str(value) for name, value in self.__dict__.items()}
-
-
-def quote(cart: Cart) -> Quote:
-    """Price `cart`."""
-    subtotal = sum((line.unit_price * line.quantity for line in cart.lines), Decimal("0"))
-    tax = (subtotal * TAX_RATE).quantize(CENT)
-    return Quote(subtotal=subtotal, tax=tax, total=subtotal + tax)
-'''
-
-PRICING_V2 = '''"""Cart totals: line items, coupon discount, tax."""
-
-from __future__ import annotations
-
-from dataclasses import dataclass
-from decimal import Decimal
-
-from checkout import coupons
-from checkout.carts import Cart
-
-TAX_RATE = Decimal("0.20")
-CENT = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class Quote:
-    subtotal: Decimal
-    discount: Decimal
-    tax: Decimal
-    total: Decimal
-
-    def as_dict(self) -> dict[str, str]:
-        return {name: str(value) for name, value in self.__dict__.items()}
-
-
-def quote(cart: Cart, coupon_code: str | None = None) -> Quote:
-    """Price `cart`, applying `coupon_code` if given (CouponError if it does not apply)."""
-    subtotal = sum((line.unit_price * line.quantity for line in cart.lines), Decimal("0"))
-    discount = coupons.apply(coupon_code, subtotal) if coupon_code else Decimal("0")
-    tax = ((subtotal - discount) * TAX_RATE).quantize(CENT)
-    return Quote(subtotal=subtotal, discount=discount, tax=tax, total=subtotal - discount + tax)
-'''
-
-PRICING_V3 = edit(
-    PRICING_V2,
-    ("from decimal import Decimal\n", "from decimal import ROUND_HALF_UP, Decimal\n"),
-    (
-        "    tax = ((subtotal - discount) * TAX_RATE).quantize(CENT)\n",
-        "    # Half-up, per line total, as the tax authority requires (Decimal defaults to banker's rounding).\n"
-        "    tax = ((subtotal - discount) * TAX_RATE).quantize(CENT, rounding=ROUND_HALF_UP)\n",
-    ),
-)
-
-PRICING_V4 = '''"""Cart totals: line items, coupon discount, tax."""
-
-from __future__ import annotations
-
-from dataclasses import dataclass
-from decimal import Decimal
-
-from checkout import coupons
-from checkout.carts import Cart
-from checkout.money import ZERO, round_cents
-
-TAX_RATE = Decimal("0.20")
-
-
-@dataclass(frozen=True)
-class Quote:
-    subtotal: Decimal
-    discount: Decimal
-    tax: Decimal
-    total: Decimal
-
-    def as_dict(self) -> dict[str, str]:
-        return {name: str(value) for name, value in self.__dict__.items()}
-
-
-def quote(cart: Cart, coupon_code: str | None = None) -> Quote:
-    """Price `cart`, applying `coupon_code` if given (CouponError if it does not apply)."""
-    subtotal = sum((line.unit_price * line.quantity for line in cart.lines), ZERO)
-    discount = coupons.apply(coupon_code, subtotal) if coupon_code else ZERO
-    tax = round_cents((subtotal - discount) * TAX_RATE)
-    return Quote(subtotal=subtotal, discount=discount, tax=tax, total=subtotal - discount + tax)
-'''
-
-MONEY = '''"""Money helpers shared by pricing and payments."""
-
-from decimal import ROUND_HALF_UP, Decimal
-
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
-
-
-def round_cents(amount: Decimal) -> Decimal:
-    """Round half-up to the cent, as the tax authority requires."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-'''
-
-COUPONS_V1 = '''"""Coupons: percent-off and fixed-amount codes with an expiry date."""
-
-from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from decimal import Decimal
-
-from checkout import db
-
-
-class CouponError(ValueError):
-    """The code is unknown, expired or does not apply; the API answers 422."""
-
-
-@dataclass(frozen=True)
-class Coupon:
-    code: str
-    kind: str  # "percent" or "amount"
-    value: Decimal
-    expires_at: datetime
-
-
-def lookup(code: str) -> Coupon:
-    row = db.fetch_one("SELECT code, kind, value, expires_at FROM coupons WHERE code = %s", (code.upper(),))
-    if row is None:
-        raise CouponError(f"unknown coupon {code!r}")
-    return Coupon(**row)
-
-
-def apply(code: str, subtotal: Decimal, now: datetime | None = None) -> Decimal:
-    """The discount `code` gives on `subtotal`; raise CouponError if it does not apply."""
-    coupon = lookup(code)
-    now = now or datetime.now(timezone.utc)
-    if _is_expired(coupon, now):
-        raise CouponError(f"coupon {code!r} has expired")
-    if coupon.kind == "percent":
-        return (subtotal * coupon.value / 100).quantize(Decimal("0.01"))
-    return min(coupon.value, subtotal)
-
-
-def _is_expired(coupon: Coupon, now: datetime) -> bool:
-    return coupon.expires_at < now
-'''
-
-COUPONS_V2 = edit(
-    COUPONS_V1,
-    (
-        "    expires_at: datetime\n",
-        '    expires_at: datetime\n    min_subtotal: Decimal = Decimal("0")\n',
-    ),
-    (
-        '    row = db.fetch_one("SELECT code, kind, value, expires_at FROM coupons WHERE code = %s", '
-        "(code.upper(),))\n",
-        "    row = db.fetch_one(\n"
-        '        "SELECT code, kind, value, expires_at, min_subtotal FROM coupons WHERE code = %s", (code.upper(),)\n'
-        "    )\n",
-    ),
-    (
-        '        raise CouponError(f"coupon {code!r} has expired")\n',
-        '        raise CouponError(f"coupon {code!r} has expired")\n'
-        "    if subtotal < coupon.min_subtotal:\n"
-        '        raise CouponError(f"coupon {code!r} needs a subtotal of at least {coupon.min_subtotal}")\n',
-    ),
-)
-
-COUPONS_V3 = '''"""Coupons: percent-off and fixed-amount codes with an expiry date."""
-
-from __future__ import annotations
-
-import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from decimal import Decimal
-
-from checkout import db
-
-CACHE_TTL_S = 60.0
-_cache: dict[str, tuple[float, Coupon]] = {}
-
-
-class CouponError(ValueError):
-    """The code is unknown, expired or does not apply; the API answers 422."""
-
-
-@dataclass(frozen=True)
-class Coupon:
-    code: str
-    kind: str  # "percent" or "amount"
-    value: Decimal
-    expires_at: datetime
-    min_subtotal: Decimal = Decimal("0")
-
-
-def lookup(code: str) -> Coupon:
-    """The coupon for `code`, cached for CACHE_TTL_S seconds."""
-    code = code.strip().upper()
-    cached = _cache.get(code)
-    if cached and time.monotonic() - cached[0] < CACHE_TTL_S:
-        return cached[1]
-    row = db.fetch_one(
-        "SELECT code, kind, value, expires_at, min_subtotal FROM coupons WHERE code = %s", (code,)
-    )
-    if row is None:
-        raise CouponError(f"unknown coupon {code!r}")
-    coupon = Coupon(**row)
-    _cache[code] = (time.monotonic(), coupon)
-    return coupon
-
-
-def apply(code: str, subtotal: Decimal, now: datetime | None = None) -> Decimal:
-    """The discount `code` gives on `subtotal`; raise CouponError if it does not apply."""
-    coupon = lookup(code)
-    now = now or datetime.now(timezone.utc)
-    if _is_expired(coupon, now):
-        raise CouponError(f"coupon {code!r} has expired")
-    if subtotal < coupon.min_subtotal:
-        raise CouponError(f"coupon {code!r} needs a subtotal of at least {coupon.min_subtotal}")
-    if coupon.kind == "percent":
-        return (subtotal * coupon.value / 100).quantize(Decimal("0.01"))
-    return min(coupon.value, subtotal)
-
-
-def _is_expired(coupon: Coupon, now: datetime) -> bool:
-    return coupon.expires_at < now
-'''
-
-COUPONS_V4 = '''"""Coupons: percent-off and fixed-amount codes, and marketing campaign codes.
-
-Regular coupons live in the `coupons` table and always have an expiry date. Campaign codes live in
-the `campaigns` table, which the marketing admin tool writes.
-"""
-
-from __future__ import annotations
-
-import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from decimal import Decimal
-
-from checkout import db
-
-CACHE_TTL_S = 60.0
-_cache: dict[str, tuple[float, Coupon]] = {}
-
-
-class CouponError(ValueError):
-    """The code is unknown, expired or does not apply; the API answers 422."""
-
-
-@dataclass(frozen=True)
-class Coupon:
-    code: str
-    kind: str  # "percent" or "amount"
-    value: Decimal
-    expires_at: datetime | None
-    min_subtotal: Decimal = Decimal("0")
-
-
-def lookup(code: str) -> Coupon:
-    """The coupon or campaign for `code`, cached for CACHE_TTL_S seconds."""
-    code = code.strip().upper()
-    cached = _cache.get(code)
-    if cached and time.monotonic() - cached[0] < CACHE_TTL_S:
-        return cached[1]
-    coupon = _load_coupon(code) or _load_campaign(code)
-    if coupon is None:
-        raise CouponError(f"unknown coupon {code!r}")
-    _cache[code] = (time.monotonic(), coupon)
-    return coupon
-
-
-def _load_coupon(code: str) -> Coupon | None:
-    row = db.fetch_one(
-        "SELECT code, kind, value, expires_at, min_subtotal FROM coupons WHERE code = %s", (code,)
-    )
-    return Coupon(**row) if row else None
-
-
-def _load_campaign(code: str) -> Coupon | None:
-    row = db.fetch_one(
-        "SELECT code, discount_percent, ends_at FROM campaigns WHERE code = %s AND active", (code,)
-    )
-    if row is None:
-        return None
-    return Coupon(code=row["code"], kind="percent", value=row["discount_percent"], expires_at=row["ends_at"])
-
-
-def apply(code: str, subtotal: Decimal, now: datetime | None = None) -> Decimal:
-    """The discount `code` gives on `subtotal`; raise CouponError if it does not apply."""
-    coupon = lookup(code)
-    now = now or datetime.now(timezone.utc)
-    if _is_expired(coupon, now):
-        raise CouponError(f"coupon {code!r} has expired")
-    if subtotal < coupon.min_subtotal:
-        raise CouponError(f"coupon {code!r} needs a subtotal of at least {coupon.min_subtotal}")
-    if coupon.kind == "percent":
-        return (subtotal * coupon.value / 100).quantize(Decimal("0.01"))
-    return min(coupon.value, subtotal)
-
-
-def _is_expired(coupon: Coupon, now: datetime) -> bool:
-    return coupon.expires_at < now
-'''
-
-PAYMENTS_V1 = '''"""Client for the payments gateway."""
-
-from __future__ import annotations
-
-import os
-from dataclasses import dataclass
-from decimal import Decimal
-
-import httpx
-
-
-class PaymentDeclined(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class PaymentGatewayTimeout(Exception):
-    """The gateway did not answer in time; the capture may or may not have happened."""
-
-
-@dataclass(frozen=True)
-class Receipt:
-    order_id: str
-    amount: Decimal
-
-
-class PaymentsClient:
-    def __init__(self, base_url: str, api_key: str, *, timeout_s: float = 10.0) -> None:
-        self._timeout_s = timeout_s
-        self._http = httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {api_key}"}, timeout=timeout_s
-        )
-
-    def capture(self, token: str, amount: Decimal, *, idempotency_key: str) -> Receipt:
-        """Capture `amount` with the card token from the browser."""
-        try:
-            response = self._http.post(
-                "/v1/captures",
-                json={"token": token, "amount": str(amount)},
-                headers={"Idempotency-Key": idempotency_key},
-            )
-        except httpx.TimeoutException as e:
-            raise PaymentGatewayTimeout(f"capture timed out after {self._timeout_s}s") from e
-        if response.status_code == 402:
-            raise PaymentDeclined(response.json().get("reason", "declined"))
-        response.raise_for_status()
-        body = response.json()
-        return Receipt(order_id=body["order_id"], amount=Decimal(body["amount"]))
-
-
-def from_settings() -> PaymentsClient:
-    return PaymentsClient(os.environ["PAYMENTS_URL"], os.environ["PAYMENTS_API_KEY"])
-'''
-
-PAYMENTS_V2 = '''"""Client for the payments gateway."""
-
-from __future__ import annotations
-
-import logging
-import os
-import time
-from dataclasses import dataclass
-from decimal import Decimal
-
-import httpx
-
-log = logging.getLogger("checkout.payments")
-RETRY_STATUSES = {503}
-MAX_ATTEMPTS = 3
-
-
-class PaymentDeclined(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class PaymentGatewayTimeout(Exception):
-    """The gateway did not answer in time; the capture may or may not have happened."""
-
-
-@dataclass(frozen=True)
-class Receipt:
-    order_id: str
-    amount: Decimal
-
-
-class PaymentsClient:
-    def __init__(self, base_url: str, api_key: str, *, timeout_s: float = 10.0) -> None:
-        self._timeout_s = timeout_s
-        self._http = httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {api_key}"}, timeout=timeout_s
-        )
-
-    def capture(self, token: str, amount: Decimal, *, idempotency_key: str) -> Receipt:
-        """Capture `amount`; retried on 503 with the same idempotency key, so never twice."""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                response = self._http.post(
-                    "/v1/captures",
-                    json={"token": token, "amount": str(amount)},
-                    headers={"Idempotency-Key": idempotency_key},
-                )
-            except httpx.TimeoutException as e:
-                raise PaymentGatewayTimeout(f"capture timed out after {self._timeout_s}s") from e
-            if response.status_code not in RETRY_STATUSES or attempt == MAX_ATTEMPTS:
-                break
-            log.warning("payments: gateway answered %s, retrying (attempt %d)", response.status_code, attempt + 1)
-            time.sleep(0.2 * attempt)
-        if response.status_code == 402:
-            raise PaymentDeclined(response.json().get("reason", "declined"))
-        response.raise_for_status()
-        body = response.json()
-        return Receipt(order_id=body["order_id"], amount=Decimal(body["amount"]))
-
-
-def from_settings() -> PaymentsClient:
-    return PaymentsClient(os.environ["PAYMENTS_URL"], os.environ["PAYMENTS_API_KEY"])
-'''
-
-PAYMENTS_V3 = edit(PAYMENTS_V2, ("timeout_s: float = 10.0", "timeout_s: float = 3.0"))
-
-PAYMENTS_V4 = edit(
-    PAYMENTS_V3,
-    (
-        "        response.raise_for_status()\n        body = response.json()\n",
-        "        response.raise_for_status()\n        body = response.json()\n"
-        '        log.info("payments: captured", extra={"latency_ms": response.elapsed.total_seconds() * 1000})\n',
-    ),
-)
-
-API_V1 = '''"""HTTP API of the checkout service (FastAPI)."""
-
-from __future__ import annotations
-
-from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel
-
-from checkout import pricing
-from checkout.carts import Cart, CartNotFound, load_cart
-from checkout.payments import PaymentDeclined, PaymentsClient, from_settings
-
-app = FastAPI(title="checkout-api")
-payments: PaymentsClient = from_settings()
-
-
-class CheckoutRequest(BaseModel):
-    cart_id: str
-    payment_token: str
-
-
-@app.get("/api/cart/{cart_id}/quote")
-def get_quote(cart_id: str) -> dict[str, str]:
-    return pricing.quote(_cart(cart_id)).as_dict()
-
-
-@app.post("/api/checkout")
-def post_checkout(request: CheckoutRequest) -> dict[str, str]:
-    priced = pricing.quote(_cart(request.cart_id))
-    try:
-        receipt = payments.capture(request.payment_token, priced.total, idempotency_key=request.cart_id)
-    except PaymentDeclined as e:
-        raise HTTPException(402, f"payment declined: {e.reason}") from e
-    return {"order_id": receipt.order_id, "total": str(priced.total)}
-
-
-def _cart(cart_id: str) -> Cart:
-    try:
-        return load_cart(cart_id)
-    except CartNotFound as e:
-        raise HTTPException(404, "cart not found") from e
-'''
-
-API_V2 = '''"""HTTP API of the checkout service (FastAPI)."""
-
-from __future__ import annotations
-
-from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel
-
-from checkout import pricing
-from checkout.carts import Cart, CartNotFound, load_cart
-from checkout.coupons import CouponError
-from checkout.payments import PaymentDeclined, PaymentsClient, from_settings
-
-app = FastAPI(title="checkout-api")
-payments: PaymentsClient = from_settings()
-
-
-class CheckoutRequest(BaseModel):
-    cart_id: str
-    payment_token: str
-    coupon: str | None = None
-
-
-@app.get("/api/cart/{cart_id}/quote")
-def get_quote(cart_id: str, coupon: str | None = None) -> dict[str, str]:
-    cart = _cart(cart_id)
-    try:
-        return pricing.quote(cart, coupon).as_dict()
-    except CouponError as e:
-        raise HTTPException(422, str(e)) from e
-
-
-@app.post("/api/checkout")
-def post_checkout(request: CheckoutRequest) -> dict[str, str]:
-    cart = _cart(request.cart_id)
-    try:
-        priced = pricing.quote(cart, request.coupon)
-    except CouponError as e:
-        raise HTTPException(422, str(e)) from e
-    try:
-        receipt = payments.capture(request.payment_token, priced.total, idempotency_key=request.cart_id)
-    except PaymentDeclined as e:
-        raise HTTPException(402, f"payment declined: {e.reason}") from e
-    return {"order_id": receipt.order_id, "total": str(priced.total)}
-
-
-def _cart(cart_id: str) -> Cart:
-    try:
-        return load_cart(cart_id)
-    except CartNotFound as e:
-        raise HTTPException(404, "cart not found") from e
-'''
-
-API_V3 = '''"""HTTP API of the checkout service (FastAPI)."""
-
-from __future__ import annotations
-
-import logging
-
-from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel
-
-from checkout import pricing
-from checkout.carts import Cart, CartNotFound, load_cart
-from checkout.coupons import CouponError
-from checkout.payments import PaymentDeclined, PaymentGatewayTimeout, PaymentsClient, from_settings
-
-app = FastAPI(title="checkout-api")
-log = logging.getLogger("checkout.api")
-payments: PaymentsClient = from_settings()
-
-
-class CheckoutRequest(BaseModel):
-    cart_id: str
-    payment_token: str
-    coupon: str | None = None
-
-
-@app.get("/api/cart/{cart_id}/quote")
-def get_quote(cart_id: str, coupon: str | None = None) -> dict[str, str]:
-    cart = _cart(cart_id)
-    try:
-        return pricing.quote(cart, coupon).as_dict()
-    except CouponError as e:
-        log.warning("coupon rejected: %s", e, extra={"cart_id": cart_id, "coupon": coupon})
-        raise HTTPException(422, str(e)) from e
-
-
-@app.post("/api/checkout")
-def post_checkout(request: CheckoutRequest) -> dict[str, str]:
-    cart = _cart(request.cart_id)
-    try:
-        priced = pricing.quote(cart, request.coupon)
-    except CouponError as e:
-        log.warning("coupon rejected: %s", e, extra={"cart_id": request.cart_id, "coupon": request.coupon})
-        raise HTTPException(422, str(e)) from e
-    try:
-        receipt = payments.capture(request.payment_token, priced.total, idempotency_key=request.cart_id)
-    except PaymentDeclined as e:
-        raise HTTPException(402, f"payment declined: {e.reason}") from e
-    except PaymentGatewayTimeout as e:
-        log.exception("payments: capture timed out, answering 504", extra={"cart_id": request.cart_id})
-        raise HTTPException(504, "payment gateway timeout, please retry") from e
-    log.info(
-        "checkout completed",
-        extra={"cart_id": request.cart_id, "order_id": receipt.order_id, "total": str(priced.total)},
-    )
-    return {"order_id": receipt.order_id, "total": str(priced.total)}
-
-
-def _cart(cart_id: str) -> Cart:
-    try:
-        return load_cart(cart_id)
-    except CartNotFound as e:
-        raise HTTPException(404, "cart not found") from e
-'''
-
-TEST_PRICING_V1 = """from decimal import Decimal
-
-from checkout import pricing
-from checkout.carts import Cart, Line
-
-
-def test_total_adds_twenty_percent_tax() -> None:
-    cart = Cart("c1", (Line("sku-1", 2, Decimal("10.00")),))
-    assert pricing.quote(cart).total == Decimal("24.00")
-"""
-
-TEST_PRICING_V2 = """from decimal import Decimal
-
-from checkout import pricing
-from checkout.carts import Cart, Line
-
-
-def test_total_adds_twenty_percent_tax() -> None:
-    cart = Cart("c1", (Line("sku-1", 2, Decimal("10.00")),))
-    assert pricing.quote(cart).total == Decimal("24.00")
-
-
-def test_tax_rounds_half_up() -> None:
-    cart = Cart("c1", (Line("sku-1", 1, Decimal("0.125")),))
-    assert pricing.quote(cart).tax == Decimal("0.03")
-"""
-
-TEST_CONFTEST_V1 = """import pytest
-
-from checkout import db
-
-
-class FakeDb:
-    def __init__(self) -> None:
-        self.coupons: dict[str, dict] = {}
-
-    def fetch_one(self, sql: str, params: tuple) -> dict | None:
-        return self.coupons.get(params[0])
-
-
-@pytest.fixture
-def fake_db(monkeypatch: pytest.MonkeyPatch) -> FakeDb:
-    fake = FakeDb()
-    monkeypatch.setattr(db, "fetch_one", fake.fetch_one)
-    return fake
-"""
-
-TEST_CONFTEST_V2 = edit(
-    TEST_CONFTEST_V1,
-    ("from checkout import db\n", "from checkout import coupons, db\n"),
-    (
-        '    monkeypatch.setattr(db, "fetch_one", fake.fetch_one)\n',
-        '    monkeypatch.setattr(db, "fetch_one", fake.fetch_one)\n    coupons._cache.clear()\n',
-    ),
-)
-
-TEST_CONFTEST_V3 = edit(
-    TEST_CONFTEST_V2,
-    (
-        "        self.coupons: dict[str, dict] = {}\n",
-        "        self.coupons: dict[str, dict] = {}\n        self.campaigns: dict[str, dict] = {}\n",
-    ),
-    (
-        "        return self.coupons.get(params[0])\n",
-        '        table = self.campaigns if "FROM campaigns" in sql else self.coupons\n'
-        "        return table.get(params[0])\n",
-    ),
-)
-
-TEST_COUPONS_V1 = """from datetime import datetime, timezone
-from decimal import Decimal
-
-import pytest
-
-from checkout import coupons
-
-NOW = datetime(2026, 2, 17, 12, 0, tzinfo=timezone.utc)
-NEXT_MONTH = datetime(2026, 3, 17, tzinfo=timezone.utc)
-
-
-def test_percent_coupon(fake_db) -> None:
-    fake_db.coupons["WELCOME10"] = {
-        "code": "WELCOME10", "kind": "percent", "value": Decimal("10"), "expires_at": NEXT_MONTH
-    }
-    assert coupons.apply("welcome10", Decimal("50.00"), now=NOW) == Decimal("5.00")
-
-
-def test_amount_coupon_never_exceeds_subtotal(fake_db) -> None:
-    fake_db.coupons["SAVE5"] = {"code": "SAVE5", "kind": "amount", "value": Decimal("5"), "expires_at": NEXT_MONTH}
-    assert coupons.apply("SAVE5", Decimal("3.00"), now=NOW) == Decimal("3.00")
-
-
-def test_expired_coupon_is_rejected(fake_db) -> None:
-    fake_db.coupons["OLD"] = {"code": "OLD", "kind": "amount", "value": Decimal("5"), "expires_at": NOW}
-    with pytest.raises(coupons.CouponError, match="expired"):
-        coupons.apply("OLD", Decimal("10.00"), now=NOW + (NEXT_MONTH - NOW))
-"""
-
-TEST_COUPONS_V2 = (
-    TEST_COUPONS_V1
-    + """
-
-def test_unknown_coupon_is_rejected(fake_db) -> None:
-    with pytest.raises(coupons.CouponError, match="unknown"):
-        coupons.apply("NOPE", Decimal("10.00"), now=NOW)
-
-
-def test_minimum_subtotal(fake_db) -> None:
-    fake_db.coupons["BIG"] = {
-        "code": "BIG", "kind": "amount", "value": Decimal("20"), "expires_at": NEXT_MONTH,
-        "min_subtotal": Decimal("100"),
-    }
-    with pytest.raises(coupons.CouponError, match="at least 100"):
-        coupons.apply("BIG", Decimal("99.99"), now=NOW)
-"""
-)
-
-TEST_COUPONS_V3 = (
-    TEST_COUPONS_V2
-    + """
-
-def test_campaign_code_gives_its_percentage(fake_db) -> None:
-    fake_db.campaigns["SPRING26"] = {"code": "SPRING26", "discount_percent": Decimal("15"), "ends_at": NEXT_MONTH}
-    assert coupons.apply("spring26", Decimal("100.00"), now=NOW) == Decimal("15.00")
-
-
-def test_coupon_wins_over_campaign_with_the_same_code(fake_db) -> None:
-    fake_db.coupons["DUP"] = {"code": "DUP", "kind": "amount", "value": Decimal("1"), "expires_at": NEXT_MONTH}
-    fake_db.campaigns["DUP"] = {"code": "DUP", "discount_percent": Decimal("50"), "ends_at": NEXT_MONTH}
-    assert coupons.apply("DUP", Decimal("10.00"), now=NOW) == Decimal("1")
-"""
-)
-
-
-COMMITS = [
+SOURCES = Path(__file__).resolve().parent / "_sources" / NAME
+CHECKOUT = Source(
+    SOURCES / "repos" / "checkout",
     Commit(
         "initial",
         PRIYA,
         "2026-02-16T09:12:04+01:00",
         "Initial checkout service: carts, pricing, payments client",
         "Quote and checkout endpoints; carts come from Redis, payments go through the gateway.",
-        {
-            ".gitignore": GITIGNORE,
-            "README.md": README_V1,
-            "pyproject.toml": PYPROJECT_V1,
-            "checkout/__init__.py": INIT,
-            "checkout/db.py": DB,
-            "checkout/carts.py": CARTS,
-            "checkout/pricing.py": PRICING_V1,
-            "checkout/payments.py": PAYMENTS_V1,
-            "checkout/api.py": API_V1,
-            "tests/test_pricing.py": TEST_PRICING_V1,
-        },
+        {},
     ),
-    Commit(
-        "coupons",
-        MARCUS,
-        "2026-02-17T14:40:51-05:00",
-        "Add coupon support (percent and fixed amount)",
-        "Coupons come from the coupons table. Unknown or expired codes answer 422.",
-        {
-            "checkout/coupons.py": COUPONS_V1,
-            "checkout/pricing.py": PRICING_V2,
-            "checkout/api.py": API_V2,
-            "tests/conftest.py": TEST_CONFTEST_V1,
-            "tests/test_coupons.py": TEST_COUPONS_V1,
-        },
-    ),
-    Commit(
-        "retries",
-        SOFIA,
-        "2026-02-18T10:05:33+01:00",
-        "payments: retry captures on 503 with the same idempotency key",
-        "The gateway sheds load with 503 during its deploys; the idempotency key makes a retry safe.",
-        {"checkout/payments.py": PAYMENTS_V2},
-        tag="v1.1.0",
-    ),
-    Commit(
-        "rounding",
-        PRIYA,
-        "2026-02-19T11:30:12+01:00",
-        "pricing: round tax half-up to the cent",
-        "Decimal.quantize defaults to banker's rounding; finance expects half-up.",
-        {"checkout/pricing.py": PRICING_V3, "tests/test_pricing.py": TEST_PRICING_V2},
-    ),
-    Commit(
-        "min-subtotal",
-        MARCUS,
-        "2026-02-20T09:15:40-05:00",
-        "coupons: minimum subtotal, and tests for edge cases",
-        "",
-        {"checkout/coupons.py": COUPONS_V2, "tests/test_coupons.py": TEST_COUPONS_V2},
-        tag="v1.2.0",
-    ),
-    Commit(
-        "timeout",
-        SOFIA,
-        "2026-02-23T13:50:02+01:00",
-        "payments: 3 s request timeout instead of the 10 s default",
-        "A stuck capture held a worker for 10 s; the gateway's p99 is under 1 s.",
-        {"checkout/payments.py": PAYMENTS_V3},
-    ),
-    Commit(
-        "logging",
-        PRIYA,
-        "2026-02-24T10:20:45+01:00",
-        "api: log coupon rejections and completed checkouts with cart ids",
-        "",
-        {"checkout/api.py": API_V3},
-        tag="v1.3.0",
-    ),
-    Commit(
-        "cache",
-        MARCUS,
-        "2026-02-25T16:00:19-05:00",
-        "coupons: cache lookups for 60 s",
-        "Every quote hit the database for the same few codes.",
-        {"checkout/coupons.py": COUPONS_V3, "tests/conftest.py": TEST_CONFTEST_V2},
-    ),
-    Commit(
-        "httpx",
-        SOFIA,
-        "2026-02-26T09:30:27+01:00",
-        "Bump httpx to 0.28",
-        "",
-        {"pyproject.toml": PYPROJECT_V2},
-        tag="v1.4.0",
-    ),
-    Commit(
-        "campaigns",
-        MARCUS,
-        "2026-03-01T16:10:08-05:00",
-        "coupons: accept marketing campaign codes",
-        "Codes not found in coupons fall back to the campaigns table that the marketing admin tool\n"
-        "writes (SPRING26 goes out on Monday). A campaign's end date comes from campaigns.ends_at.",
-        {
-            "checkout/coupons.py": COUPONS_V4,
-            "tests/conftest.py": TEST_CONFTEST_V3,
-            "tests/test_coupons.py": TEST_COUPONS_V3,
-        },
-    ),
-    Commit(
-        "readme",
-        PRIYA,
-        "2026-03-02T10:15:36+01:00",
-        "docs: coupon and campaign rules in the README",
-        "",
-        {"README.md": README_V2},
-    ),
-    Commit(
-        "money",
-        SOFIA,
-        "2026-03-02T11:30:55+01:00",
-        "pricing: move money rounding into checkout/money.py",
-        "No behaviour change: round_cents is the same half-up quantize.",
-        {"checkout/money.py": MONEY, "checkout/pricing.py": PRICING_V4},
-        tag="v1.5.0",
-    ),
-    Commit(
-        "latency",
-        SOFIA,
-        "2026-03-02T16:20:14+01:00",
-        "payments: log capture latency",
-        "",
-        {"checkout/payments.py": PAYMENTS_V4},
-    ),
-]
+    tags={"retries": "v1.1.0", "min-subtotal": "v1.2.0", "logging": "v1.3.0", "httpx": "v1.4.0", "money": "v1.5.0"},
+)
 CULPRIT = "campaigns"
-DEPLOYED_FILES = {  # the tree of release 1.5.0, for the stack traces
-    "checkout/api.py": API_V3,
-    "checkout/pricing.py": PRICING_V4,
-    "checkout/coupons.py": COUPONS_V4,
-    "checkout/payments.py": PAYMENTS_V3,
-}
-
-
-def line_of(path: str, needle: str) -> int:
-    lines = DEPLOYED_FILES[path].splitlines()
-    matches = [number for number, text in enumerate(lines, start=1) if needle in text]
-    if len(matches) != 1:
-        raise AssertionError(f"{needle!r} found {len(matches)} times in {path}")
-    return matches[0]
-
-
-# ---------------------------------------------------------------------------------------------------
-# Git
-# ---------------------------------------------------------------------------------------------------
+RELEASED = "money"  # the tip of release 1.5.0, whose files the stack traces point into
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1109,6 +93,7 @@ NEW_REPLICAS = {"7d9c4b5f6-kx2vq": "5b8f7c9d4-hq7rt", "7d9c4b5f6-p8m3z": "5b8f7c
 @dataclass
 class Telemetry:
     rng: random.Random
+    deployed: dict[str, str]  # path -> text at the deployed commit
     requests: list[dict[str, Any]] = field(default_factory=list)
     dependencies: list[dict[str, Any]] = field(default_factory=list)
     exceptions: list[dict[str, Any]] = field(default_factory=list)
@@ -1118,6 +103,9 @@ class Telemetry:
 
     def operation_id(self) -> str:
         return f"{self.rng.getrandbits(128):032x}"
+
+    def line(self, path: str, needle: str) -> int:
+        return line_of(self.deployed[path], needle)
 
     def duration(self, low: float, high: float) -> float:
         return round(self.rng.uniform(low, high), 1)
@@ -1219,13 +207,13 @@ def coupon_lookups(t: Telemetry, at: datetime, instance: str, version: str, code
 def type_error(t: Telemetry, at: datetime, op: str, handler: str, route: str, version: str, instance: str) -> None:
     message = "'<' not supported between instances of 'NoneType' and 'datetime.datetime'"
     api_line = {
-        "get_quote": line_of("checkout/api.py", "return pricing.quote(cart, coupon).as_dict()"),
-        "post_checkout": line_of("checkout/api.py", "priced = pricing.quote(cart, request.coupon)"),
+        "get_quote": t.line("checkout/api.py", "return pricing.quote(cart, coupon).as_dict()"),
+        "post_checkout": t.line("checkout/api.py", "priced = pricing.quote(cart, request.coupon)"),
     }[handler]
     frames = [
-        ("_is_expired", "checkout/coupons.py", line_of("checkout/coupons.py", "return coupon.expires_at < now")),
-        ("apply", "checkout/coupons.py", line_of("checkout/coupons.py", "if _is_expired(coupon, now):")),
-        ("quote", "checkout/pricing.py", line_of("checkout/pricing.py", "discount = coupons.apply(")),
+        ("_is_expired", "checkout/coupons.py", t.line("checkout/coupons.py", "return coupon.expires_at < now")),
+        ("apply", "checkout/coupons.py", t.line("checkout/coupons.py", "if _is_expired(coupon, now):")),
+        ("quote", "checkout/pricing.py", t.line("checkout/pricing.py", "discount = coupons.apply(")),
         (handler, "checkout/api.py", api_line),
     ]
     stack = [
@@ -1263,9 +251,9 @@ def gateway_timeout(t: Telemetry, at: datetime, op: str, cart_id: str, version: 
         (
             "PaymentsClient.capture",
             "checkout/payments.py",
-            line_of("checkout/payments.py", 'raise PaymentGatewayTimeout(f"capture timed out'),
+            t.line("checkout/payments.py", 'raise PaymentGatewayTimeout(f"capture timed out'),
         ),
-        ("post_checkout", "checkout/api.py", line_of("checkout/api.py", "receipt = payments.capture(")),
+        ("post_checkout", "checkout/api.py", t.line("checkout/api.py", "receipt = payments.capture(")),
     ]
     stack = [
         {"level": level, "method": method, "fileName": f"/app/{path}", "line": line, "assembly": "checkout"}
@@ -1485,9 +473,9 @@ def startup_traces(t: Telemetry) -> None:
         t.trace(cart_start + timedelta(milliseconds=300 * index), "cart-api", None, message, 1, "2.8.1")
 
 
-def build_telemetry() -> Telemetry:
+def build_telemetry(deployed: dict[str, str]) -> Telemetry:
     rng = random.Random(SEED)
-    t = Telemetry(rng)
+    t = Telemetry(rng, deployed)
     moment = TELEMETRY_START + timedelta(minutes=rng.uniform(5, 25))
     while moment < INCIDENT:
         t.gateway_hiccups.append(moment)
@@ -1675,36 +663,6 @@ def deployments(shas: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
-MEMORY_INDEX = """# Memory: payments-core
-
-Start here; each line points to a deeper note.
-
-- [runbooks/checkout-errors.md](runbooks/checkout-errors.md): checkout-api errors or exception spikes:
-  first queries, known noise, how to roll back.
-- checkout-api is the Container App `ca-checkout-api`, built from the `checkout` repo. cart-api
-  (`ca-cart-api`) belongs to the basket team; its code is not in our workspaces.
-- Releases go through the `checkout-release` pipeline: staging first, production after a manual
-  approval, usually within two hours. Each release is a tag `vX.Y.Z` on main.
-"""
-
-RUNBOOK = """# Runbook: checkout-api errors or exception spikes
-
-1. Scope it. Which operations fail, since when, on which version?
-   `AppRequests | where AppRoleName == "checkout-api" and Success == false
-   | summarize count() by Name, ResultCode, AppVersion, bin(TimeGenerated, 5m)`
-2. Group the exceptions: `AppExceptions | where AppRoleName == "checkout-api"
-   | summarize count(), min(TimeGenerated), max(TimeGenerated) by ProblemId`.
-   The stack (`Details[0].parsedStack`) names files under `/app/`, which is the repo root.
-3. Known noise: `PaymentGatewayTimeout` comes in short bursts a few times an hour (the gateway's
-   own slow periods; the gateway team tracks it). It answers 504 and the shopper retries. Only
-   page the gateway team if it passes ~10 in 15 minutes.
-4. What changed? Compare the start of the errors with releases and with `AppVersion`. A release
-   touches staging first; if staging was quiet, the failing path may need production data.
-5. Mitigate: roll back with the `checkout-release` pipeline ("redeploy" on the previous tag). A
-   single bad coupon or campaign can also be switched off in the marketing admin tool.
-"""
-
-
 def truth(shas: dict[str, str]) -> dict[str, Any]:
     return {
         "root_cause": (
@@ -1733,13 +691,12 @@ def dump_jsonl(rows: list[dict[str, Any]]) -> bytes:
 
 
 def build(output: Path) -> None:
-    with tempfile.TemporaryDirectory(prefix="checkout-bad-deploy-") as scratch:
-        staging = Path(scratch) / "scenario"
-        (staging / "repos").mkdir(parents=True)
-        shas = build_repo(Path(scratch) / "work", staging / "repos" / "checkout.bundle", COMMITS)
-        t = build_telemetry()
+    def files(built: Built) -> dict[str, bytes]:
+        shas = dict(built.shas["checkout"])
+        t = build_telemetry(built.tree("checkout", RELEASED))
         value, threshold = alert_window(t.exceptions)
-        files = {
+        print(f"{output}: {len(t.requests)} requests, {len(t.exceptions)} exceptions, alert {value} > {threshold}")
+        return {
             "scenario.json": dump_json(
                 {
                     "name": NAME,
@@ -1752,21 +709,14 @@ def build(output: Path) -> None:
             "deployments.jsonl": dump_jsonl(deployments(shas)),
             "topology.json": dump_json(topology()),
             "truth.json": dump_json(truth(shas)),
-            "memory/MEMORY.md": MEMORY_INDEX.encode(),
-            "memory/runbooks/checkout-errors.md": RUNBOOK.encode(),
+            **files_under(SOURCES / "memory", "memory"),
             "telemetry/AppRequests.jsonl": dump_jsonl(t.requests),
             "telemetry/AppDependencies.jsonl": dump_jsonl(t.dependencies),
             "telemetry/AppExceptions.jsonl": dump_jsonl(t.exceptions),
             "telemetry/AppTraces.jsonl": dump_jsonl(t.traces),
         }
-        for relative, content in files.items():
-            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
-            (staging / relative).write_bytes(content)
-        if output.exists():
-            shutil.rmtree(output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(staging, output)
-    print(f"wrote {output}: {len(t.requests)} requests, {len(t.exceptions)} exceptions, alert {value} > {threshold}")
+
+    write_scenario_from_sources(output, NAME, {"checkout": CHECKOUT}, files)
 
 
 if __name__ == "__main__":
