@@ -508,13 +508,14 @@ class LogAlert:
     runbook: str | None = None
     custom_properties: Mapping[str, str] | None = None
     failing_periods: tuple[int, int] = (1, 1)
+    tenant: str | None = None  # the directory in the Logs links; the subscription id when None
 
     def payload(self) -> dict[str, Any]:
         target = self.azure.resource_id("Microsoft.Insights/components", self.app_insights).lower()
         api = f"https://api.applicationinsights.io/v1/apps/{self.app_id}/query"
         span = f"{_link_time(self.window_start)}%2f{_link_time(self.window_end)}"
         logs_ui = (
-            f"https://portal.azure.com#@{self.azure.subscription}/blade/Microsoft_Azure_Monitoring_Logs/"
+            f"https://portal.azure.com#@{self.tenant or self.azure.subscription}/blade/Microsoft_Azure_Monitoring_Logs/"
             "LogsBlade/source/Alerts.EmailLinks"
         )
         window = self.window_end - self.window_start
@@ -650,12 +651,11 @@ def _publish(staging: Path, files: Mapping[str, bytes], output: Path) -> None:
     shutil.copytree(staging, output)
 
 
-def files_under(folder: Path, prefix: str) -> dict[str, bytes]:
-    """The files below `folder` as scenario files under `prefix` (memory notes kept as real Markdown)."""
+def files_under(folder: Path) -> dict[str, bytes]:
+    """The files below `folder` by relative path: the parts of a scenario written by hand (memory notes,
+    topology) that a generator copies as they are."""
     return {
-        f"{prefix}/{path.relative_to(folder).as_posix()}": path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()
     }
 
 

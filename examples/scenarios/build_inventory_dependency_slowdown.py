@@ -18,8 +18,12 @@ query (#77) and a docs commit after the culprit; catalog-api 2.12.0 went out at 
 batch lookups (the latency stayed flat until 08:20Z); recurring noise: connection resets before the
 deploy, a known catalog TypeError, carrier rate limits in fulfillment.
 
-Determinism: fixed authors, emails and dates, a clean git environment with one pack thread, a fixed
-random seed, and sorted, fixed-format JSON (see _scenario_kit.py).
+The code is not in this file: _sources/inventory-dependency-slowdown/repos/<repo>/ holds each repo's first tree and one
+`git format-patch` file per later commit; read repos/inventory/0010-idle-conns.patch for the change that
+caused the incident. The topology and the memory notes are files under _sources/inventory-dependency-slowdown/files/.
+
+Determinism: the kit commits each patch with its own author and date as author and committer, in a
+clean git environment with one pack thread; a fixed random seed; sorted, fixed-format JSON.
 """
 
 from __future__ import annotations
@@ -808,7 +812,7 @@ def build_telemetry(end: datetime) -> Telemetry:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Alert, topology, deployments, memory, truth
+# Alert, deployments, truth (the topology and memory notes are files under _sources/<NAME>/files/)
 # ---------------------------------------------------------------------------------------------------
 
 THRESHOLD_MS = 150
@@ -864,47 +868,6 @@ def alert(evaluated: datetime, value: float) -> dict[str, Any]:
         custom_properties={"service": "inventory", "owner": "stock-platform"},
         failing_periods=(2, 2),
     ).payload()
-
-
-def topology() -> dict[str, Any]:
-    a = AZURE
-    base = {"env": "prod", "system": "northwind-shop"}
-    env = a.resource_id("Microsoft.App/managedEnvironments", "cae-northwind-prod")
-    appi = a.resource_id("Microsoft.Insights/components", APP_INSIGHTS)
-    logs = a.resource_id("Microsoft.OperationalInsights/workspaces", "log-northwind-prod")
-    postgres = a.resource_id("Microsoft.DBforPostgreSQL/flexibleServers", "psql-inventory-prod")
-    cache = a.resource_id("Microsoft.Cache/redis", "redis-inventory-prod")
-    cosmos = a.resource_id("Microsoft.DocumentDB/databaseAccounts", "cosmos-catalog-prod")
-    bus = a.resource_id("Microsoft.ServiceBus/namespaces", "sb-northwind-prod")
-    vault = a.resource_id("Microsoft.KeyVault/vaults", "kv-inventory-prod")
-    inventory = a.resource_id("Microsoft.App/containerApps", "ca-inventory-api")
-    stock = {**base, "service": "inventory", "team": "stock-platform"}
-    storefront = {**base, "service": "catalog", "team": "storefront"}
-    logistics = {**base, "service": "fulfillment", "team": "logistics"}
-    return {
-        "resources": [
-            a.resource("Microsoft.App/containerApps", "ca-inventory-api", stock, [env, postgres, cache, vault, appi]),
-            a.resource("Microsoft.App/containerApps", "ca-catalog-api", storefront, [env, cosmos, inventory, appi]),
-            a.resource(
-                "Microsoft.App/containerApps",
-                "ca-fulfillment-worker",
-                logistics | {"external-dependencies": CARRIER},
-                [env, bus, inventory, appi],
-            ),
-            a.resource("Microsoft.App/managedEnvironments", "cae-northwind-prod", base, [logs]),
-            a.resource(
-                "Microsoft.DBforPostgreSQL/flexibleServers",
-                "psql-inventory-prod",
-                stock | {"sku": "Standard_D4ds_v5", "max_connections": "250"},
-            ),
-            a.resource("Microsoft.Cache/redis", "redis-inventory-prod", stock | {"sku": "Standard C1"}),
-            a.resource("Microsoft.KeyVault/vaults", "kv-inventory-prod", stock),
-            a.resource("Microsoft.DocumentDB/databaseAccounts", "cosmos-catalog-prod", storefront),
-            a.resource("Microsoft.ServiceBus/namespaces", "sb-northwind-prod", logistics),
-            a.resource("Microsoft.Insights/components", APP_INSIGHTS, base, [logs]),
-            a.resource("Microsoft.OperationalInsights/workspaces", "log-northwind-prod", base),
-        ]
-    }
 
 
 def deployments(shas: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
@@ -999,9 +962,8 @@ def build(output: Path) -> None:
             "scenario.json": dump_json(scenario),
             "alert.json": dump_json(alert(evaluated, value)),
             "deployments.jsonl": dump_jsonl(deployments(shas)),
-            "topology.json": dump_json(topology()),
             "truth.json": dump_json(truth(shas, evaluated)),
-            **files_under(SOURCES / "memory", "memory"),
+            **files_under(SOURCES / "files"),
             **telemetry_files(t),
         }
 

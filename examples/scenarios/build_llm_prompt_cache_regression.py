@@ -19,8 +19,12 @@ refund policy in the static prompt (a cold cache for a minute, no more), retriev
 at 08:40Z (passage count unchanged), and there is recurring noise (embedding 429s, orders tool
 timeouts).
 
-Determinism: fixed authors, emails and dates, a clean git environment with one pack thread, a fixed
-random seed, and sorted, fixed-format JSON (see _scenario_kit.py).
+The code is not in this file: _sources/llm-prompt-cache-regression/repos/<repo>/ holds each repo's first tree and one
+`git format-patch` file per later commit; read repos/assistant/0011-date-first.patch for the change that
+caused the incident. The topology and the memory notes are files under _sources/llm-prompt-cache-regression/files/.
+
+Determinism: the kit commits each patch with its own author and date as author and committer, in a
+clean git environment with one pack thread; a fixed random seed; sorted, fixed-format JSON.
 """
 
 from __future__ import annotations
@@ -494,7 +498,7 @@ def build_telemetry(end: datetime) -> Telemetry:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Alert, topology, deployments, memory, truth
+# Alert, deployments, truth (the topology and memory notes are files under _sources/<NAME>/files/)
 # ---------------------------------------------------------------------------------------------------
 
 THRESHOLD_PERCENT = 60
@@ -577,63 +581,6 @@ def alert(evaluated: datetime, value: float) -> dict[str, Any]:
         runbook="memory/runbooks/llm-cache-and-cost.md",
         custom_properties={"service": "assistant", "owner": "support-ai"},
     ).payload()
-
-
-def topology() -> dict[str, Any]:
-    a = AZURE
-    base = {"env": "prod", "system": "support-desk"}
-    ai = {**base, "team": "support-ai"}
-    env = a.resource_id("Microsoft.App/managedEnvironments", "cae-support-prod")
-    appi = a.resource_id("Microsoft.Insights/components", APP_INSIGHTS)
-    logs = a.resource_id("Microsoft.OperationalInsights/workspaces", "log-support-prod")
-    openai = a.resource_id("Microsoft.CognitiveServices/accounts", "oai-support-prod")
-    search = a.resource_id("Microsoft.Search/searchServices", "srch-support-prod")
-    vault = a.resource_id("Microsoft.KeyVault/vaults", "kv-support-ai-prod")
-    assistant = a.resource_id("Microsoft.App/containerApps", "ca-assistant-api")
-    retrieval = a.resource_id("Microsoft.App/containerApps", "ca-retrieval-api")
-    deployments = []
-    for name, model, version, capacity in (
-        ("gpt-41-drafts", "gpt-4.1", "2025-04-14", "150"),
-        ("gpt-41-nano-router", "gpt-4.1-nano", "2025-04-14", "50"),
-        ("embed-small", "text-embedding-3-small", "1", "350"),
-    ):
-        row = a.resource(
-            "Microsoft.CognitiveServices/accounts/deployments",
-            f"oai-support-prod/{name}",
-            {**ai, "model": model, "modelVersion": version, "sku": "GlobalStandard", "capacityKTPM": capacity},
-            [openai],
-        )
-        row["id"] = f"{openai}/deployments/{name}"
-        deployments.append(row)
-    return {
-        "resources": [
-            a.resource(
-                "Microsoft.App/containerApps",
-                "ca-assistant-api",
-                {**ai, "service": "assistant"},
-                [env, openai, retrieval, vault, appi],
-            ),
-            a.resource(
-                "Microsoft.App/containerApps",
-                "ca-retrieval-api",
-                {**ai, "service": "retrieval"},
-                [env, openai, search, appi],
-            ),
-            a.resource(
-                "Microsoft.App/containerApps",
-                "ca-support-web-bff",
-                {**base, "service": "support-web", "team": "agent-desk"},
-                [env, assistant, appi],
-            ),
-            a.resource("Microsoft.App/managedEnvironments", "cae-support-prod", base, [logs]),
-            a.resource("Microsoft.CognitiveServices/accounts", "oai-support-prod", {**ai, "kind": "OpenAI"}),
-            *deployments,
-            a.resource("Microsoft.Search/searchServices", "srch-support-prod", {**ai, "sku": "standard"}),
-            a.resource("Microsoft.KeyVault/vaults", "kv-support-ai-prod", ai),
-            a.resource("Microsoft.Insights/components", APP_INSIGHTS, base, [logs]),
-            a.resource("Microsoft.OperationalInsights/workspaces", "log-support-prod", base),
-        ]
-    }
 
 
 def deployments(shas: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
@@ -725,9 +672,8 @@ def build(output: Path) -> None:
             "scenario.json": dump_json(scenario),
             "alert.json": dump_json(alert(evaluated, value)),
             "deployments.jsonl": dump_jsonl(deployments(shas)),
-            "topology.json": dump_json(topology()),
             "truth.json": dump_json(truth(shas, evaluated, before, after_rollout)),
-            **files_under(SOURCES / "memory", "memory"),
+            **files_under(SOURCES / "files"),
             **telemetry_files(t),
         }
 

@@ -17,8 +17,12 @@ deployed, ledger-api shipped 1.10.0 at 11:10Z, orders-api 5.2.0 (which changed R
 out the day before, and there is recurring noise: acquirer timeouts (504), tax-service timeouts and
 ledger deadlock retries.
 
-Determinism: fixed authors, emails and dates, a clean git environment with one pack thread, a fixed
-random seed, and sorted, fixed-format JSON (see _scenario_kit.py).
+The code is not in this file: _sources/payments-new-exception/repos/<repo>/ holds each repo's first tree and one
+`git format-patch` file per later commit; read repos/payments/0011-allocator.patch for the change that
+caused the incident. The topology and the memory notes are files under _sources/payments-new-exception/files/.
+
+Determinism: the kit commits each patch with its own author and date as author and committer, in a
+clean git environment with one pack thread; a fixed random seed; sorted, fixed-format JSON.
 """
 
 from __future__ import annotations
@@ -1108,7 +1112,7 @@ def build_telemetry(end: datetime) -> Telemetry:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Alert, topology, deployments, memory, truth
+# Alert, deployments, truth (the topology and memory notes are files under _sources/<NAME>/files/)
 # ---------------------------------------------------------------------------------------------------
 
 THRESHOLD = 5
@@ -1161,65 +1165,6 @@ def alert(evaluated: datetime, value: int) -> dict[str, Any]:
         runbook="memory/runbooks/payments-5xx.md",
         custom_properties={"service": "payments", "owner": "payments-core"},
     ).payload()
-
-
-def topology() -> dict[str, Any]:
-    a = AZURE
-    team = {"env": "prod", "system": "shop"}
-    env = a.resource_id("Microsoft.App/managedEnvironments", "cae-shop-prod")
-    appi = a.resource_id("Microsoft.Insights/components", APP_INSIGHTS)
-    logs = a.resource_id("Microsoft.OperationalInsights/workspaces", "log-shop-prod")
-    payments_db = a.resource_id("Microsoft.Sql/servers", "sql-payments-prod") + "/databases/payments"
-    ledger_db = a.resource_id("Microsoft.Sql/servers", "sql-ledger-prod") + "/databases/ledger"
-    orders_pg = a.resource_id("Microsoft.DBforPostgreSQL/flexibleServers", "psql-orders-prod")
-    payments_kv = a.resource_id("Microsoft.KeyVault/vaults", "kv-payments-prod")
-    payments_app = a.resource_id("Microsoft.App/containerApps", "ca-payments-api")
-    ledger_app = a.resource_id("Microsoft.App/containerApps", "ca-ledger-api")
-    tags = {
-        "payments": {**team, "service": "payments", "team": "payments-core"},
-        "ledger": {**team, "service": "ledger", "team": "payments-core"},
-        "orders": {**team, "service": "orders", "team": "commerce"},
-    }
-    payments_sql = a.resource(
-        "Microsoft.Sql/servers/databases",
-        "sql-payments-prod/payments",
-        tags["payments"],
-        [a.resource_id("Microsoft.Sql/servers", "sql-payments-prod")],
-    )
-    payments_sql["id"] = payments_db
-    ledger_sql = a.resource(
-        "Microsoft.Sql/servers/databases",
-        "sql-ledger-prod/ledger",
-        tags["ledger"],
-        [a.resource_id("Microsoft.Sql/servers", "sql-ledger-prod")],
-    )
-    ledger_sql["id"] = ledger_db
-    return {
-        "resources": [
-            a.resource(
-                "Microsoft.App/containerApps",
-                "ca-payments-api",
-                tags["payments"] | {"external-dependencies": "pal-live.acquirer.example"},
-                [env, payments_db, payments_kv, ledger_app, appi],
-            ),
-            a.resource("Microsoft.App/containerApps", "ca-ledger-api", tags["ledger"], [env, ledger_db, appi]),
-            a.resource(
-                "Microsoft.App/containerApps",
-                "ca-orders-api",
-                tags["orders"] | {"external-dependencies": "tax-service.internal"},
-                [env, orders_pg, payments_app, appi],
-            ),
-            a.resource("Microsoft.App/managedEnvironments", "cae-shop-prod", team, [logs]),
-            a.resource("Microsoft.Sql/servers", "sql-payments-prod", tags["payments"]),
-            payments_sql,
-            a.resource("Microsoft.Sql/servers", "sql-ledger-prod", tags["ledger"]),
-            ledger_sql,
-            a.resource("Microsoft.DBforPostgreSQL/flexibleServers", "psql-orders-prod", tags["orders"]),
-            a.resource("Microsoft.KeyVault/vaults", "kv-payments-prod", tags["payments"]),
-            a.resource("Microsoft.Insights/components", APP_INSIGHTS, team, [logs]),
-            a.resource("Microsoft.OperationalInsights/workspaces", "log-shop-prod", team),
-        ]
-    }
 
 
 def deployments(shas: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
@@ -1313,9 +1258,8 @@ def build(output: Path) -> None:
             "scenario.json": dump_json(scenario),
             "alert.json": dump_json(alert(evaluated, value)),
             "deployments.jsonl": dump_jsonl(deployments(shas)),
-            "topology.json": dump_json(topology()),
             "truth.json": dump_json(truth(shas, evaluated)),
-            **files_under(SOURCES / "memory", "memory"),
+            **files_under(SOURCES / "files"),
             **telemetry_files(t),
         }
 
