@@ -77,7 +77,11 @@ def line_of(text: str, needle: str, after: str | None = None) -> int:
     return matches[0]
 
 
-def run_git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+def run_git(repo: Path, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> str:
+    return _git_bytes(repo, *args, env=env, stdin=stdin).decode().strip()
+
+
+def _git_bytes(repo: Path, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> bytes:
     base = {
         "PATH": os.environ.get("PATH", os.defpath),
         "HOME": str(repo),
@@ -88,15 +92,14 @@ def run_git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
     }
     settings = ["-c", "pack.threads=1", "-c", "gc.auto=0", "-c", "core.autocrlf=false", "-c", "init.defaultBranch=main"]
     done = subprocess.run(
-        ["git", *settings, *args], cwd=repo, env={**base, **(env or {})}, capture_output=True, text=True, check=True
+        ["git", *settings, *args], cwd=repo, env={**base, **(env or {})}, input=stdin, capture_output=True, check=True
     )
-    return done.stdout.strip()
+    return done.stdout
 
 
 def build_repo(work: Path, bundle: Path, commits: Sequence[Commit]) -> dict[str, str]:
     """Commit `commits` into a fresh repo at `work` and bundle it; return {commit key: sha}."""
-    work.mkdir(parents=True)
-    run_git(work, "init", "-q", "--template=")
+    _init_repo(work)
     shas: dict[str, str] = {}
     for commit in commits:
         for relative, content in commit.files.items():
@@ -106,24 +109,97 @@ def build_repo(work: Path, bundle: Path, commits: Sequence[Commit]) -> dict[str,
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content.encode())
-        name, email = commit.author
-        env = {
-            "GIT_AUTHOR_NAME": name,
-            "GIT_AUTHOR_EMAIL": email,
-            "GIT_AUTHOR_DATE": commit.date,
-            "GIT_COMMITTER_NAME": name,
-            "GIT_COMMITTER_EMAIL": email,
-            "GIT_COMMITTER_DATE": commit.date,
-        }
         message = commit.subject + (f"\n\n{commit.body}\n" if commit.body else "\n")
-        run_git(work, "add", "-A")
-        run_git(work, "commit", "-q", "--no-verify", "-m", message, env=env)
-        shas[commit.key] = run_git(work, "rev-parse", "HEAD")
-        if commit.tag:
-            run_git(work, "tag", commit.tag)
+        shas[commit.key] = _commit_all(work, commit.author, commit.date, message, commit.tag)
+    _bundle(work, bundle)
+    return shas
+
+
+def _init_repo(work: Path) -> None:
+    work.mkdir(parents=True)
+    run_git(work, "init", "-q", "--template=")
+
+
+def _commit_all(work: Path, author: tuple[str, str], date: str, message: str, tag: str | None) -> str:
+    """Commit the whole work tree as `author` (also the committer) at `date`; return the sha."""
+    name, email = author
+    env = {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+        "GIT_COMMITTER_DATE": date,
+    }
+    run_git(work, "add", "-A")
+    run_git(work, "commit", "-q", "--no-verify", "-m", message, env=env)
+    if tag:
+        run_git(work, "tag", tag)
+    return run_git(work, "rev-parse", "HEAD")
+
+
+def _bundle(work: Path, bundle: Path) -> None:
     bundle.parent.mkdir(parents=True, exist_ok=True)
     run_git(work, "bundle", "create", "-q", str(bundle), "--all")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Repos kept as files: a base tree and a patch series
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """A repo's history as files a reader can open: `folder/base/` is the tree of the first commit
+    (`first` gives its key, author, date and message; its `files` stay empty), and each later commit is
+    `folder/NNNN-<key>.patch` in `git format-patch` form (author, date, message, diff), applied in order.
+    `tags` names the commits (by key) that carry a tag."""
+
+    folder: Path
+    first: Commit
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def patches(self) -> list[Path]:
+        return sorted(self.folder.glob("[0-9][0-9][0-9][0-9]-*.patch"))
+
+
+def patch_key(patch: Path) -> str:
+    """`0009-campaigns.patch` -> `campaigns`, the key deployments and truth refer to."""
+    return patch.stem.split("-", 1)[1]
+
+
+def build_repo_from_source(work: Path, bundle: Path, source: Source) -> dict[str, str]:
+    """Commit `source.folder/base`, then apply each patch as its own commit, and bundle the repo; return
+    {commit key: sha}. Author, committer and dates come from the patch headers, so the ids never vary."""
+    _init_repo(work)
+    shutil.copytree(source.folder / "base", work, dirs_exist_ok=True)
+    first = source.first
+    message = first.subject + (f"\n\n{first.body}\n" if first.body else "\n")
+    shas = {first.key: _commit_all(work, first.author, first.date, message, source.tags.get(first.key))}
+    for patch in source.patches():
+        author, date, message = _patch_header(work, patch)
+        run_git(work, "apply", "--index", str(patch))
+        key = patch_key(patch)
+        shas[key] = _commit_all(work, author, date, message, source.tags.get(key))
+    _bundle(work, bundle)
     return shas
+
+
+def _patch_header(work: Path, patch: Path) -> tuple[tuple[str, str], str, str]:
+    """(author, date, message) of a `git format-patch -k` file, decoded by `git mailinfo`."""
+    body = work.parent / f".{work.name}-message"
+    headers = run_git(work, "mailinfo", "-k", str(body), os.devnull, stdin=patch.read_bytes())
+    fields = dict(line.split(": ", 1) for line in headers.splitlines() if ": " in line)
+    text = body.read_text(encoding="utf-8").strip("\n")
+    body.unlink()
+    message = fields["Subject"] + (f"\n\n{text}\n" if text else "\n")
+    return (fields["Author"], fields["Email"]), fields["Date"], message
+
+
+def files_at(work: Path, revision: str) -> dict[str, str]:
+    """Every file of the repo at `work` as it is at `revision`, by path."""
+    paths = run_git(work, "ls-tree", "-r", "--name-only", revision).splitlines()
+    return {path: _git_bytes(work, "show", f"{revision}:{path}").decode() for path in paths}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -432,13 +508,14 @@ class LogAlert:
     runbook: str | None = None
     custom_properties: Mapping[str, str] | None = None
     failing_periods: tuple[int, int] = (1, 1)
+    tenant: str | None = None  # the directory in the Logs links; the subscription id when None
 
     def payload(self) -> dict[str, Any]:
         target = self.azure.resource_id("Microsoft.Insights/components", self.app_insights).lower()
         api = f"https://api.applicationinsights.io/v1/apps/{self.app_id}/query"
         span = f"{_link_time(self.window_start)}%2f{_link_time(self.window_end)}"
         logs_ui = (
-            f"https://portal.azure.com#@{self.azure.subscription}/blade/Microsoft_Azure_Monitoring_Logs/"
+            f"https://portal.azure.com#@{self.tenant or self.azure.subscription}/blade/Microsoft_Azure_Monitoring_Logs/"
             "LogsBlade/source/Alerts.EmailLinks"
         )
         window = self.window_end - self.window_start
@@ -534,13 +611,52 @@ def write_scenario(
             repo: build_repo(Path(scratch) / "work" / repo, staging / "repos" / f"{repo}.bundle", commits)
             for repo, commits in repos.items()
         }
-        for relative, content in files(shas).items():
-            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
-            (staging / relative).write_bytes(content)
-        if output.exists():
-            shutil.rmtree(output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(staging, output)
+        _publish(staging, files(shas), output)
+
+
+@dataclass(frozen=True)
+class Built:
+    """The repos of a scenario once committed: their commit ids by key, and their trees at any commit."""
+
+    shas: Mapping[str, Mapping[str, str]]
+    works: Mapping[str, Path]
+
+    def tree(self, repo: str, key: str) -> dict[str, str]:
+        """The files of `repo` right after commit `key` (for the line numbers of stack frames)."""
+        return files_at(self.works[repo], self.shas[repo][key])
+
+
+def write_scenario_from_sources(
+    output: Path, name: str, sources: Mapping[str, Source], files: Callable[[Built], dict[str, bytes]]
+) -> None:
+    """Commit and bundle each repo from its base tree and patches, then write the files `files(built)`
+    returns next to the bundles; `output` is replaced as a whole."""
+    with tempfile.TemporaryDirectory(prefix=f"{name}-") as scratch:
+        staging = Path(scratch) / "scenario"
+        works = {repo: Path(scratch) / "work" / repo for repo in sources}
+        shas = {
+            repo: build_repo_from_source(works[repo], staging / "repos" / f"{repo}.bundle", source)
+            for repo, source in sources.items()
+        }
+        _publish(staging, files(Built(shas, works)), output)
+
+
+def _publish(staging: Path, files: Mapping[str, bytes], output: Path) -> None:
+    for relative, content in files.items():
+        (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+        (staging / relative).write_bytes(content)
+    if output.exists():
+        shutil.rmtree(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(staging, output)
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    """The files below `folder` by relative path: the parts of a scenario written by hand (memory notes,
+    topology) that a generator copies as they are."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()
+    }
 
 
 def telemetry_files(telemetry: Telemetry) -> dict[str, bytes]:

@@ -1,0 +1,1 @@
+"""Checkout service: quotes carts and takes payment."""

@@ -1,0 +1,1 @@
+"""Ships paid orders."""

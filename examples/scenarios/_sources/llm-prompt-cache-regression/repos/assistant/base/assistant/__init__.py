@@ -1,0 +1,1 @@
+"""Reply drafts for the support desk."""

@@ -1,0 +1,1 @@
+"""Knowledge-base passages for support tickets."""
