@@ -33,7 +33,7 @@ from agentcore.pipeline.fanout import (
 )
 from agentcore.pipeline.report_builder import usage_of
 from agentcore.pipeline.state import ChildOutcome, Stage, stage_message
-from agentcore.pipeline.workspace_snapshot import directory_lock, forget_restored, mark_restored, restore_outputs
+from agentcore.workspace import directory_lock, forget_restored, mark_restored, restore_outputs
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from agentcore.connectors.changes import (
@@ -36,6 +35,7 @@ from agentcore.pipeline._regressions import (
     regression_evidence,
 )
 from agentcore.reports import Evidence, EvidenceSource, Suspect
+from agentcore.workspace import ServiceRepo
 
 __all__ = [
     "NewError",
@@ -53,16 +53,6 @@ LOOKBACK = timedelta(hours=24)
 AFTER_INCIDENT = timedelta(minutes=15)
 NEW_ERROR_GRACE = timedelta(minutes=30)
 """An exception type first seen at least this long after the data starts counts as new."""
-
-
-@dataclass(frozen=True)
-class ServiceRepo:
-    """A service, the repo that builds it (a local clone), and the role it logs under."""
-
-    service: str
-    repo: str
-    repo_path: Path
-    app_role: str
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ import pytest
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.pipeline.report_builder import evidence_only_report
 from agentcore.pipeline.triage import Triage, run_triage
-from agentcore.pipeline.workspace_setup import prepare_from_scenario
 from agentcore.reports import Trigger
 from agentcore.scenarios import Scenario, load_scenario
+from agentcore.workspace import prepare_from_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 SCENARIOS = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))

@@ -13,7 +13,7 @@ from scenario_builders import COMMITS, ROOT_CAUSE, Template, make_bundle, write_
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.errors import ScenarioError, UserInputError
 from agentcore.scenarios import load_scenario
-from agentcore.scenarios.workspace import WorkspaceManifest, materialize_workspace
+from agentcore.workspace import WorkspaceManifest, materialize_workspace
 
 
 def run_git(repo: Path, *args: str) -> str:
