@@ -11,9 +11,8 @@ from agentcore.git._runner import (
     GIT_TIMEOUT_S,
     MAX_OUTPUT_BYTES,
     GitError,
-    git_environment,
     git_output_head,
     run_git,
 )
 
-__all__ = ["GIT_TIMEOUT_S", "MAX_OUTPUT_BYTES", "GitError", "git_environment", "git_output_head", "run_git"]
+__all__ = ["GIT_TIMEOUT_S", "MAX_OUTPUT_BYTES", "GitError", "git_output_head", "run_git"]
