@@ -9,7 +9,9 @@ per run with `git fast-import`, bundled, and put behind a one-file scenario. The
 - the floor under any restore that writes the files: the checkout alone, into a ready shared clone;
 - materializing the scenario without a clone cache (every object fetched from the bundle: the old
   way) and with one (objects borrowed: what the pipeline's intake does).
-Each row prints its ratio to the old restore; restore rows say whether they meet the target.
+Rows are timed in rounds, one sample of each per round, so that the machine's load changing (these
+calls take seconds) hits every row alike. Each row prints its ratio to the old restore; restore rows
+say whether they meet the target.
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ import json
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from agentcore.git import run_git
 from agentcore.scenarios import load_scenario
 from agentcore.workspace import RepoSource, cached_clone, materialize_workspace, restore_repository
-from bench._timing import BenchResult, Plan, Timing, bench_result, measure_each
+from bench._timing import BenchResult, Timing, bench_result
 
 BASELINE = "old restore: full copy of the clone cache + checkout"
 FILES = {False: 50_000, True: 5_000}
@@ -38,7 +41,6 @@ _INCIDENT = "2026-03-02T14:05:00Z"
 
 def run(quick: bool = False, *, files: int | None = None) -> list[BenchResult]:
     samples = 1 if quick else 3
-    plan = Plan(warmup=0, repeat=samples, budget_s=0.0, min_repeat=samples)
     count = files if files is not None else FILES[quick]
     shape = f"{count} files, {COMMITS} commits"
     with tempfile.TemporaryDirectory(prefix="sre-agent-bench-workspace-") as temp, _quiet():
@@ -57,9 +59,8 @@ def run(quick: bool = False, *, files: int | None = None) -> list[BenchResult]:
             run_git(None, "clone", "--quiet", "--shared", "--no-checkout", str(cache), str(destination))
             return destination
 
-        old = measure_each(fresh, lambda root: _old_restore(cache, root / repo.path, head), plan)
-        results = [bench_result("restore", BASELINE, old, old, detail=f"{shape}; {_target(old)}")]
         rows: list[tuple[str, str, Callable[[], Path], Callable[[Path], object]]] = [
+            ("restore", BASELINE, fresh, lambda root: _old_restore(cache, root / repo.path, head)),
             ("restore", "new restore: --shared clone of the cache + checkout", fresh,
              lambda root: restore_repository(repo, root, cache_dir)),
             ("restore", "floor: the checkout alone (every file written)", unchecked,
@@ -69,11 +70,25 @@ def run(quick: bool = False, *, files: int | None = None) -> list[BenchResult]:
             ("materialize", "materialize the scenario, objects borrowed from the clone cache", fresh,
              lambda root: materialize_workspace(scenario, root / "materialized", clone_cache=cache_dir)),
         ]  # fmt: skip
-        for group, name, setup, action in rows:
-            timing = measure_each(setup, action, plan)
+        timings = _interleaved([(setup, action) for _, _, setup, action in rows], samples)
+        results = []
+        for (group, name, _, _), timing in zip(rows, timings, strict=True):
             detail = f"{shape}; {_target(timing)}" if group == "restore" else shape
-            results.append(bench_result(group, name, timing, old, detail=detail))
+            results.append(bench_result(group, name, timing, timings[0], detail=detail))
         return results
+
+
+def _interleaved(rows: Sequence[tuple[Callable[[], Path], Callable[[Path], object]]], samples: int) -> list[Timing]:
+    """Each round times every row once, in order: a change of the machine's load hits all rows alike,
+    which series run one after the other would not (these calls take seconds)."""
+    durations: list[list[float]] = [[] for _ in rows]
+    for _ in range(samples):
+        for index, (setup, action) in enumerate(rows):
+            prepared = setup()
+            begin = time.perf_counter()
+            action(prepared)
+            durations[index].append(time.perf_counter() - begin)
+    return [Timing(tuple(d)) for d in durations]
 
 
 def _target(timing: Timing) -> str:
