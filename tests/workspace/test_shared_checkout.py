@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from agentcore.pipeline.wiring import build_dependencies
 from agentcore.sandbox import SandboxLimits
 from agentcore.sandbox.bubblewrap import BubblewrapSandbox, bubblewrap_available
+from agentcore.settings import Settings
 from agentcore.workspace import RepoSource, cached_clone, restore_repository, shared_object_dirs
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@x",
@@ -107,3 +109,19 @@ def test_without_the_bind_the_sandbox_cannot_read_the_history(restored: tuple[Pa
     log = sandbox.run("cd repos/app && git log --format=%s main")
 
     assert log.exit_code != 0
+
+
+@needs_bubblewrap
+def test_the_pipelines_sandbox_reads_history_borrowed_from_its_clone_cache(
+    tmp_path: Path, source: tuple[Path, list[str]]
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", model=None, sandbox="bubblewrap")
+    root = tmp_path / "data" / "workspaces" / "ws"
+    root.mkdir(parents=True)
+    repo = RepoSource(path="repos/app", source=str(source[0]), commit=source[1][2])
+    restore_repository(repo, root, settings.data_dir / "clone-cache")
+
+    log = build_dependencies(settings).sandbox_factory(root).run("cd repos/app && git log --format=%s")
+
+    assert log.exit_code == 0, log.output.decode()
+    assert log.output.decode().splitlines() == ["version 2", "version 1", "version 0"]
