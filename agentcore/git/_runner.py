@@ -83,6 +83,7 @@ def git_environment(executable: str, cwd: Path | None) -> dict[str, str]:
         "GIT_CONFIG_GLOBAL": os.devnull,
         "GIT_ATTR_NOSYSTEM": "1",
         "GIT_TERMINAL_PROMPT": "0",
+        "GIT_OPTIONAL_LOCKS": "0",  # a read (status, diff) never rewrites the index of a repository it reads
         "GIT_PAGER": "cat",
         "PAGER": "cat",
         "LC_ALL": "C",
