@@ -33,7 +33,6 @@ from agentcore.agent.loop import run_session
 from agentcore.agent.session import Session
 from agentcore.models import Message, ModelRequest, ModelResponse, ToolCall, Usage
 from agentcore.pipeline import LocalRunner, StageContext
-from agentcore.pipeline._repos import cached_clone, restore_repository
 from agentcore.pipeline._stage_intake import start_investigation
 from agentcore.pipeline._stage_io import (
     Loaded,
@@ -45,16 +44,8 @@ from agentcore.pipeline._stage_io import (
     save_workspace,
     workspace_fields,
 )
-from agentcore.pipeline.state import ChildOutcome, RepoSource, RequestSpec, Stage
+from agentcore.pipeline.state import ChildOutcome, RequestSpec, Stage
 from agentcore.pipeline.wiring import build_dependencies, local_queue, override
-from agentcore.pipeline.workspace_setup import prepare_from_scenario
-from agentcore.pipeline.workspace_snapshot import (
-    directory_lock,
-    extract_snapshot,
-    forget_restored,
-    mark_restored,
-    write_snapshot,
-)
 from agentcore.reports import Recommendation, Report, Trigger, save_report
 from agentcore.sandbox.bubblewrap import bubblewrap_available
 from agentcore.sandbox.subprocess import SubprocessSandbox
@@ -63,6 +54,17 @@ from agentcore.settings import Settings
 from agentcore.testing import ScriptedModel, call
 from agentcore.tools import Toolbox
 from agentcore.tools.core import core_tools
+from agentcore.workspace import (
+    RepoSource,
+    cached_clone,
+    directory_lock,
+    extract_snapshot,
+    forget_restored,
+    mark_restored,
+    prepare_from_scenario,
+    restore_repository,
+    write_snapshot,
+)
 from bench._timing import FULL, QUICK, BenchResult, Plan, Timing, bench_result, measure_bracketed
 from bench.harness import (
     LIMITS,

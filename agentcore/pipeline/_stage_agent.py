@@ -33,8 +33,8 @@ from agentcore.pipeline.fanout import (
 )
 from agentcore.pipeline.report_builder import usage_of
 from agentcore.pipeline.state import ChildOutcome, Stage, stage_message
-from agentcore.pipeline.workspace_snapshot import directory_lock, forget_restored, mark_restored, restore_outputs
 from agentcore.redaction import Redactor
+from agentcore.workspace import directory_lock, forget_restored, mark_restored, restore_outputs
 
 logger = logging.getLogger(__name__)
 

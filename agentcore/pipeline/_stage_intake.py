@@ -25,11 +25,18 @@ from agentcore.pipeline._stage_io import (
 from agentcore.pipeline.agent_setup import new_parent_session
 from agentcore.pipeline.state import InvestigationState, RequestSpec, Stage, stage_message
 from agentcore.pipeline.task import task_message
-from agentcore.pipeline.workspace_setup import PreparedWorkspace, prepare_from_repos, prepare_from_scenario
-from agentcore.pipeline.workspace_snapshot import directory_lock, forget_restored, mark_restored, remove_workspace
 from agentcore.redaction import redact_model, redact_text
 from agentcore.scenarios import Scenario, load_scenario
 from agentcore.triage import Triage, run_triage
+from agentcore.workspace import (
+    PreparedWorkspace,
+    directory_lock,
+    forget_restored,
+    mark_restored,
+    prepare_from_repos,
+    prepare_from_scenario,
+    remove_workspace,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +86,7 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         remove_workspace(root)
         spec = state.request
         scenario = load_scenario(Path(spec.scenario_dir)) if spec.scenario_dir else None
-        prepared = _prepare(spec, scenario, root, state.started_at)
+        prepared = _prepare(spec, scenario, root, state.started_at, ctx.clone_cache)
         triage = _triage(prepared, deps.log_store)
         session_blob = None
         if state.mode == "agent" and deps.model is not None:
@@ -105,9 +112,11 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
             forget_restored(root)
 
 
-def _prepare(spec: RequestSpec, scenario: Scenario | None, root: Path, now: datetime) -> PreparedWorkspace:
+def _prepare(
+    spec: RequestSpec, scenario: Scenario | None, root: Path, now: datetime, clone_cache: Path
+) -> PreparedWorkspace:
     if scenario is not None:
-        return prepare_from_scenario(scenario, root)
+        return prepare_from_scenario(scenario, root, clone_cache=clone_cache)
     incident_time = spec.alert.fired_at if spec.alert else now
     return prepare_from_repos([Path(r) for r in spec.repos], root, incident_time)
 

@@ -19,6 +19,7 @@ from agentcore.agent.loop import StepEvent
 from agentcore.agent.redact import redact_session
 from agentcore.agent.session import Session
 from agentcore.errors import BlobNotFoundError, PreconditionFailedError, StorageError
+from agentcore.pipeline._checkpoint import checkpoint_workspace
 from agentcore.pipeline.state import (
     InvestigationState,
     Stage,
@@ -28,14 +29,8 @@ from agentcore.pipeline.state import (
     state_blob,
 )
 from agentcore.pipeline.wiring import Dependencies
-from agentcore.pipeline.workspace_snapshot import (
-    WorkspaceCheckpoint,
-    checkpoint_workspace,
-    is_restored,
-    mark_restored,
-    restore_workspace,
-)
 from agentcore.queues import Queue
+from agentcore.workspace import WorkspaceCheckpoint, is_restored, mark_restored, restore_workspace
 
 logger = logging.getLogger(__name__)
 

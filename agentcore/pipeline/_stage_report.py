@@ -18,7 +18,6 @@ from agentcore.pipeline._stage_io import (
 )
 from agentcore.pipeline.report_builder import agent_report, evidence_only_report
 from agentcore.pipeline.state import InvestigationState, Stage, stage_message, state_blob
-from agentcore.pipeline.workspace_snapshot import directory_lock, forget_restored
 from agentcore.reports import (
     Recommendation,
     Report,
@@ -31,6 +30,7 @@ from agentcore.reports import (
 from agentcore.reports.conclusion import ConclusionError, read_conclusion
 from agentcore.settings import Settings
 from agentcore.triage import Triage
+from agentcore.workspace import directory_lock, forget_restored
 
 logger = logging.getLogger(__name__)
 

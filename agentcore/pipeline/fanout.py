@@ -25,6 +25,7 @@ from agentcore.agent.spawn import ChildRunner, FanOut, Hypothesis
 from agentcore.errors import AgentCoreError, StorageError
 from agentcore.models import ToolCall
 from agentcore.models.pricing import estimate_cost_usd
+from agentcore.pipeline._checkpoint import sync_outputs
 from agentcore.pipeline._connectors import connector_broker
 from agentcore.pipeline._stage_io import StageContext, get_session, load_state, send_stage_message
 from agentcore.pipeline.agent_setup import build_agent_runtime
@@ -37,8 +38,8 @@ from agentcore.pipeline.state import (
     StageMessage,
     child_blob,
 )
-from agentcore.pipeline.workspace_snapshot import directory_lock, remove_workspace, restore_workspace, sync_outputs
 from agentcore.redaction import Redactor
+from agentcore.workspace import directory_lock, remove_workspace, restore_workspace
 
 logger = logging.getLogger(__name__)
 

@@ -10,14 +10,13 @@ does). A user error is never retried: it is reported and the CLI exits 2.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.errors import UserInputError
+from agentcore.git import GitError, run_git
 from agentcore.scenarios import Scenario
 
 GIT_CHECK_TIMEOUT_S = 30.0
@@ -57,29 +56,14 @@ def _check_repo(repo: Path) -> None:
         raise UserInputError(f"--repo {repo}: no such directory")
     if not (repo / ".git").exists() and not (repo / "HEAD").is_file():
         raise UserInputError(f"--repo {repo}: not a git repository")
-    readable = _git(repo, "rev-parse", "--git-dir")
-    if readable.returncode != 0:
-        lines = readable.stderr.strip().splitlines() or ["git rev-parse failed"]
-        raise UserInputError(f"--repo {repo}: git cannot read it: {lines[0]}")
-    if _git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").returncode != 0:
-        raise UserInputError(f"--repo {repo}: the repository has no commits yet")
-
-
-def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """git in `repo`, with the user's own configuration, as intake's clone will run (safe.directory)."""
-    executable = shutil.which("git")
-    if executable is None:
-        raise UserInputError("--repo needs git, which is not installed")
     try:
-        return subprocess.run(
-            [executable, "-C", str(repo), *args],
-            capture_output=True,
-            text=True,
-            timeout=GIT_CHECK_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise UserInputError(f"--repo {repo}: git could not read it: {e}") from e
+        run_git(repo, "rev-parse", "--git-dir", timeout_s=GIT_CHECK_TIMEOUT_S)
+    except GitError as e:
+        raise UserInputError(f"--repo {repo}: git cannot read it: {e.stderr or e}") from e
+    try:
+        run_git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", timeout_s=GIT_CHECK_TIMEOUT_S)
+    except GitError as e:
+        raise UserInputError(f"--repo {repo}: the repository has no commits yet") from e
 
 
 def check_telemetry(scenario: Scenario) -> None:

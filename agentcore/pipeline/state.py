@@ -28,6 +28,7 @@ from agentcore.alerts import Alert
 from agentcore.errors import UserInputError
 from agentcore.reports import Trigger, UsageTotals
 from agentcore.triage import Triage
+from agentcore.workspace import RepoSource
 
 INVESTIGATION_ID = re.compile(r"^inv-\d{8}-\d{6}-[0-9a-f]{6}$")
 """Ids are `inv-<yyyymmdd>-<hhmmss>-<6 hex>`; anything else is refused before it names a blob."""
@@ -121,17 +122,6 @@ class RequestSpec(BaseModel):
     question: str | None = None
     scope: str | None = None
     repos: tuple[str, ...] = ()
-
-
-class RepoSource(BaseModel):
-    """A repository in the workspace and where to fetch it again (a bundle or a local clone)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    path: str
-    """Relative to the workspace root: `repos/<name>`."""
-    source: str
-    commit: str
 
 
 class FanOutRecord(BaseModel):

@@ -25,6 +25,7 @@ from agentcore.sandbox import Sandbox, SandboxLimits
 from agentcore.settings import Settings, load_settings
 from agentcore.storage import BlobStore
 from agentcore.telemetry import JsonlLedger, ModelCallLedger
+from agentcore.workspace import shared_object_dirs
 
 SandboxFactory = Callable[[Path], Sandbox]
 
@@ -202,13 +203,16 @@ def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
     # Commands inside the sandbox (`logs`, `changes`, `topology`) are this package's modules.
     package_dir = Path(agentcore.__file__).resolve().parent
 
+    clone_cache = (settings.data_dir / "clone-cache").resolve()
+
     def factory(root: Path) -> Sandbox:
+        # Repositories borrow the clone cache's objects: git inside the sandbox must read them too.
         return build_sandbox(
             settings.sandbox,
             root,
             limits,
             env_allowlist=settings.sandbox_env_allowlist,
-            extra_ro_binds=(package_dir,),
+            extra_ro_binds=(package_dir, *shared_object_dirs(root, clone_cache)),
         )
 
     return factory

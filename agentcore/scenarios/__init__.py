@@ -2,7 +2,7 @@
 
 `load_scenario(directory)` reads and validates one (format: SCENARIOS.md, a public contract);
 `Scenario.deployed_commit(service)` says which commit ran at the incident and why;
-`agentcore.scenarios.workspace.materialize_workspace` lays it out as an investigation workspace.
+`agentcore.workspace.materialize_workspace` lays it out as an investigation workspace.
 """
 
 from agentcore.scenarios._loader import describe_validation_error, load_scenario

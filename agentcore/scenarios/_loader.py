@@ -12,7 +12,8 @@ from pydantic import BaseModel, ValidationError
 
 from agentcore.alerts import Alert, parse_alert
 from agentcore.errors import ScenarioError, UserInputError
-from agentcore.scenarios._git import BundleHistory, GitError, read_bundle, scratch_directory
+from agentcore.git import GitError
+from agentcore.scenarios._git import BundleHistory, read_bundle, scratch_directory
 from agentcore.scenarios._models import (
     Deployment,
     RepoBundle,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from agentcore.context.orientation import render_orientation
-from agentcore.pipeline.workspace_setup import prepare_from_scenario
 from agentcore.sandbox import SandboxLimits
 from agentcore.sandbox.subprocess import SubprocessSandbox
 from agentcore.scenarios import Scenario, load_scenario
+from agentcore.workspace import prepare_from_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 SCENARIOS = sorted(p.name for p in EXAMPLES.iterdir() if (p / "scenario.json").is_file())

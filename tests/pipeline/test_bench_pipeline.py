@@ -55,4 +55,5 @@ def test_a_quick_run_reports_every_row_in_order_with_positive_ratios(report: dic
 def test_snapshot_sizes_show_what_the_clone_cache_spares(report: dict[str, Any]) -> None:
     sizes = {row["name"]: float(row["detail"].split()[1]) for row in report["results"] if "tar.zst" in row["detail"]
              and row["group"] == "workspace"}  # fmt: skip
-    assert sizes["snapshot with the repo (avoided)"] > 50 * sizes["snapshot without the repo (stored)"] + 1
+    # The repo's history stays in the clone cache (borrowed objects): what a snapshot would add is its checkout.
+    assert sizes["snapshot with the repo (avoided)"] > 50 * sizes["snapshot without the repo (stored)"] + 0.5

@@ -13,7 +13,7 @@ import pytest
 
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.scenarios import Scenario, load_scenario
-from agentcore.scenarios.workspace import WorkspaceManifest, materialize_workspace
+from agentcore.workspace import WorkspaceManifest, materialize_workspace
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 BAD_DEPLOY = EXAMPLES / "checkout-bad-deploy"

@@ -20,7 +20,7 @@ import pytest
 
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.scenarios import Scenario, load_scenario
-from agentcore.scenarios.workspace import materialize_workspace
+from agentcore.workspace import materialize_workspace
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 PAYMENTS, INVENTORY, CACHE = "payments-new-exception", "inventory-dependency-slowdown", "llm-prompt-cache-regression"

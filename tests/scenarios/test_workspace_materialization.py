@@ -13,7 +13,7 @@ from scenario_builders import COMMITS, ROOT_CAUSE, Template, make_bundle, write_
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.errors import ScenarioError, UserInputError
 from agentcore.scenarios import load_scenario
-from agentcore.scenarios.workspace import WorkspaceManifest, materialize_workspace
+from agentcore.workspace import WorkspaceManifest, materialize_workspace
 
 
 def run_git(repo: Path, *args: str) -> str:
@@ -53,6 +53,21 @@ def test_full_history_and_later_commits_are_available(workspace: WorkspaceManife
     assert run_git(repo, "log", "--format=%H").splitlines() == template.commits[2::-1]
     assert run_git(repo, "rev-parse", "main") == template.commits[3]
     assert "Add coupons" in run_git(repo, "show", "--stat", template.commits[1])
+
+
+def test_with_a_clone_cache_repos_borrow_its_objects_and_keep_the_same_commit_and_history(
+    template: Template, workspace: WorkspaceManifest, tmp_path: Path
+) -> None:
+    cache = tmp_path / "clone-cache"
+    shared = materialize_workspace(load_scenario(template.directory), tmp_path / "ws", clone_cache=cache)
+
+    repo = shared.root / "repos" / "checkout"
+    (alternates,) = (repo / ".git" / "objects" / "info" / "alternates").read_text().split()
+    assert Path(alternates).parent.parent == cache
+    assert shared.checkouts == workspace.checkouts
+    assert run_git(repo, "log", "--format=%H").splitlines() == template.commits[2::-1]
+    assert run_git(repo, "rev-parse", "main") == template.commits[3]
+    assert run_git(repo, "remote") == ""
 
 
 def test_clone_has_no_remote_pointing_at_the_scenario(workspace: WorkspaceManifest, template: Template) -> None:

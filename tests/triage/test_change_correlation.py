@@ -19,6 +19,7 @@ import pytest
 
 from agentcore.connectors.changes import ChangeCandidate, DeploymentRecord, FileChange, collect_candidates
 from agentcore.errors import UserInputError
+from agentcore.git import GitError
 from agentcore.triage import IncidentSignals, rank_suspects
 
 INCIDENT = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
@@ -214,7 +215,7 @@ def test_collecting_twice_gives_the_same_candidates(history: History, candidates
 
 
 def test_a_folder_that_is_not_a_git_repository_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(UserInputError, match="git cat-file failed"):
+    with pytest.raises(GitError, match="git cat-file failed"):
         collect_candidates(tmp_path, REPO, [DeploymentRecord(INCIDENT, "s", "prod", "abc")], INCIDENT)
 
 

@@ -7,12 +7,12 @@ it cannot change what runs, and the names on its changed lines were only mention
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from agentcore.connectors.changes._code_text import changed_code_lines, has_lexer
 from agentcore.errors import UserInputError
+from agentcore.git import GitError, run_git_bytes
 
 MAX_BLOB_BYTES = 1_000_000
 """Files larger than this (generated or minified code) are not compared; their line diff stands."""
@@ -53,16 +53,10 @@ def _read_blobs(repo: Path, names: Sequence[str]) -> list[str | None]:
     if not asked:
         return ["" for _ in names]
     try:
-        done = subprocess.run(
-            ["git", "-C", str(repo), "cat-file", "--batch"],
-            input="".join(f"{name}\n" for name in asked).encode(),
-            capture_output=True,
-            timeout=GIT_TIMEOUT_S,
-            check=True,
-        )
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, FileNotFoundError) as e:
+        output = run_git_bytes(repo, "cat-file", "--batch", stdin="".join(f"{name}\n" for name in asked))
+    except GitError as e:
         raise UserInputError(f"git cat-file could not read file versions in {repo}: {e}") from e
-    texts = iter(_parse_batch(done.stdout, len(asked)))
+    texts = iter(_parse_batch(output, len(asked)))
     return [next(texts) if name else "" for name in names]
 
 

@@ -2,13 +2,12 @@
 
 One `git log --numstat -p -U0` per revision range gives titles, authors, commit times, per-file line
 counts and the changed lines; only identifiers are kept from the diff, so memory stays small.
-Settings that could change git's output (user config, colour, signatures, renames) are pinned.
+Git runs through `agentcore.git` (no user config, no hooks); renames are turned off per command.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,10 +16,7 @@ from pathlib import Path
 from agentcore.connectors.changes._code_only import code_identifiers
 from agentcore.connectors.changes._file_kinds import is_runtime_config
 from agentcore.connectors.changes._records import FileChange, require_utc
-from agentcore.errors import ConfigError, UserInputError
-
-GIT_TIMEOUT_S = 120
-"""Longest a single git command may run."""
+from agentcore.git import run_git
 
 MAX_DIFF_LINES_PER_COMMIT = 20_000
 """Changed lines read for identifiers per commit; the rest of a huge diff is skipped."""
@@ -33,14 +29,6 @@ _FIELD = "\x1f"
 _LOG_FORMAT = "--format=%x1e%H%x1f%P%x1f%an%x1f%cI%x1f%s"
 _NUMSTAT = re.compile(r"^(\d+|-)\t(\d+|-)\t(.+)$")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
-_PINNED_CONFIG = (
-    "-c",
-    "core.quotepath=off",
-    "-c",
-    "log.showSignature=false",
-    "-c",
-    "diff.noprefix=false",
-)
 
 
 @dataclass(frozen=True)
@@ -60,29 +48,6 @@ class GitCommit:
 def identifiers_in(text: str) -> set[str]:
     """Lower-cased identifiers of three or more characters in `text`."""
     return {match.lower() for match in _IDENTIFIER.findall(text)}
-
-
-def run_git(repo: Path, *args: str, stdin: str | None = None) -> str:
-    """Run git in `repo` and return stdout; a failure names the command and git's message."""
-    command = ["git", "-C", str(repo), *_PINNED_CONFIG, *args]
-    try:
-        done = subprocess.run(
-            command,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=GIT_TIMEOUT_S,
-            check=True,
-        )
-    except FileNotFoundError as e:
-        raise ConfigError("the git executable is not installed or not on PATH") from e
-    except subprocess.TimeoutExpired as e:
-        raise UserInputError(f"git {args[0]} in {repo} took longer than {GIT_TIMEOUT_S} s") from e
-    except subprocess.CalledProcessError as e:
-        raise UserInputError(f"git {args[0]} failed in {repo}: {e.stderr.strip()}") from e
-    return done.stdout
 
 
 def resolve_commits(repo: Path, names: Iterable[str]) -> dict[str, str]:

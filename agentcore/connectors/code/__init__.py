@@ -13,7 +13,8 @@ Both adapters keep one contract (tests/connectors/code/test_code_host_contract.p
 - pull requests come sorted by number, and `merge_commit` is set only for merged ones;
 - `archive_at` writes the tree at a commit into `dest` whole or not at all, without `.git`.
 A repository or commit the host does not know raises `UnknownRepositoryError` / `UnknownCommitError`
-(both `UserInputError`s); a host that fails or refuses raises `CodeHostError` or `ConfigError`.
+(both `UserInputError`s); a host that fails or refuses raises `CodeHostError` or `ConfigError`, and
+git failing on a local clone raises `agentcore.git.GitError`.
 """
 
 from __future__ import annotations

@@ -30,8 +30,8 @@ from agentcore.connectors.code import (
     check_revision,
 )
 from agentcore.connectors.code._archive import unpack_tarball
-from agentcore.connectors.code._git_cli import GitCommandError, git_output_head, run_git
 from agentcore.connectors.code.deployment_log import parse_utc, read_deployment_log
+from agentcore.git import GitError, git_output_head, run_git
 
 REPO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 """A repository's folder name under the root: no separators, no leading dot."""
@@ -148,7 +148,7 @@ class LocalGitCodeHost:
         check_revision(revision)
         try:
             output = run_git(path, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
-        except GitCommandError as e:
+        except GitError as e:
             if e.returncode == 1:
                 raise UnknownCommitError(f"no commit {revision!r} in {repo}") from e
             raise UnknownRepositoryError(f"{repo} is not a git repository: {e.stderr}") from e

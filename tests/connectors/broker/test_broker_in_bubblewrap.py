@@ -11,9 +11,9 @@ import pytest
 import agentcore
 from agentcore.connectors.logs import LogQueryError
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
-from agentcore.pipeline.workspace_setup import install_commands
 from agentcore.sandbox import Sandbox, SandboxLimits
 from agentcore.sandbox.factory import bubblewrap_available, build_sandbox
+from agentcore.workspace import install_commands
 from tests.connectors.broker.conftest import BrokerFactory
 
 pytestmark = pytest.mark.bwrap

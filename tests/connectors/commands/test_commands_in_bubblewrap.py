@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from agentcore.pipeline.wiring import build_dependencies
-from agentcore.pipeline.workspace_setup import prepare_from_scenario
 from agentcore.sandbox import Sandbox
 from agentcore.sandbox.factory import bubblewrap_available
 from agentcore.scenarios import load_scenario
 from agentcore.settings import Settings
+from agentcore.workspace import prepare_from_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "scenarios" / "checkout-bad-deploy"
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from agentcore.pipeline.state import RepoSource
-from agentcore.pipeline.workspace_snapshot import (
+from agentcore.storage.local import LocalBlobStore
+from agentcore.workspace import (
+    RepoSource,
     WorkspaceCheckpoint,
     checkpoint_workspace,
     extract_snapshot,
@@ -21,9 +22,9 @@ from agentcore.pipeline.workspace_snapshot import (
     mark_restored,
     restore_workspace,
 )
-from agentcore.storage.local import LocalBlobStore
 
 ID = "inv-20260314-093000-a1b2c3"
+PREFIX = f"investigations/{ID}/"
 GIT_ENV = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@x",
            "GIT_CONFIG_GLOBAL": os.devnull, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # fmt: skip
 EMPTY = WorkspaceCheckpoint(None, None, {})
@@ -69,7 +70,7 @@ def test_a_checkpoint_restores_the_same_workspace_with_repos_from_their_source(
 ) -> None:
     root, repos = workspace
     store = LocalBlobStore(tmp_path / "blobs")
-    saved = checkpoint_workspace(store, ID, root, step=1, repos=repos, previous=EMPTY)
+    saved = checkpoint_workspace(store, PREFIX, root, step=1, repos=repos, previous=EMPTY)
     again = tmp_path / "again"
     restore_workspace(store, again, workspace_blob=saved.workspace_blob, repos=repos, outputs=saved.outputs,
                       clone_cache=tmp_path / "cache")  # fmt: skip
@@ -86,7 +87,7 @@ def test_the_snapshot_leaves_out_repos_outputs_and_bin(
 ) -> None:
     root, repos = workspace
     store = LocalBlobStore(tmp_path / "blobs")
-    saved = checkpoint_workspace(store, ID, root, step=1, repos=repos, previous=EMPTY)
+    saved = checkpoint_workspace(store, PREFIX, root, step=1, repos=repos, previous=EMPTY)
     assert saved.workspace_blob is not None
     raw = zstandard.ZstdDecompressor().decompress(store.get(saved.workspace_blob).data, max_output_size=1 << 26)
     with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
@@ -98,7 +99,7 @@ def test_the_snapshot_leaves_out_repos_outputs_and_bin(
 def test_outputs_are_stored_once_per_content(tmp_path: Path, workspace: tuple[Path, tuple[RepoSource, ...]]) -> None:
     root, repos = workspace
     store = LocalBlobStore(tmp_path / "blobs")
-    saved = checkpoint_workspace(store, ID, root, step=1, repos=repos, previous=EMPTY)
+    saved = checkpoint_workspace(store, PREFIX, root, step=1, repos=repos, previous=EMPTY)
     assert set(saved.outputs) == {"outputs/0001-abc.txt", "outputs/deep/same.txt"}
     assert len(set(saved.outputs.values())) == 1
     assert len(list(store.list(f"investigations/{ID}/outputs/"))) == 1
@@ -109,11 +110,11 @@ def test_an_unchanged_workspace_reuses_its_snapshot_and_a_changed_one_gets_a_new
 ) -> None:
     root, repos = workspace
     store = LocalBlobStore(tmp_path / "blobs")
-    first = checkpoint_workspace(store, ID, root, step=1, repos=repos, previous=EMPTY)
-    second = checkpoint_workspace(store, ID, root, step=2, repos=repos, previous=first)
+    first = checkpoint_workspace(store, PREFIX, root, step=1, repos=repos, previous=EMPTY)
+    second = checkpoint_workspace(store, PREFIX, root, step=2, repos=repos, previous=first)
     assert second.workspace_blob == first.workspace_blob
     (root / "notes" / "plan.md").write_text("# Plan\n- [x] done\n")
-    third = checkpoint_workspace(store, ID, root, step=3, repos=repos, previous=second)
+    third = checkpoint_workspace(store, PREFIX, root, step=3, repos=repos, previous=second)
     assert third.workspace_blob != first.workspace_blob
 
 
@@ -123,7 +124,7 @@ def test_a_repo_whose_source_moved_on_is_restored_at_the_recorded_commit(
     root, repos = workspace
     repo, commits = source_repo
     store = LocalBlobStore(tmp_path / "blobs")
-    saved = checkpoint_workspace(store, ID, root, step=1, repos=repos, previous=EMPTY)
+    saved = checkpoint_workspace(store, PREFIX, root, step=1, repos=repos, previous=EMPTY)
     restore_workspace(store, tmp_path / "first", workspace_blob=saved.workspace_blob, repos=repos,
                       outputs=saved.outputs, clone_cache=tmp_path / "cache")  # fmt: skip
     (repo / "app.py").write_text("VERSION = 3\n")
@@ -177,7 +178,7 @@ def test_a_socket_or_fifo_left_in_the_workspace_does_not_break_the_checkpoint(
     try:
         listener.bind(str(root / "notes" / "sock"))
         store = LocalBlobStore(tmp_path / "blobs")
-        saved = checkpoint_workspace(store, ID, root, step=1, repos=repos, previous=EMPTY)
+        saved = checkpoint_workspace(store, PREFIX, root, step=1, repos=repos, previous=EMPTY)
     finally:
         listener.close()
     assert saved.workspace_blob is not None

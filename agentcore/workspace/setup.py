@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,10 +12,12 @@ from pathlib import Path
 
 from agentcore.connectors.changes import DeploymentRecord
 from agentcore.errors import UserInputError
-from agentcore.pipeline.state import RepoSource
+from agentcore.git import GitError
 from agentcore.scenarios import Scenario
-from agentcore.scenarios.workspace import TELEMETRY_DATABASE, materialize_workspace
 from agentcore.triage import ServiceRepo
+from agentcore.workspace._models import RepoSource
+from agentcore.workspace.checkout import clone_local, head_commit
+from agentcore.workspace.materialize import TELEMETRY_DATABASE, materialize_workspace
 
 WORKSPACE_FOLDERS = ("repos", "memory", "skills", "schemas", "notes", "outputs", "report", "data", "bin")
 SANDBOX_COMMANDS = ("logs", "changes", "topology")
@@ -35,9 +36,10 @@ class PreparedWorkspace:
     """Where each repository came from, so that a later stage can fetch it again instead of storing it."""
 
 
-def prepare_from_scenario(scenario: Scenario, root: Path) -> PreparedWorkspace:
-    """Materialize a scenario (repos at the deployed commits, memory, skills, telemetry), then commands."""
-    manifest = materialize_workspace(scenario, root)
+def prepare_from_scenario(scenario: Scenario, root: Path, *, clone_cache: Path | None = None) -> PreparedWorkspace:
+    """Materialize a scenario (repos at the deployed commits, memory, skills, telemetry), then commands.
+    Repositories borrow their objects from `clone_cache` when one is given."""
+    manifest = materialize_workspace(scenario, root, clone_cache=clone_cache)
     data = root / "data"
     (data / "scenario.json").write_text(
         scenario.model_dump_json(include={"name", "description", "incident_time", "services"}, indent=1),
@@ -85,7 +87,7 @@ def prepare_from_repos(repos: Sequence[Path], root: Path, incident_time: datetim
         name = repo.resolve().name
         destination = root / "repos" / name
         _clone(repo, destination)
-        head = _git(destination, "rev-parse", "HEAD")
+        head = head_commit(destination)
         lines.append(f"- `repos/{name}` at `{head}`: the local repository's HEAD (no deployment records given)")
         services.append(ServiceRepo(service=name, repo=name, repo_path=destination, app_role=name))
         sources.append(RepoSource(path=f"repos/{name}", source=str(repo.resolve()), commit=head))
@@ -110,20 +112,10 @@ def _write_scenario_facts(root: Path, incident_time: datetime, services: Sequenc
 def _clone(source: Path, destination: Path) -> None:
     if not (source / ".git").exists() and not (source / "HEAD").is_file():
         raise UserInputError(f"{source}: not a git repository")
-    result = subprocess.run(
-        ["git", "clone", "--quiet", "--no-hardlinks", str(source.resolve()), str(destination)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise UserInputError(f"{source}: git clone failed: {result.stderr.strip().splitlines()[-1:]}")
-
-
-def _git(repo: Path, *args: str) -> str:
-    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=60, check=True)
-    return result.stdout.strip()
+    try:
+        clone_local(source, destination)
+    except GitError as e:
+        raise UserInputError(f"{source}: git clone failed: {e.stderr or e}") from e
 
 
 def install_commands(root: Path) -> None:

@@ -1,14 +1,15 @@
 """A workspace as blobs, so that any stage on any instance can pick an investigation up.
 
 A checkpoint is three parts, each stored the cheapest way:
-- the repositories (`repos/<name>`) are not stored at all: they are cloned again, at the recorded
-  commit, from a bare clone cache under the data directory, which is filled once from the
-  scenario's bundle or the local repository they came from;
+- the repositories (`repos/<name>`) are not stored at all: they are checked out again, at the
+  recorded commit, borrowing the objects of a bare clone cache under the data directory, which is
+  filled once from the scenario's bundle or the local repository they came from;
 - `outputs/` (spilled tool results, big and write-once) go one file per blob, content-addressed,
   uploaded once each;
 - everything else (notes, memory, report, schemas, data) is one `tar.zst`, uploaded only when it
   changed since the last checkpoint.
-`bin/` is re-created on restore: it holds wrappers that name this machine's Python.
+`bin/` is re-created on restore: it holds wrappers that name this machine's Python. Blob names
+start with the caller's `blob_prefix` (the pipeline's `investigations/<id>/`).
 
 Writes a shell command made inside `repos/` are not kept across stages (the agent writes to notes/,
 memory/, report/ and outputs/); neither are files under outputs/ that are symlinks.
@@ -34,12 +35,12 @@ from pathlib import Path
 import zstandard
 
 from agentcore.errors import BlobNotFoundError, PreconditionFailedError, StorageError
-from agentcore.pipeline._repos import restore_repository
-from agentcore.pipeline.state import RepoSource, investigation_prefix
-from agentcore.pipeline.workspace_setup import install_commands
 from agentcore.sandbox import SandboxLimits
 from agentcore.sandbox.quota import refuse_snapshot_over_quota
 from agentcore.storage import BlobStore
+from agentcore.workspace._models import RepoSource
+from agentcore.workspace.checkout import restore_repository
+from agentcore.workspace.setup import install_commands
 
 logger = logging.getLogger(__name__)
 
@@ -130,9 +131,16 @@ def extract_snapshot(archive: Path, root: Path) -> int:
     return skipped
 
 
+def _checked_prefix(blob_prefix: str) -> str:
+    parts = blob_prefix.split("/")
+    if not blob_prefix.endswith("/") or blob_prefix.startswith("/") or any(p in {".", ".."} for p in parts):
+        raise StorageError(f"not a blob prefix: {blob_prefix!r}")
+    return blob_prefix
+
+
 def checkpoint_workspace(
     store: BlobStore,
-    investigation_id: str,
+    blob_prefix: str,
     root: Path,
     *,
     step: int,
@@ -145,11 +153,11 @@ def checkpoint_workspace(
 
     A workspace holding more than `quota_bytes` is refused (WorkspaceQuotaError)."""
     refuse_snapshot_over_quota(root, quota_bytes)
-    outputs = sync_outputs(store, investigation_id, root, previous.outputs)
+    outputs = sync_outputs(store, blob_prefix, root, previous.outputs)
     digest = workspace_digest(root, repos)
     if digest == previous.workspace_digest and previous.workspace_blob is not None:
         return WorkspaceCheckpoint(previous.workspace_blob, digest, outputs)
-    name = f"{investigation_prefix(investigation_id)}workspace/{step}-{uuid.uuid4().hex[:8]}.tar.zst"
+    name = f"{_checked_prefix(blob_prefix)}workspace/{step}-{uuid.uuid4().hex[:8]}.tar.zst"
     with tempfile.TemporaryDirectory(prefix="sre-agent-snapshot-") as scratch:
         archive = Path(scratch) / "workspace.tar.zst"
         write_snapshot(root, archive, repos, level=level)
@@ -157,7 +165,7 @@ def checkpoint_workspace(
     return WorkspaceCheckpoint(name, digest, outputs)
 
 
-def sync_outputs(store: BlobStore, investigation_id: str, root: Path, known: Mapping[str, str]) -> dict[str, str]:
+def sync_outputs(store: BlobStore, blob_prefix: str, root: Path, known: Mapping[str, str]) -> dict[str, str]:
     """Upload each file under outputs/ whose content has no blob yet; return the new index."""
     index: dict[str, str] = {}
     folder = root / OUTPUTS
@@ -167,7 +175,7 @@ def sync_outputs(store: BlobStore, investigation_id: str, root: Path, known: Map
         if path.is_symlink() or not path.is_file():
             continue
         relative = path.relative_to(root).as_posix()
-        blob = f"{investigation_prefix(investigation_id)}outputs/{_file_sha256(path)[:40]}"
+        blob = f"{_checked_prefix(blob_prefix)}outputs/{_file_sha256(path)[:40]}"
         if known.get(relative) != blob:
             with contextlib.suppress(PreconditionFailedError):  # the same content is stored already
                 store.upload_file(blob, path, if_none_match=True)

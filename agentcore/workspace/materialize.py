@@ -1,14 +1,16 @@
 """Lay a scenario out as an investigation workspace (DESIGN §3).
 
 ```
-repos/<name>/        full clone, detached at the commit deployed at the incident; repos/CHECKOUTS.md says why
+repos/<name>/        every branch and all history, detached at the commit deployed at the incident;
+                     repos/CHECKOUTS.md says why
 memory/ skills/      copied from the scenario as they are (regular files only; symlinks are not followed)
 schemas/<Table>.md   columns, types, row count and time range of each telemetry table
 data/telemetry.duckdb  the telemetry, for KQL through DuckDbLogStore
 notes/ outputs/ report/
 ```
 truth.json is never copied. The workspace is built beside `root` and renamed into place at the end,
-so a failure leaves nothing half-made behind.
+so a failure leaves nothing half-made behind. Given a clone cache, repositories borrow its objects
+(`checkout.check_out_shared`); without one, each is a self-contained clone of its bundle.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from pydantic import BaseModel, ConfigDict
 from agentcore.connectors.logs import TableSchema
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.errors import ScenarioError, UserInputError
-from agentcore.scenarios._git import GitError, clone_detached, git
-from agentcore.scenarios._models import DeployedCommit, RepoBundle, Scenario
+from agentcore.git import GitError
+from agentcore.scenarios import DeployedCommit, RepoBundle, Scenario
+from agentcore.workspace.checkout import cached_clone, check_out_bundle, check_out_shared, head_commit
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +65,9 @@ class WorkspaceManifest(BaseModel):
     """Scenario files not copied (symlinks, special files), relative to the scenario."""
 
 
-def materialize_workspace(scenario: Scenario, root: Path) -> WorkspaceManifest:
-    """Create the workspace for `scenario` at `root`, which must not exist or be empty."""
+def materialize_workspace(scenario: Scenario, root: Path, *, clone_cache: Path | None = None) -> WorkspaceManifest:
+    """Create the workspace for `scenario` at `root`, which must not exist or be empty; repositories
+    borrow their objects from `clone_cache` when one is given."""
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise UserInputError(f"{root}: the workspace directory exists and is not empty")
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +76,8 @@ def materialize_workspace(scenario: Scenario, root: Path) -> WorkspaceManifest:
     try:
         for name in _EMPTY_DIRECTORIES:
             (staging / name).mkdir()
-        checkouts = tuple(_check_out(scenario, repo, staging) for repo in sorted(scenario.repos.values(), key=_name))
+        repos = sorted(scenario.repos.values(), key=_name)
+        checkouts = tuple(_check_out(scenario, repo, staging, clone_cache) for repo in repos)
         (staging / "repos" / "CHECKOUTS.md").write_text(_checkouts_markdown(scenario, checkouts), encoding="utf-8")
         skipped = [*_copy_tree(scenario, "memory", staging), *_copy_tree(scenario, "skills", staging)]
         tables = _load_telemetry(scenario, staging)
@@ -105,7 +110,7 @@ def _choose_commit(scenario: Scenario, repo: RepoBundle) -> tuple[DeployedCommit
     return scenario.deployed_commit(services[0]), services
 
 
-def _check_out(scenario: Scenario, repo: RepoBundle, staging: Path) -> RepoCheckout:
+def _check_out(scenario: Scenario, repo: RepoBundle, staging: Path, clone_cache: Path | None) -> RepoCheckout:
     deployed, services = _choose_commit(scenario, repo)
     if deployed is None:
         commit, rule, reason = repo.head, "head", "no service in scenario.json is built from it: the bundle's HEAD"
@@ -113,8 +118,11 @@ def _check_out(scenario: Scenario, repo: RepoBundle, staging: Path) -> RepoCheck
         commit, rule, reason = deployed.commit, deployed.rule, deployed.reason
     relative = f"repos/{repo.name}"
     try:
-        clone_detached(repo.bundle, staging / relative, commit)
-        checked_out = git(["rev-parse", "HEAD"], cwd=staging / relative).strip()
+        if clone_cache is None:
+            check_out_bundle(repo.bundle, staging / relative, commit)
+        else:
+            check_out_shared(cached_clone(repo.bundle, clone_cache), staging / relative, commit)
+        checked_out = head_commit(staging / relative)
     except GitError as e:
         raise ScenarioError(f"repos/{repo.name}.bundle: cannot check out {commit}: {e}") from e
     return RepoCheckout(name=repo.name, path=relative, commit=checked_out, rule=rule, reason=reason, services=services)
@@ -124,7 +132,7 @@ def _checkouts_markdown(scenario: Scenario, checkouts: tuple[RepoCheckout, ...])
     lines = [
         "# Checkouts",
         "",
-        "Each repository is a full clone (every branch and all history) checked out, detached, at the",
+        "Each repository holds every branch and all history, checked out, detached, at the",
         f"commit that was running at the incident ({_iso(scenario.incident_time)}). Inside it, `git log`,",
         "`git show <sha>` and `git diff <a>..<b>` show what changed and when.",
     ]

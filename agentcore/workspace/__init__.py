@@ -1,0 +1,64 @@
+"""An investigation's workspace on disk (DESIGN §3): lay it out, snapshot it, restore it.
+
+- `materialize`: a scenario as a workspace (repos at the deployed commits, memory, skills, telemetry);
+- `setup`: the pipeline's entry points (`prepare_from_scenario`, `prepare_from_repos`) and `bin/`;
+- `checkout`: the clone cache and checkouts that borrow its objects;
+- `snapshot`: the workspace as blobs (a tar.zst, content-addressed outputs) and back, and which
+  local directory matches which checkpoint.
+
+Imports flow `pipeline → workspace → {scenarios, connectors, storage, git}`; this package never
+imports the pipeline (tests/test_architecture.py).
+"""
+
+from __future__ import annotations
+
+from agentcore.triage import ServiceRepo
+from agentcore.workspace._models import RepoSource
+from agentcore.workspace.checkout import RepositoryRestoreError, cached_clone, restore_repository, shared_object_dirs
+from agentcore.workspace.materialize import TELEMETRY_DATABASE, RepoCheckout, WorkspaceManifest, materialize_workspace
+from agentcore.workspace.setup import PreparedWorkspace, install_commands, prepare_from_repos, prepare_from_scenario
+from agentcore.workspace.snapshot import (
+    WorkspaceCheckpoint,
+    checkpoint_workspace,
+    directory_lock,
+    extract_snapshot,
+    forget_restored,
+    is_restored,
+    mark_restored,
+    remove_workspace,
+    restore_outputs,
+    restore_workspace,
+    sync_outputs,
+    workspace_digest,
+    write_snapshot,
+)
+
+__all__ = [
+    "TELEMETRY_DATABASE",
+    "PreparedWorkspace",
+    "RepoCheckout",
+    "RepoSource",
+    "RepositoryRestoreError",
+    "ServiceRepo",
+    "WorkspaceCheckpoint",
+    "WorkspaceManifest",
+    "cached_clone",
+    "checkpoint_workspace",
+    "directory_lock",
+    "extract_snapshot",
+    "forget_restored",
+    "install_commands",
+    "is_restored",
+    "mark_restored",
+    "materialize_workspace",
+    "prepare_from_repos",
+    "prepare_from_scenario",
+    "remove_workspace",
+    "restore_outputs",
+    "restore_repository",
+    "restore_workspace",
+    "shared_object_dirs",
+    "sync_outputs",
+    "workspace_digest",
+    "write_snapshot",
+]
