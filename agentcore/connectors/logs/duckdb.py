@@ -85,7 +85,7 @@ class DuckDbLogStore:
         con = duckdb.connect(str(database))
         try:
             con.execute("SET TimeZone='UTC'")
-            load_jsonl_tables(con, files, max_row_bytes=max_row_bytes, scratch_dir=database.parent)
+            load_jsonl_tables(con, files, max_row_bytes=max_row_bytes)
             con.execute(f"CREATE SCHEMA {_META_SCHEMA}")
             con.execute(f"CREATE TABLE {_META_SCHEMA}.store_info (key VARCHAR, value VARCHAR)")
             con.execute(f"INSERT INTO {_META_SCHEMA}.store_info VALUES ('query_now', ?)", [_utc_text(query_now)])
