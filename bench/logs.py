@@ -109,6 +109,7 @@ def _load_in_this_process(side: str, path: Path, database: Path) -> None:
     import duckdb
 
     from agentcore.connectors.logs._jsonl_loader import load_jsonl_tables
+    from agentcore.connectors.logs.duckdb import DEFAULT_MAX_ROW_BYTES
 
     con = duckdb.connect(str(database))
     con.execute("SET TimeZone='UTC'")
@@ -117,7 +118,7 @@ def _load_in_this_process(side: str, path: Path, database: Path) -> None:
     if side == "raw":
         con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM read_json('{literal}', format='newline_delimited')")
     else:
-        load_jsonl_tables(con, {TABLE: path})
+        load_jsonl_tables(con, {TABLE: path}, max_row_bytes=DEFAULT_MAX_ROW_BYTES)
     con.close()
     elapsed = time.perf_counter() - started
     maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -29,8 +29,6 @@ logger = logging.getLogger(__name__)
 
 TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-DEFAULT_MAX_ROW_BYTES = 64 * 1024 * 1024
-"""Largest single telemetry row accepted; a 50 MB row loads, a runaway one is a clear error."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ class _Source:
 
 
 def load_jsonl_tables(
-    con: duckdb.DuckDBPyConnection, files: Mapping[str, Path], *, max_row_bytes: int = DEFAULT_MAX_ROW_BYTES
+    con: duckdb.DuckDBPyConnection, files: Mapping[str, Path], *, max_row_bytes: int
 ) -> dict[str, int]:
     """Create one table per file in `con` (whose time zone is UTC); return the row count of each."""
     counts: dict[str, int | None] = {}
@@ -204,4 +202,4 @@ def _settle_inferred_types(con: duckdb.DuckDBPyConnection, table: str, columns: 
             )
 
 
-__all__ = ["DEFAULT_MAX_ROW_BYTES", "load_jsonl_tables"]
+__all__ = ["load_jsonl_tables"]

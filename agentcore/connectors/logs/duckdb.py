@@ -20,15 +20,20 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import duckdb_kql
 from pydantic import JsonValue
 
 from agentcore.connectors.logs import ColumnSchema, LogQueryError, QueryResult, TableSchema
-from agentcore.connectors.logs._jsonl_loader import DEFAULT_MAX_ROW_BYTES, load_jsonl_tables
+from agentcore.connectors.logs._kql_warmup import kql_translator, warm_kql_in_background
 from agentcore.connectors.logs._telemetry_tables import COLUMN_DESCRIPTIONS, KQL_TYPE_NAMES
+
+if TYPE_CHECKING:  # imported where used: a stage that never queries logs never pays for DuckDB or the KQL parser
+    import duckdb
+    import duckdb_kql
+
+DEFAULT_MAX_ROW_BYTES = 64 * 1024 * 1024
+"""Largest single telemetry row accepted; a 50 MB row loads, a runaway one is a clear error."""
 
 _META_SCHEMA = "sre_agent"
 _UNSUPPORTED_HINTS = {
@@ -54,8 +59,11 @@ class DuckDbLogStore:
         timeout_s: float = 60.0,
         memory_limit_bytes: int | None = 2 * 1024**3,
     ) -> None:
+        import duckdb
+
         if not database.is_file():
             raise LogQueryError(f"no log database at {database}")
+        warm_kql_in_background()
         self.database = database
         self.timeout_s = timeout_s
         self._lock = threading.Lock()
@@ -79,9 +87,14 @@ class DuckDbLogStore:
         max_row_bytes: int = DEFAULT_MAX_ROW_BYTES,
     ) -> DuckDbLogStore:
         """Build `database` from `{table: jsonl file}` and open it. Malformed files raise ScenarioError."""
+        import duckdb
+
+        from agentcore.connectors.logs._jsonl_loader import load_jsonl_tables
+
         if database.exists():
             raise FileExistsError(f"{database} already exists; load telemetry into a new file")
         database.parent.mkdir(parents=True, exist_ok=True)
+        warm_kql_in_background()  # the parser warms up while DuckDB loads
         con = duckdb.connect(str(database))
         try:
             con.execute("SET TimeZone='UTC'")
@@ -104,6 +117,8 @@ class DuckDbLogStore:
             return [self._describe(name, columns) for name, columns in sorted(self._columns().items())]
 
     def query(self, kql: str, *, max_rows: int = 1000) -> QueryResult:
+        import duckdb
+
         sql, parameters = self._translate(kql)
         with self._lock:
             timer = threading.Timer(self.timeout_s, self._con.interrupt)
@@ -127,6 +142,7 @@ class DuckDbLogStore:
     def _translate(self, kql: str) -> tuple[str, dict[str, Any]]:
         if not kql.strip():
             raise LogQueryError("empty KQL query")
+        duckdb_kql = kql_translator()
         try:
             result = duckdb_kql.to_sql(kql, schema=self._schema, allow_write=False, query_now=self.query_now)
         except duckdb_kql.KqlUnsupportedError as e:
@@ -138,6 +154,8 @@ class DuckDbLogStore:
         return str(result), dict(result.parameters)
 
     def _count(self, sql: str, parameters: dict[str, Any]) -> int | None:
+        import duckdb
+
         try:
             row = self._con.execute(f"SELECT count(*) FROM ({sql}) AS _counted", parameters).fetchone()
         except duckdb.InterruptException:
@@ -176,6 +194,8 @@ class DuckDbLogStore:
         )
 
     def _stored_query_now(self) -> datetime | None:
+        import duckdb
+
         try:
             row = self._con.execute(f"SELECT value FROM {_META_SCHEMA}.store_info WHERE key = 'query_now'").fetchone()
         except duckdb.CatalogException:
@@ -183,6 +203,8 @@ class DuckDbLogStore:
         return datetime.fromisoformat(str(row[0]).replace("Z", "+00:00")) if row else None
 
     def _table_hint(self, error: duckdb.Error) -> str:
+        import duckdb
+
         if isinstance(error, duckdb.CatalogException) and "Table" in str(error):
             return f" (tables: {', '.join(sorted(self._schema)) or 'none'})"
         return ""
@@ -259,7 +281,7 @@ def _unsupported_message(error: duckdb_kql.KqlUnsupportedError) -> str:
         hint = "the log store is read-only; `.show tables` lists the tables"
     return (
         f"unsupported KQL: `{name}`{where} is not supported by the local log store "
-        f"(duckdb-kql {duckdb_kql.__version__})" + (f"; {hint}" if hint else "")
+        f"(duckdb-kql {kql_translator().__version__})" + (f"; {hint}" if hint else "")
     )
 
 
