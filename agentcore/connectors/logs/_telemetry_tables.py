@@ -11,22 +11,6 @@ from typing import Literal
 
 DuckType = Literal["TIMESTAMP", "VARCHAR", "BOOLEAN", "DOUBLE", "BIGINT", "INTEGER", "JSON"]
 
-KQL_TYPE_NAMES: dict[str, str] = {
-    "TIMESTAMP": "datetime",
-    "TIMESTAMP WITH TIME ZONE": "datetime",
-    "DATE": "datetime",
-    "VARCHAR": "string",
-    "BOOLEAN": "bool",
-    "DOUBLE": "real",
-    "FLOAT": "real",
-    "BIGINT": "long",
-    "HUGEINT": "long",
-    "INTEGER": "int",
-    "JSON": "dynamic",
-    "INTERVAL": "timespan",
-    "UUID": "guid",
-}
-
 _T: DuckType = "TIMESTAMP"
 _S: DuckType = "VARCHAR"
 _B: DuckType = "BOOLEAN"
