@@ -233,3 +233,9 @@ def test_an_undocumented_column_mixing_text_and_numbers_is_dynamic(tmp_path: Pat
 def test_an_empty_file_of_an_undocumented_table_makes_no_table(tmp_path: Path) -> None:
     store = load(tmp_path, {"Custom_CL": "", "AppTraces": [{"TimeGenerated": "2026-03-02T13:00:00Z"}]})
     assert [t.name for t in store.tables()] == ["AppTraces"]
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "telemetry" / "AppTraces.jsonl"
+    with pytest.raises(ScenarioError, match="telemetry/AppTraces.jsonl: cannot read"):
+        DuckDbLogStore.load({"AppTraces": missing}, tmp_path / "db.duckdb", query_now=INCIDENT)

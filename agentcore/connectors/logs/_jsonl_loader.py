@@ -66,19 +66,21 @@ def load_jsonl_tables(
     con: duckdb.DuckDBPyConnection, files: Mapping[str, Path], *, max_row_bytes: int
 ) -> dict[str, int]:
     """Create one table per file in `con` (whose time zone is UTC); return the row count of each."""
-    counts: dict[str, int | None] = {}
+    counts: dict[str, int] = {}
     for table, path in sorted(files.items()):
         source = _Source(table, path, max_row_bytes)
         if not TABLE_NAME.fullmatch(table):
             raise source.error(f"{table!r} is not a valid table name")
         try:
-            counts[table] = _load(con, source)
+            rows = _load(con, source)
         except OSError as e:
             raise source.error(f"cannot read: {e.strerror or e}") from e
         except duckdb.Error as e:
             raise _malformed(source, e) from e
-        logger.info("loaded %d rows into %s from %s", counts[table], table, path)
-    return {table: count for table, count in counts.items() if count is not None}
+        if rows is not None:
+            counts[table] = rows
+            logger.info("loaded %d rows into %s from %s", rows, table, path)
+    return counts
 
 
 def _load(con: duckdb.DuckDBPyConnection, source: _Source) -> int | None:
