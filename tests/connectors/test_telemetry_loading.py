@@ -239,3 +239,10 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     missing = tmp_path / "telemetry" / "AppTraces.jsonl"
     with pytest.raises(ScenarioError, match="telemetry/AppTraces.jsonl: cannot read"):
         DuckDbLogStore.load({"AppTraces": missing}, tmp_path / "db.duckdb", query_now=INCIDENT)
+
+
+def test_crlf_line_ends_a_byte_order_mark_and_no_final_newline_load(tmp_path: Path) -> None:
+    first = b'{"TimeGenerated": "2026-03-02T13:00:00Z", "Message": "a"}'
+    text = b"\xef\xbb\xbf" + first + b'\r\n{"TimeGenerated": "2026-03-02T13:01:00Z"}'
+    store = load(tmp_path, {"AppTraces": text})
+    assert store.query("AppTraces | project Message").rows == (("a",), (None,))
