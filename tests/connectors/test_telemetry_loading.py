@@ -164,3 +164,85 @@ def test_loading_refuses_to_overwrite_an_existing_database(tmp_path: Path) -> No
     (tmp_path / "db.duckdb").write_bytes(b"")
     with pytest.raises(FileExistsError):
         load(tmp_path, {"AppTraces": []})
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"DurationMs": "fast"}, 'line 1: column DurationMs: expected a finite number, got "fast"'),
+        ({"DurationMs": "inf"}, 'line 1: column DurationMs: expected a finite number, got "inf"'),
+        ({"Success": 2}, 'line 1: column Success: expected true or false, got "2"'),
+        ({"TimeGenerated": 1772456400}, "line 1: column TimeGenerated: not an ISO 8601 date: '1772456400'"),
+        ({"TimeGenerated": None}, "line 1: TimeGenerated is missing"),
+    ],
+)
+def test_values_refused_by_the_sql_checks_name_column_and_value(
+    tmp_path: Path, row: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ScenarioError, match="telemetry/AppRequests.jsonl") as caught:
+        load(tmp_path, {"AppRequests": [{"TimeGenerated": "2026-03-02T13:00:00Z", **row}]})
+    assert message in str(caught.value)
+
+
+def test_whole_number_columns_take_whole_numbers_in_any_spelling(tmp_path: Path) -> None:
+    rows = [{"TimeGenerated": "2026-03-02T13:00:00Z", "SeverityLevel": level} for level in (3, "2", 1.0, "4.0")]
+    store = load(tmp_path, {"AppTraces": rows})
+    assert store.query("AppTraces | project SeverityLevel").rows == ((3,), (2,), (1,), (4,))
+
+
+def test_a_fractional_value_in_a_whole_number_column_is_refused(tmp_path: Path) -> None:
+    row = {"TimeGenerated": "2026-03-02T13:00:00Z", "SeverityLevel": 2.5}
+    with pytest.raises(ScenarioError, match="line 1: column SeverityLevel: expected a whole number"):
+        load(tmp_path, {"AppTraces": [row]})
+
+
+def test_the_first_bad_row_deep_in_a_file_is_named_by_its_line_counting_blank_lines(tmp_path: Path) -> None:
+    good = json.dumps({"TimeGenerated": "2026-03-02T13:00:00Z", "Message": "ok"}) + "\n"
+    bad = json.dumps({"TimeGenerated": "2026-03-02T13:00:00Z", "SeverityLevel": "loud"}) + "\n"
+    text = good * 30_000 + "\n\n" + good * 30_000 + bad + good + bad
+    with pytest.raises(ScenarioError, match="AppTraces.jsonl line 60003: column SeverityLevel"):
+        load(tmp_path, {"AppTraces": text})
+
+
+def test_a_column_that_first_appears_late_in_a_big_file_is_loaded(tmp_path: Path) -> None:
+    time = "2026-03-02T13:00:00Z"
+    rows = [{"TimeGenerated": time}] * 50_000 + [{"TimeGenerated": time, "Zone": "b"}]
+    store = load(tmp_path, {"AppTraces": rows})
+    assert store.query("AppTraces | where isnotempty(Zone) | project Zone").rows == (("b",),)
+
+
+def test_a_key_repeated_in_one_object_names_its_line(tmp_path: Path) -> None:
+    time = '"TimeGenerated": "2026-03-02T13:00:00Z"'
+    text = f'{{{time}}}\n{{{time}, "Message": 1, "Message": 2}}\n'
+    with pytest.raises(ScenarioError, match="AppTraces.jsonl line 2: key 'Message' appears twice"):
+        load(tmp_path, {"AppTraces": text})
+
+
+def test_time_with_a_lower_case_z_is_utc(tmp_path: Path) -> None:
+    store = load(tmp_path, {"AppTraces": [{"TimeGenerated": "2026-03-02t13:00:00z"}]})
+    assert store.query("AppTraces | project TimeGenerated").rows == (("2026-03-02T13:00:00Z",),)
+
+
+def test_an_undocumented_column_mixing_text_and_numbers_is_dynamic(tmp_path: Path) -> None:
+    rows = [{"TimeGenerated": "2026-03-02T13:00:00Z", "Code": code} for code in (5, "E5")]
+    store = load(tmp_path, {"AppTraces": rows})
+    assert {c.name: c.type for c in store.tables()[0].columns}["Code"] == "dynamic"
+    assert store.query("AppTraces | project Code").rows == ((5,), ("E5",))
+
+
+def test_an_empty_file_of_an_undocumented_table_makes_no_table(tmp_path: Path) -> None:
+    store = load(tmp_path, {"Custom_CL": "", "AppTraces": [{"TimeGenerated": "2026-03-02T13:00:00Z"}]})
+    assert [t.name for t in store.tables()] == ["AppTraces"]
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "telemetry" / "AppTraces.jsonl"
+    with pytest.raises(ScenarioError, match="telemetry/AppTraces.jsonl: cannot read"):
+        DuckDbLogStore.load({"AppTraces": missing}, tmp_path / "db.duckdb", query_now=INCIDENT)
+
+
+def test_crlf_line_ends_a_byte_order_mark_and_no_final_newline_load(tmp_path: Path) -> None:
+    first = b'{"TimeGenerated": "2026-03-02T13:00:00Z", "Message": "a"}'
+    text = b"\xef\xbb\xbf" + first + b'\r\n{"TimeGenerated": "2026-03-02T13:01:00Z"}'
+    store = load(tmp_path, {"AppTraces": text})
+    assert store.query("AppTraces | project Message").rows == (("a",), (None,))

@@ -13,22 +13,24 @@ percentiles, search, `where *`, evaluate (plugins), top-nested, bag_keys, extern
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import duckdb_kql
-from pydantic import JsonValue
+from agentcore.connectors.logs import LogQueryError, QueryResult, TableSchema
+from agentcore.connectors.logs._kql_warmup import kql_translator, warm_kql_in_background
+from agentcore.connectors.logs._rendering import duckdb_column, json_value, utc_text
+from agentcore.connectors.logs._telemetry_tables import COLUMN_DESCRIPTIONS
 
-from agentcore.connectors.logs import ColumnSchema, LogQueryError, QueryResult, TableSchema
-from agentcore.connectors.logs._jsonl_loader import DEFAULT_MAX_ROW_BYTES, load_jsonl_tables
-from agentcore.connectors.logs._telemetry_tables import COLUMN_DESCRIPTIONS, KQL_TYPE_NAMES
+if TYPE_CHECKING:  # imported where used: a stage that never queries logs never pays for DuckDB or the KQL parser
+    import duckdb
+    import duckdb_kql
+
+DEFAULT_MAX_ROW_BYTES = 64 * 1024 * 1024
+"""Largest single telemetry row accepted; a 50 MB row loads, a runaway one is a clear error."""
 
 _META_SCHEMA = "sre_agent"
 _UNSUPPORTED_HINTS = {
@@ -54,8 +56,11 @@ class DuckDbLogStore:
         timeout_s: float = 60.0,
         memory_limit_bytes: int | None = 2 * 1024**3,
     ) -> None:
+        import duckdb
+
         if not database.is_file():
             raise LogQueryError(f"no log database at {database}")
+        warm_kql_in_background()
         self.database = database
         self.timeout_s = timeout_s
         self._lock = threading.Lock()
@@ -79,16 +84,21 @@ class DuckDbLogStore:
         max_row_bytes: int = DEFAULT_MAX_ROW_BYTES,
     ) -> DuckDbLogStore:
         """Build `database` from `{table: jsonl file}` and open it. Malformed files raise ScenarioError."""
+        import duckdb
+
+        from agentcore.connectors.logs._jsonl_loader import load_jsonl_tables
+
         if database.exists():
             raise FileExistsError(f"{database} already exists; load telemetry into a new file")
         database.parent.mkdir(parents=True, exist_ok=True)
+        warm_kql_in_background()  # the parser warms up while DuckDB loads
         con = duckdb.connect(str(database))
         try:
             con.execute("SET TimeZone='UTC'")
-            load_jsonl_tables(con, files, max_row_bytes=max_row_bytes, scratch_dir=database.parent)
+            load_jsonl_tables(con, files, max_row_bytes=max_row_bytes)
             con.execute(f"CREATE SCHEMA {_META_SCHEMA}")
             con.execute(f"CREATE TABLE {_META_SCHEMA}.store_info (key VARCHAR, value VARCHAR)")
-            con.execute(f"INSERT INTO {_META_SCHEMA}.store_info VALUES ('query_now', ?)", [_utc_text(query_now)])
+            con.execute(f"INSERT INTO {_META_SCHEMA}.store_info VALUES ('query_now', ?)", [utc_text(query_now)])
             con.close()
         except BaseException:
             con.close()
@@ -104,13 +114,15 @@ class DuckDbLogStore:
             return [self._describe(name, columns) for name, columns in sorted(self._columns().items())]
 
     def query(self, kql: str, *, max_rows: int = 1000) -> QueryResult:
+        import duckdb
+
         sql, parameters = self._translate(kql)
         with self._lock:
             timer = threading.Timer(self.timeout_s, self._con.interrupt)
             timer.start()
             try:
                 cursor = self._con.execute(sql, parameters)
-                columns = tuple(_column(name, type_code) for name, type_code, *_ in cursor.description or [])
+                columns = tuple(duckdb_column(name, type_code) for name, type_code, *_ in cursor.description or [])
                 fetched = cursor.fetchmany(max(0, max_rows) + 1)
                 truncated = len(fetched) > max_rows
                 total = self._count(sql, parameters) if truncated else len(fetched)
@@ -121,12 +133,16 @@ class DuckDbLogStore:
             finally:
                 timer.cancel()
         types = [c.type for c in columns]
-        rows = tuple(tuple(_to_json(v, t) for v, t in zip(row, types, strict=True)) for row in fetched[:max_rows])
+        rows = tuple(
+            tuple(json_value(v, t, dynamic_is_text=True) for v, t in zip(row, types, strict=True))
+            for row in fetched[:max_rows]
+        )
         return QueryResult(columns=columns, rows=rows, truncated=truncated, total_rows=total)
 
     def _translate(self, kql: str) -> tuple[str, dict[str, Any]]:
         if not kql.strip():
             raise LogQueryError("empty KQL query")
+        duckdb_kql = kql_translator()
         try:
             result = duckdb_kql.to_sql(kql, schema=self._schema, allow_write=False, query_now=self.query_now)
         except duckdb_kql.KqlUnsupportedError as e:
@@ -138,6 +154,8 @@ class DuckDbLogStore:
         return str(result), dict(result.parameters)
 
     def _count(self, sql: str, parameters: dict[str, Any]) -> int | None:
+        import duckdb
+
         try:
             row = self._con.execute(f"SELECT count(*) FROM ({sql}) AS _counted", parameters).fetchone()
         except duckdb.InterruptException:
@@ -167,15 +185,15 @@ class DuckDbLogStore:
         count, first, last = self._con.execute(f"SELECT count(*), {span} FROM {quoted}").fetchone() or (0, None, None)
         return TableSchema(
             name=table,
-            columns=tuple(
-                ColumnSchema(name=n, type=_kql_type(t), description=COLUMN_DESCRIPTIONS.get(n, "")) for n, t in columns
-            ),
+            columns=tuple(duckdb_column(n, t, COLUMN_DESCRIPTIONS.get(n, "")) for n, t in columns),
             row_count=int(count),
             first_time=first.replace(tzinfo=UTC) if isinstance(first, datetime) else None,
             last_time=last.replace(tzinfo=UTC) if isinstance(last, datetime) else None,
         )
 
     def _stored_query_now(self) -> datetime | None:
+        import duckdb
+
         try:
             row = self._con.execute(f"SELECT value FROM {_META_SCHEMA}.store_info WHERE key = 'query_now'").fetchone()
         except duckdb.CatalogException:
@@ -183,65 +201,11 @@ class DuckDbLogStore:
         return datetime.fromisoformat(str(row[0]).replace("Z", "+00:00")) if row else None
 
     def _table_hint(self, error: duckdb.Error) -> str:
+        import duckdb
+
         if isinstance(error, duckdb.CatalogException) and "Table" in str(error):
             return f" (tables: {', '.join(sorted(self._schema)) or 'none'})"
         return ""
-
-
-def _column(name: str, type_code: Any) -> ColumnSchema:
-    return ColumnSchema(name=name, type=_kql_type(str(type_code)))
-
-
-def _kql_type(duck_type: str) -> str:
-    if duck_type.endswith("[]") or duck_type.startswith(("STRUCT", "MAP")):
-        return "dynamic"
-    if duck_type.startswith("DECIMAL"):
-        return "decimal"
-    return KQL_TYPE_NAMES.get(duck_type, duck_type.lower())
-
-
-def _to_json(value: Any, kql_type: str) -> JsonValue:
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str):
-        return _parse_dynamic(value) if kql_type == "dynamic" else value
-    if isinstance(value, datetime):
-        return _utc_text(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return _timespan(value)
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, list | tuple):
-        return [_to_json(v, "dynamic") for v in value]
-    if isinstance(value, dict):
-        return {str(k): _to_json(v, "dynamic") for k, v in value.items()}
-    return str(value)
-
-
-def _parse_dynamic(text: str) -> JsonValue:
-    try:
-        parsed: JsonValue = json.loads(text)
-    except json.JSONDecodeError:
-        return text
-    return parsed
-
-
-def _utc_text(moment: datetime) -> str:
-    utc = moment.astimezone(UTC) if moment.tzinfo else moment
-    return utc.replace(tzinfo=None).isoformat(timespec="auto") + "Z"
-
-
-def _timespan(delta: timedelta) -> str:
-    """Kusto's timespan spelling: `[-][d.]hh:mm:ss[.fffffff]`."""
-    sign = "-" if delta < timedelta(0) else ""
-    delta = abs(delta)
-    hours, rest = divmod(delta.seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    days = f"{delta.days}." if delta.days else ""
-    fraction = f".{delta.microseconds * 10:07d}" if delta.microseconds else ""
-    return f"{sign}{days}{hours:02d}:{minutes:02d}:{seconds:02d}{fraction}"
 
 
 def _one_line(error: Exception) -> str:
@@ -259,7 +223,7 @@ def _unsupported_message(error: duckdb_kql.KqlUnsupportedError) -> str:
         hint = "the log store is read-only; `.show tables` lists the tables"
     return (
         f"unsupported KQL: `{name}`{where} is not supported by the local log store "
-        f"(duckdb-kql {duckdb_kql.__version__})" + (f"; {hint}" if hint else "")
+        f"(duckdb-kql {kql_translator().__version__})" + (f"; {hint}" if hint else "")
     )
 
 

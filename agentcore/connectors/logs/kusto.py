@@ -28,8 +28,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -49,6 +48,7 @@ from azure.kusto.data.exceptions import (
 from pydantic import JsonValue
 
 from agentcore.connectors.logs import ColumnSchema, LogQueryError, QueryResult, TableSchema
+from agentcore.connectors.logs._rendering import json_value, kusto_column
 from agentcore.connectors.logs._telemetry_tables import COLUMN_DESCRIPTIONS
 from agentcore.errors import ConfigError
 
@@ -64,12 +64,6 @@ _CLIENT_SERVER_DELTA_S = 30.0  # azure-kusto-data waits this much longer than se
 _RESULT_SET_TOO_LARGE = ("E_QUERY_RESULT_SET_TOO_LARGE", "80DA0003", "2161770499", "-2133196797")
 _ERROR_LEVEL = 2  # QueryCompletionInformation.Level: 1 critical, 2 error, 3 warning, 4 info, 6 stats
 _READ_ONLY_COMMAND = re.compile(r"\.show\b", re.IGNORECASE)
-_KQL_TYPES = {  # v1 DataType / .NET type names (namespace dropped) and CSL aliases -> the port's KQL names
-    **dict.fromkeys(("boolean", "sbyte"), "bool"),
-    **dict.fromkeys(("double", "single", "float"), "real"),
-    **{"date": "datetime", "int32": "int", "int64": "long", "object": "dynamic", "sqldecimal": "decimal"},
-    **{"time": "timespan", "uniqueid": "guid"},
-}
 
 
 class KustoLogStore:
@@ -263,12 +257,13 @@ class _Rows:
     def collect(self, table: Any) -> None:
         if self.columns is not None:
             raise LogQueryError("the query returned more than one result table; send one tabular statement")
-        self.columns = tuple(_column(c.column_name, c.column_type) for c in table.columns)
+        self.columns = tuple(kusto_column(c.column_name, c.column_type) for c in table.columns)
         kinds = [c.type for c in self.columns]
         for row in table:  # may raise KustoMultiApiError after some rows: those stay counted
             self.seen += 1
             if self.seen <= self.limit:
-                self.kept.append(tuple(_to_json(v, kind) for v, kind in zip(row, kinds, strict=True)))
+                values = zip(row, kinds, strict=True)
+                self.kept.append(tuple(json_value(v, kind, dynamic_is_text=False) for v, kind in values))
 
     def result(self) -> QueryResult:
         if self.errors:
@@ -341,56 +336,9 @@ def _table_from_json(name: str, body: dict[str, Any]) -> TableSchema:
     return TableSchema(name=str(body.get("Name") or name), columns=tuple(columns))
 
 
-def _column(name: str, kusto_type: str, description: str = "") -> ColumnSchema:
-    """`System.Int64`, `Int64`, `long` -> `long`, and so on."""
-    spelled = kusto_type.lower().rsplit(".", 1)[-1]
-    return ColumnSchema(name=name, type=_KQL_TYPES.get(spelled, spelled), description=description)
-
-
 def _table_column(name: str, kusto_type: str, doc: str = "") -> ColumnSchema:
     """A column of `tables()`: the service's doc string, else what the telemetry tables document."""
-    return _column(name, kusto_type, doc or COLUMN_DESCRIPTIONS.get(name, ""))
-
-
-def _to_json(value: Any, kql_type: str) -> JsonValue:
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str):
-        return _parse_dynamic(value) if kql_type == "dynamic" else value
-    if isinstance(value, datetime):
-        utc = value.astimezone(UTC) if value.tzinfo else value
-        return utc.replace(tzinfo=None).isoformat(timespec="auto") + "Z"
-    if isinstance(value, timedelta):
-        return _timespan(value)
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, list | tuple):
-        return [_to_json(v, "") for v in value]
-    if isinstance(value, dict):
-        return {str(k): _to_json(v, "") for k, v in value.items()}
-    return str(value)
-
-
-def _parse_dynamic(text: str) -> JsonValue:
-    """v2 answers send `dynamic` parsed; v1 (commands) send it as JSON text."""
-    if text.lstrip()[:1] not in ("{", "["):
-        return text
-    try:
-        parsed: JsonValue = json.loads(text)
-    except json.JSONDecodeError:
-        return text
-    return parsed
-
-
-def _timespan(delta: timedelta) -> str:
-    """Kusto's timespan spelling: `[-][d.]hh:mm:ss[.fffffff]`, as DuckDbLogStore renders it."""
-    sign = "-" if delta < timedelta(0) else ""
-    delta = abs(delta)
-    hours, rest = divmod(delta.seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    days = f"{delta.days}." if delta.days else ""
-    fraction = f".{delta.microseconds * 10:07d}" if delta.microseconds else ""
-    return f"{sign}{days}{hours:02d}:{minutes:02d}:{seconds:02d}{fraction}"
+    return kusto_column(name, kusto_type, doc or COLUMN_DESCRIPTIONS.get(name, ""))
 
 
 def _mapping(value: Any) -> dict[str, Any]:

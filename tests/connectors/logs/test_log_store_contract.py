@@ -132,6 +132,11 @@ SAME_ANSWER_QUERIES = [
     "AppRequests | where Success == false | join kind=inner (AppExceptions | project OperationId, ExceptionType)"
     " on OperationId | project OperationId, ExceptionType | order by OperationId asc",
     "print span = 1d + 2h, ratio = 3 / 2.0, n = toint(7)",
+    "print neg = -1h, fine = 3s + 4ms, at = datetime(2026-03-02T13:00:00.5Z)",
+    "print d = dynamic(5), s = dynamic('abc'), t = parse_json('\"5\"'), nothing = dynamic(null)",
+    "print arr = dynamic([1, '2', {'a': 'x'}]), bag = pack('k', '5', 'n', 5), parts = split('a,1', ',')",
+    "AppRequests | summarize codes = make_set(ResultCode) by AppRoleName | order by AppRoleName asc",
+    "AppExceptions | project coupon = Properties.coupon, line = Details[0].parsedStack[0].line | take 1",
 ]
 
 
@@ -145,3 +150,17 @@ def test_both_adapters_describe_the_same_tables(duckdb_store: DuckDbLogStore, ku
         return [(t.name, t.columns) for t in store.tables()]
 
     assert described(kusto_store) == described(duckdb_store)
+
+
+@pytest.mark.parametrize(
+    ("kql", "expected"),
+    [
+        ("print d = dynamic(5), s = dynamic('abc'), t = parse_json('\"5\"')", (5, "abc", "5")),
+        ("print parts = split('a,1', ',')", (["a", "1"],)),
+        ("print arr = dynamic([1, '2', {'a': 'x'}])", ([1, "2", {"a": "x"}],)),
+        ("print neg = -1h, fine = 1d + 3s + 4ms", ("-01:00:00", "1.00:00:03.0040000")),
+    ],
+)
+def test_values_render_as_json_the_same_way(log_store: LogStore, kql: str, expected: tuple[Any, ...]) -> None:
+    (row,) = log_store.query(kql).rows
+    assert row == expected

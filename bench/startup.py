@@ -1,0 +1,79 @@
+"""Startup: an evidence-only investigation of the example scenario from a cold interpreter, against `python -c pass`.
+
+Each sample is a fresh `python -m agentcore.cli investigate --scenario examples/scenarios/checkout-bad-deploy`
+with no model configured and its own empty data directory: interpreter start, imports, the first KQL parse,
+loading telemetry, cloning the bundles, triage and the report, exactly what a user waits for. Baseline and
+runs alternate, so load on the machine hits both. The target is a median under 0.5 s; the detail column
+says whether it is met, and the third row is the same run with `-X importtime` summed (imports only).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench._timing import BenchResult, Timing, bench_result
+
+BASELINE = "`python -c pass` (a bare interpreter start)"
+TARGET_S = 0.5
+SCENARIO = Path(__file__).resolve().parent.parent / "examples" / "scenarios" / "checkout-bad-deploy"
+FULL_RUNS, QUICK_RUNS = 9, 2
+
+
+def _environment() -> dict[str, str]:
+    """This environment without any model or data-dir setting, so the run is evidence-only and isolated."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("SRE_AGENT_", "ANTHROPIC_", "OPENAI_"))}
+
+
+def _timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, env=env, cwd=SCENARIO.parent.parent.parent)
+    return time.perf_counter() - started
+
+
+def _investigate(data_dir: Path, *flags: str) -> list[str]:
+    cli = ["-m", "agentcore.cli", "investigate", "--scenario", str(SCENARIO), "--data-dir", str(data_dir)]
+    return [sys.executable, *flags, *cli]
+
+
+def import_seconds(data_dir: Path, env: dict[str, str]) -> float:
+    """Seconds spent importing top-level modules in one run (`-X importtime`, cumulative of the roots)."""
+    done = subprocess.run(_investigate(data_dir, "-X", "importtime"), capture_output=True, text=True, env=env)
+    total_us = 0
+    for line in done.stderr.splitlines():
+        found = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
+        if found and not found.group(2).startswith(" "):
+            total_us += int(found.group(1))
+    return total_us / 1e6
+
+
+def run(quick: bool) -> list[BenchResult]:
+    env = _environment()
+    runs = QUICK_RUNS if quick else FULL_RUNS
+    bare: list[float] = []
+    cold: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as scratch:
+        _timed(_investigate(Path(scratch) / "warmup"), env)  # byte-compiles and fills the page cache
+        for i in range(runs):
+            bare.append(_timed([sys.executable, "-c", "pass"], env))
+            cold.append(_timed(_investigate(Path(scratch) / f"run{i}"), env))
+        imports = import_seconds(Path(scratch) / "importtime", env)
+    baseline, timing = Timing(tuple(bare)), Timing(tuple(cold))
+    met = "met" if timing.median_s < TARGET_S else "NOT met"
+    name = f"evidence-only investigate {SCENARIO.name}"
+    return [
+        bench_result("startup", "python -c pass", baseline, baseline),
+        bench_result("startup", name, timing, baseline, detail=f"target < {TARGET_S:g} s median: {met}"),
+        bench_result(
+            "startup",
+            "  of which imports (-X importtime, one run)",
+            Timing((imports,)),
+            baseline,
+            detail="sum of the top-level imports' cumulative times",
+        ),
+    ]
