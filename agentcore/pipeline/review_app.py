@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from agentcore.errors import BlobNotFoundError, StorageError
 from agentcore.pipeline._review_views import list_page, report_page
 from agentcore.pipeline._stage_io import StageContext, load_state
-from agentcore.pipeline.api import NOT_FOUND, ApiResponse, post_message
+from agentcore.pipeline.api import NOT_FOUND, ApiResponse, json_response, post_message
 from agentcore.pipeline.state import INVESTIGATION_ID, InvestigationState, Stage, state_blob
 from agentcore.review.feedback import (
     Culprit,
@@ -249,4 +249,4 @@ def dispatch_review(ctx: StageContext, method: str, path: str, request: ReviewRe
         if name == "feedback":
             return post_review_feedback(ctx, investigation_id, request)
         return post_review_follow_up(ctx, investigation_id, request)
-    return ApiResponse(405, b'{"error": "method not allowed"}') if matches else None
+    return json_response(405, {"error": "method not allowed"}) if matches else None

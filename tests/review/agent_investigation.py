@@ -72,14 +72,14 @@ def _evidence() -> tuple[Evidence, ...]:
     )  # fmt: skip
 
 
-def store_agent_investigation(store: BlobStore, now: datetime, *, suffix: str = "a9e17c") -> str:
+def store_agent_investigation(store: BlobStore, now: datetime, *, suffix: str = "a9e17c", title: str = TITLE) -> str:
     """Write a finished agent-mode investigation (state, report, session, two subagents); return its id."""
     started = now - timedelta(minutes=14)
     investigation_id = f"inv-{started:%Y%m%d-%H%M%S}-{suffix}"
     incident = started - timedelta(minutes=20)
     deployed = incident - timedelta(minutes=40)
     report = Report(
-        id=investigation_id, title=TITLE, status="completed", mode="agent",
+        id=investigation_id, title=title, status="completed", mode="agent",
         trigger=Trigger(kind="http", ref="question"), started_at=started, finished_at=now - timedelta(minutes=2),
         summary="The coupons deploy broke campaign codes: every checkout with an MKT- code fails with a TypeError.",
         root_cause=RootCause(statement="Campaign expiry is naive and compared with an aware now()",
@@ -111,7 +111,7 @@ def store_agent_investigation(store: BlobStore, now: datetime, *, suffix: str = 
         id=investigation_id, step=7, stage=Stage.DONE, mode="agent",
         request=RequestSpec(trigger=Trigger(kind="http", ref="question"), question="why is checkout failing?",
                             scope='{"service": "checkout-api"}'),
-        title=TITLE, started_at=started, updated_at=now - timedelta(minutes=2), incident_time=incident,
+        title=title, started_at=started, updated_at=now - timedelta(minutes=2), incident_time=incident,
         triage=triage, session_blob=session_blob,
         attached_alerts=(AttachedAlert(dedupe_key="k1", fired_at=incident + timedelta(minutes=3),
                                        monitor_condition="Fired"),),

@@ -178,3 +178,23 @@ def test_a_json_body_is_not_taken_for_a_form(review: Review) -> None:
     path = f"/api/review/investigations/{review.agent}/feedback"
     response = dispatch(review.ctx, "POST", path, body=body, content_type="application/json")
     assert response.status == 415
+
+
+def test_a_hostile_title_is_escaped_in_the_list(review: Review) -> None:
+    store_agent_investigation(review.store, datetime.now(UTC), suffix="bad001", title=f"checkout {SCRIPT} {IMAGE}")
+    page = html(get(review, "/api/review"))
+    assert "<script>" not in page
+    assert "checkout &lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;" in page
+
+
+def test_a_running_investigation_has_a_page_that_says_the_report_is_not_written_yet(review: Review) -> None:
+    response = dispatch(review.ctx, "POST", "/api/investigations", body=b'{"question": "why is checkout slow?"}')
+    investigation_id = json.loads(response.body)["id"]
+    page = html(get(review, f"/api/review/investigations/{investigation_id}"))
+    assert "The report is not written yet" in page
+    assert '<span class="badge running">running</span>' in page
+    assert investigation_id in html(get(review, "/api/review", "status=running"))
+
+
+def test_a_wrong_method_on_a_review_route_is_a_405(review: Review) -> None:
+    assert dispatch(review.ctx, "DELETE", f"/api/review/investigations/{review.agent}").status == 405
