@@ -23,7 +23,7 @@ LANES: tuple[tuple[EventKind, str], ...] = (
 
 WIDTH_PX = 960
 _LEFT_PX = 130
-_RIGHT_PX = 30
+_RIGHT_PX = 48
 _LANE_PX = 44
 _TOP_PX = 16
 _AXIS_PX = 34
