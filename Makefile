@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SCENARIO ?= examples/scenarios/checkout-bad-deploy
 
-.PHONY: demo test lint pytest bench components bwrap azurite clean lock upgrade
+.PHONY: demo test lint pytest bench components bwrap chromium azurite clean lock upgrade
 
 # Installs exactly the lock (every package pinned with hashes), then this project without resolving
 # anything: the same set on every machine until someone runs `make upgrade` and reviews the diff.
@@ -33,7 +33,8 @@ upgrade: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/sre-agent investigate --scenario $(SCENARIO)
 
-# Test components: Azurite from npm into this repo, bubblewrap from apt when missing and we are root.
+# Test components: Azurite from npm into this repo, bubblewrap and chromium from apt when missing and we
+# are root.
 azurite: node_modules/.bin/azurite-blob
 node_modules/.bin/azurite-blob: package.json
 	npm install --no-audit --no-fund --loglevel=error
@@ -46,7 +47,16 @@ bwrap:
 	  else echo "bubblewrap is missing and we are not root: sandbox tests will skip (fail under CI)"; fi; \
 	fi
 
-components: azurite bwrap
+# Headless Chromium for the review app's browser tests (driven by Playwright's Python package, never
+# `playwright install`: the Debian package is the browser).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "chromium is missing and we are not root: browser tests will skip (fail under CI)"; fi; \
+	fi
+
+components: azurite bwrap chromium
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,5 @@
-"""HTTP triggers: the alert webhook and the investigations API (routes in `agentcore.pipeline.api`).
+"""HTTP triggers: the alert webhook, the investigations API (routes in `agentcore.pipeline.api`) and the
+review web app (`agentcore.pipeline.review_app`).
 
 Auth level FUNCTION: callers need a function key (Azure Monitor's action group puts it in the URL).
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from agentcore.pipeline import api
+from agentcore.pipeline import api, review_app
 from functions._edge import http_response, stage_context
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
@@ -42,3 +43,39 @@ def get_report(req: func.HttpRequest) -> func.HttpResponse:
 def post_message(req: func.HttpRequest) -> func.HttpResponse:
     """A follow-up question that resumes the investigation's session."""
     return http_response(api.post_message(stage_context(), req.route_params.get("id", ""), req.get_body()))
+
+
+def _review_request(req: func.HttpRequest) -> review_app.ReviewRequest:
+    return review_app.ReviewRequest(
+        query=dict(req.params),
+        body=req.get_body(),
+        content_type=req.headers.get("Content-Type", ""),
+        fetch_site=req.headers.get("Sec-Fetch-Site", ""),
+    )
+
+
+@bp.route(route="review", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def review_list(req: func.HttpRequest) -> func.HttpResponse:
+    """The review app: investigations, filtered and searched (`?code=` carries the key through its links)."""
+    return http_response(review_app.review_list(stage_context(), _review_request(req)))
+
+
+@bp.route(route="review/investigations/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def review_report(req: func.HttpRequest) -> func.HttpResponse:
+    """The review app: one investigation's report page."""
+    investigation_id = req.route_params.get("id", "")
+    return http_response(review_app.review_report(stage_context(), investigation_id, _review_request(req)))
+
+
+@bp.route(route="review/investigations/{id}/feedback", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def review_feedback(req: func.HttpRequest) -> func.HttpResponse:
+    """The review app's feedback form: the verdict, stored beside the report."""
+    investigation_id = req.route_params.get("id", "")
+    return http_response(review_app.post_review_feedback(stage_context(), investigation_id, _review_request(req)))
+
+
+@bp.route(route="review/investigations/{id}/follow-up", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def review_follow_up(req: func.HttpRequest) -> func.HttpResponse:
+    """The review app's follow-up form: a question that continues the investigation."""
+    investigation_id = req.route_params.get("id", "")
+    return http_response(review_app.post_review_follow_up(stage_context(), investigation_id, _review_request(req)))

@@ -9,6 +9,7 @@ The Functions app (functions/http_api.py) and `sre-agent serve` map the same rou
 | GET /api/investigations/{id} | status, stage, step, usage, report links |
 | GET /api/investigations/{id}/report | the report, Markdown or JSON by `Accept` |
 | POST /api/investigations/{id}/messages | `{"message": ...}`: a follow-up that resumes the session |
+| GET, POST /api/review/... | the review web app's pages and forms (`agentcore.pipeline.review_app`) |
 
 Ids are checked against the one id pattern before they name any blob, and every blob an answer
 reads is named by the investigation's own state: no route can reach another investigation's data.
@@ -23,6 +24,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -242,8 +244,24 @@ _ROUTES = [
 ]
 
 
-def dispatch(ctx: StageContext, method: str, path: str, *, body: bytes = b"", accept: str = "") -> ApiResponse:
-    """Route one request by method and path (`sre-agent serve`; the Functions app routes by itself)."""
+def dispatch(
+    ctx: StageContext, method: str, path: str, *, body: bytes = b"", accept: str = "", query: str = "",
+    content_type: str = "", fetch_site: str = "",
+) -> ApiResponse:  # fmt: skip
+    """Route one request by method and path (`sre-agent serve`; the Functions app routes by itself).
+
+    `query` is the raw query string, `content_type` and `fetch_site` the request's `Content-Type` and
+    `Sec-Fetch-Site` headers: the review app's pages and forms read them.
+    """
+    if path == "/api/review" or path.startswith("/api/review/"):
+        # imported here: the review app builds on this module's responses and routes
+        from agentcore.pipeline.review_app import ReviewRequest, dispatch_review
+
+        params = dict(parse_qsl(query, keep_blank_values=True, max_num_fields=20))
+        request = ReviewRequest(query=params, body=body, content_type=content_type, fetch_site=fetch_site)
+        answer = dispatch_review(ctx, method, path, request)
+        if answer is not None:
+            return answer
     matches = [(route_method, name, match) for route_method, name, pattern in _ROUTES if (match := pattern.match(path))]
     for route_method, name, match in matches:
         if route_method != method:

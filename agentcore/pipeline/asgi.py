@@ -48,8 +48,10 @@ def api_app(context: StageContext, limits: BodyLimits) -> Starlette:
         method, path = request.method, request.url.path
         try:
             response = await run_in_threadpool(
-                dispatch, context, method, path, body=body, accept=request.headers.get("accept", "")
-            )
+                dispatch, context, method, path, body=body, accept=request.headers.get("accept", ""),
+                query=request.url.query, content_type=request.headers.get("content-type", ""),
+                fetch_site=request.headers.get("sec-fetch-site", ""),
+            )  # fmt: skip
         except Exception:
             logger.exception("%s %s failed", method, path)
             response = json_response(500, {"error": "internal error; see the server log"})

@@ -25,12 +25,15 @@ def test_every_trigger_family_is_registered(functions: dict[str, Any]) -> None:
         "on_alert", "on_stage", "on_dead_stage",
         "fan_out_hypotheses", "run_hypothesis", "finish_fan_out",
         "daily_error_clustering",
+        "review_list", "review_report", "review_feedback", "review_follow_up",
     }  # fmt: skip
 
 
 def test_http_routes_need_a_function_key(functions: dict[str, Any]) -> None:
     routes = {}
-    for name in ("post_alert", "post_investigation", "get_investigation", "get_report", "post_message"):
+    names = ("post_alert", "post_investigation", "get_investigation", "get_report", "post_message",
+             "review_list", "review_report", "review_feedback", "review_follow_up")  # fmt: skip
+    for name in names:
         binding = trigger(functions[name])
         assert binding["authLevel"] == "FUNCTION"
         routes[name] = (tuple(binding["methods"]), binding["route"])
@@ -40,6 +43,10 @@ def test_http_routes_need_a_function_key(functions: dict[str, Any]) -> None:
         "get_investigation": (("GET",), "investigations/{id}"),
         "get_report": (("GET",), "investigations/{id}/report"),
         "post_message": (("POST",), "investigations/{id}/messages"),
+        "review_list": (("GET",), "review"),
+        "review_report": (("GET",), "review/investigations/{id}"),
+        "review_feedback": (("POST",), "review/investigations/{id}/feedback"),
+        "review_follow_up": (("POST",), "review/investigations/{id}/follow-up"),
     }
 
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from agentcore.pipeline.workspace_snapshot import WorkspaceCheckpoint, checkpoint_workspace
+from agentcore.pipeline._checkpoint import checkpoint_workspace
 from agentcore.sandbox import SandboxLimits, format_size
 from agentcore.sandbox.quota import WorkspaceQuotaError, refuse_snapshot_over_quota, workspace_sizes
 from agentcore.sandbox.subprocess import SubprocessSandbox
 from agentcore.storage.local import LocalBlobStore
+from agentcore.workspace import WorkspaceCheckpoint
 
 ID = "inv-20260314-093000-a1b2c3"
 

@@ -21,10 +21,10 @@ import pytest
 from agentcore.connectors.changes import _git_history
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.pipeline.report_builder import evidence_only_report
-from agentcore.pipeline.workspace_setup import PreparedWorkspace, prepare_from_scenario
 from agentcore.reports import Report, Trigger, render_markdown
 from agentcore.scenarios import Scenario, load_scenario
 from agentcore.triage import Triage, _exposure, _matching, _run, _scoring, ranking, run_triage
+from agentcore.workspace import PreparedWorkspace, prepare_from_scenario
 
 ROOT = Path(__file__).resolve().parents[2] / "examples"
 FOLDERS = [ROOT / "scenarios", ROOT / "variants"]
