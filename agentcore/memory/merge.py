@@ -80,14 +80,15 @@ def merge_documents(
     body, conflicts = merge_bodies(base.body if base else "", ours.body, theirs.body, ours_by=ours.front.by)
     status = _status(base, ours, theirs, bool(conflicts))
     evidence = tuple(dict.fromkeys((*theirs.front.evidence, *ours.front.evidence)))
-    front = theirs.front.model_copy(
+    # The front matter is the latest writer's, but status follows the merge and evidence is the union.
+    front = ours.front.model_copy(
         update={
+            "created": min(ours.front.created, theirs.front.created),
             "updated": now,
-            "by": ours.front.by,
             "status": status,
             "evidence": evidence,
             "summary": ours.front.summary or theirs.front.summary,
-        }  # fmt: skip
+        }
     )
     return MergeResult(MemoryDocument(front=FrontMatter.model_validate(front.model_dump()), body=body), conflicts)
 
@@ -95,8 +96,8 @@ def merge_documents(
 def _status(base: MemoryDocument | None, ours: MemoryDocument, theirs: MemoryDocument, conflict: bool) -> MemoryStatus:
     if conflict:
         return MemoryStatus.NEEDS_REVIEW
-    if base is not None and ours.front.status != base.front.status:
-        return ours.front.status
+    if base is None or ours.front.status != base.front.status:
+        return ours.front.status  # the writer set it (a write without a base states the status it wants)
     return theirs.front.status
 
 
