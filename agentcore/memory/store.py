@@ -1,0 +1,152 @@
+"""Memory in the blob store under `memory/`: copied into a workspace when a session starts, merged back when
+it ends, with ETag-conditional writes so two investigations never overwrite each other's notes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from agentcore.errors import BlobNotFoundError, PreconditionFailedError
+from agentcore.memory.document import MemoryDocument, MemoryFormatError, parse_document, render_document
+from agentcore.memory.index import INDEX_NAME, render_index
+from agentcore.memory.limits import MemoryLimits, check_document
+from agentcore.memory.merge import merge_documents
+from agentcore.storage import BlobStore
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "memory/"
+SNAPSHOT_MANIFEST = ".memory-base.json"
+MAX_WRITE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class BaseEntry:
+    """A memory file as the session received it: its text and the ETag it was read at."""
+
+    text: str
+    etag: str
+
+
+@dataclass
+class MergeOutcome:
+    written: list[str] = field(default_factory=list)
+    conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
+    """File -> why it was not written (bad front matter, a secret, over a size cap)."""
+
+
+class MemoryStore:
+    """The team's memory: Markdown files with front matter, in a BlobStore."""
+
+    def __init__(self, blobs: BlobStore, *, limits: MemoryLimits | None = None) -> None:
+        self._blobs = blobs
+        self.limits = limits or MemoryLimits()
+
+    def names(self) -> list[str]:
+        """Relative names (`services/checkout/overview.md`) of every memory file, the index excluded."""
+        return [n[len(PREFIX) :] for n in self._blobs.list(PREFIX) if n.endswith(".md") and n != PREFIX + INDEX_NAME]
+
+    def read(self, name: str) -> BaseEntry | None:
+        try:
+            blob = self._blobs.get(PREFIX + name)
+        except BlobNotFoundError:
+            return None
+        return BaseEntry(blob.data.decode("utf-8"), blob.etag)
+
+    def documents(self) -> dict[str, MemoryDocument]:
+        """Every readable memory file, parsed; a file with bad front matter is logged and skipped."""
+        found: dict[str, MemoryDocument] = {}
+        for name in self.names():
+            entry = self.read(name)
+            if entry is None:
+                continue
+            try:
+                found[name] = parse_document(entry.text, name=name)
+            except MemoryFormatError as e:
+                logger.warning("memory file skipped: %s", e)
+        return found
+
+    def copy_into(self, folder: Path) -> dict[str, BaseEntry]:
+        """Write every memory file (and the index) under `folder`; return what was copied, for the merge."""
+        base: dict[str, BaseEntry] = {}
+        for name in [*self.names(), INDEX_NAME]:
+            entry = self.read(name)
+            if entry is None:
+                continue
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(entry.text, encoding="utf-8")
+            base[name] = entry
+        return base
+
+    def merge_back(self, folder: Path, base: dict[str, BaseEntry], *, by: str, now: datetime) -> MergeOutcome:
+        """Merge each file the session added or changed under `folder` into the store; rebuild the index."""
+        outcome = MergeOutcome()
+        for path in sorted(folder.rglob("*.md")):
+            name = path.relative_to(folder).as_posix()
+            if name == INDEX_NAME:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            was = base.get(name)
+            if was is not None and was.text == text:
+                continue
+            self._merge_one(name, text, was, by=by, now=now, outcome=outcome)
+        if outcome.written:
+            self.rebuild_index()
+        return outcome
+
+    def write(self, name: str, document: MemoryDocument, *, now: datetime) -> list[str]:
+        """Write `document` as `name`, merging with whatever is there now; return conflicting sections."""
+        outcome = MergeOutcome()
+        self._merge_one(name, render_document(document), None, by=document.front.by, now=now, outcome=outcome)
+        if name in outcome.refused:
+            raise MemoryFormatError(outcome.refused[name])
+        self.rebuild_index()
+        return list(outcome.conflicts.get(name, ()))
+
+    def _merge_one(
+        self, name: str, text: str, was: BaseEntry | None, *, by: str, now: datetime, outcome: MergeOutcome
+    ) -> None:
+        try:
+            ours = parse_document(text, name=name)
+            check_document(name, text, self.limits)
+        except MemoryFormatError as e:
+            outcome.refused[name] = str(e)
+            return
+        base = parse_document(was.text, name=name) if was is not None else None
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            current = self.read(name)
+            conflicts: tuple[str, ...] = ()
+            if current is None:
+                merged = ours
+            else:
+                result = merge_documents(base, ours, parse_document(current.text, name=name), now=now)
+                merged, conflicts = result.document, result.conflicts
+            try:
+                self._put(name, render_document(merged), None if current is None else current.etag)
+            except PreconditionFailedError:
+                continue  # someone wrote in between: merge again against what is there now
+            outcome.written.append(name)
+            if conflicts:
+                outcome.conflicts[name] = conflicts
+            return
+        outcome.refused[name] = f"{name}: still changing after {MAX_WRITE_ATTEMPTS} merges; try again"
+
+    def _put(self, name: str, text: str, etag: str | None) -> None:
+        data = text.encode("utf-8")
+        if etag is None:
+            self._blobs.put(PREFIX + name, data, if_none_match=True, content_type="text/markdown; charset=utf-8")
+        else:
+            self._blobs.put(PREFIX + name, data, if_match=etag, content_type="text/markdown; charset=utf-8")
+
+    def rebuild_index(self) -> str:
+        """MEMORY.md: one line per file with its summary and any status other than active."""
+        index = render_index(self.documents(), self.limits.index_chars)
+        self._blobs.put(PREFIX + INDEX_NAME, index.encode("utf-8"), content_type="text/markdown; charset=utf-8")
+        return index
+
+
+__all__ = ["PREFIX", "BaseEntry", "MemoryStore", "MergeOutcome"]
