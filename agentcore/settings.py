@@ -189,6 +189,10 @@ class Settings(BaseSettings):
     http_backlog_connections: int = Field(default=2048, ge=16)
     """`sre-agent serve`: connections the kernel queues before the server accepts them (capped by somaxconn)."""
 
+    cluster_investigations_top_n: int = Field(default=3, ge=0)
+    """Clusters at the top of a clusters report (timer or `sre-agent cluster`) whose new ones each get an
+    investigation, at most one per cluster and day; 0 starts none."""
+
     pr_repo_allowlist: tuple[str, ...] = ()
     """Repositories a draft pull request may be opened against; empty means the `pr` stage refuses all."""
 
