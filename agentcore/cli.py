@@ -137,7 +137,8 @@ def _cluster(args: argparse.Namespace, settings: Settings) -> int:
     window = parse_window(args.since)
     deps = build_dependencies(settings)
     if args.scenario is not None:
-        report = cluster_scenario(args.scenario, window=window, service=args.service)
+        top_n = settings.cluster_investigations_top_n
+        report = cluster_scenario(args.scenario, window=window, service=args.service, trace_top_n=top_n)
     elif deps.log_store is not None:
         report = cluster_window(deps.log_store, window_end=deps.now(), window=window, service=args.service)
     else:

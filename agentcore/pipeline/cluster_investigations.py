@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 from agentcore.clustering import Cluster
 from agentcore.clustering.report import ClusteringReport
+from agentcore.clustering.tracing import render_trace
 from agentcore.pipeline._stage_intake import start_investigation
 from agentcore.pipeline._stage_io import StageContext
 from agentcore.pipeline._stage_pr import PATCH_PATH
@@ -81,12 +81,13 @@ def start_cluster_investigations(
     request: ClusterRequest,
     *,
     top_n: int,
-    traces: Mapping[str, str] | None = None,
 ) -> tuple[str, ...]:
     """Start (or find) the investigation of each new top cluster; return their ids, in ranking order."""
     started: list[str] = []
     for cluster in clusters_to_investigate(report, top_n):
-        question = cluster_question(cluster, report_name=request.report_name, trace=(traces or {}).get(cluster.id))
+        trace = report.trace_of(cluster.id)
+        text = render_trace(trace) if trace is not None else None
+        question = cluster_question(cluster, report_name=request.report_name, trace=text)
         spec = RequestSpec(
             trigger=Trigger(kind=request.trigger, ref=f"cluster:{cluster.id}"),
             question=question,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -58,14 +57,13 @@ def investigate_and_store(
     now: datetime,
     trigger: Literal["schedule", "cli"] = "schedule",
     scenario_dir: str | None = None,
-    traces: Mapping[str, str] | None = None,
 ) -> tuple[ClusteringReport, StoredClusteringReport]:
     """Start the investigations of the new top clusters (once per cluster and day of the window's end),
     then store the report that lists them."""
     names = clustering_report_names(now)
     request = ClusterRequest(trigger, names.markdown_name, report.window_end.date(), scenario_dir)
     top_n = ctx.deps.settings.cluster_investigations_top_n
-    ids = start_cluster_investigations(ctx, report, request, top_n=top_n, traces=traces)
+    ids = start_cluster_investigations(ctx, report, request, top_n=top_n)
     report = report.model_copy(update={"investigations": ids})
     return report, store_clustering_report(ctx.deps.blob_store, report, now=now)
 
