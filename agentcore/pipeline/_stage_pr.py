@@ -158,14 +158,15 @@ def open_pull_request(
 ) -> tuple[PullRequestInfo, bool]:
     """Open the draft pull request of branch `sre-agent/<id>`, or find it: (pull request, whether it existed)."""
     branch = branch_name(investigation_id)
+    labels = (label,) if label else ()
     existing = host.find_pull_request(repo, branch)
     if existing is not None:
+        host.add_labels(repo, existing.number, labels)  # a crash may have come between opening and labelling
         return existing, True
     if not host.branch_exists(repo, branch):
         files = apply_patch(patch, host.read_files(repo, base, patch.original_paths))
         message = f"{title}\n\nProposed by sre-agent investigation {investigation_id}; a person reviews and merges."
         host.push_branch(repo, branch, base, files, message)
-    labels = (label,) if label else ()
     return host.open_draft_pull_request(repo, branch, title=title, body=body, labels=labels), False
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from agentcore.clustering import Cluster, ClusterFrame, Evidence
+from agentcore.clustering.commands import cluster_scenario
 from agentcore.clustering.report import ClusteringReport
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.pipeline import LocalRunner
@@ -124,3 +125,15 @@ def test_the_daily_timer_starts_the_investigations_once_a_day(
     assert len(first["investigations"]) == 2
     assert again["investigations"] == first["investigations"]
     assert investigations_in(runner) == sorted(first["investigations"])
+
+
+def test_a_traced_cluster_is_asked_about_with_its_trace(tmp_path: Path) -> None:
+    runner = quick_runner(tmp_path, cluster_investigations_top_n=1)
+    report = cluster_scenario(EXAMPLE, window=timedelta(hours=24), service=None, trace_top_n=1)
+    started, _ = investigate_and_store(runner.context, report, now=DAY_END, scenario_dir=str(EXAMPLE))
+    loaded = load_state(runner.context.deps, started.investigations[0])
+    assert loaded is not None
+    question = loaded.state.request.question or ""
+    assert "frame _is_expired at checkout/coupons.py:76" in question
+    assert "- b12894d2a204 coupons: accept marketing campaign codes" in question
+    assert loaded.state.request.scenario_dir == str(EXAMPLE)

@@ -157,12 +157,24 @@ def test_a_redelivered_message_finds_the_pull_request_and_opens_no_second_one(
 ) -> None:
     exchanges = register_pull_exchanges(github, BRANCH)
     ctx = context(tmp_path)
-    state = investigation(ctx)
-    first, again = pr_decision(ctx, state), pr_decision(ctx, state)
-    assert first.startswith("opened draft pull request #42")
-    assert again == f"found the existing draft pull request #42 in acme/checkout: {PULL_HTML_URL}"
+    loaded = load_state(ctx.deps, investigation(ctx).id)
+    assert loaded is not None
+    run_pr(ctx, loaded)
+    run_pr(ctx, loaded)  # the same message again, as after a lost lock: its commit loses, GitHub is asked again
     assert len(pull_posts(github)) == 1
     assert (exchanges.create_ref.call_count, exchanges.create_commit.call_count) == (1, 1)
+    assert exchanges.add_labels.call_count == 2
+    after = load_state(ctx.deps, ID)
+    assert after is not None
+    assert after.state.pr_note == f"opened draft pull request #42 in acme/checkout: {PULL_HTML_URL}"
+
+
+def test_a_second_decision_reports_the_pull_request_it_found(tmp_path: Path, github: responses.RequestsMock) -> None:
+    register_pull_exchanges(github, BRANCH)
+    ctx = context(tmp_path)
+    state = investigation(ctx)
+    pr_decision(ctx, state)
+    assert pr_decision(ctx, state) == f"found the existing draft pull request #42 in acme/checkout: {PULL_HTML_URL}"
 
 
 def test_a_redelivery_after_the_branch_was_pushed_opens_the_pull_request_without_pushing_again(

@@ -151,6 +151,10 @@ class PullRequestHost(Protocol):
         """Open a draft pull request of `branch` into the default branch, with `labels`."""
         ...
 
+    def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
+        """Add `labels` to pull request `number` (labels it has already are kept, not doubled)."""
+        ...
+
 
 def check_revision(revision: str) -> str:
     """Return `revision` if it can be passed to a host as a commit name; raise UserInputError if not.

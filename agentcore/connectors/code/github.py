@@ -206,6 +206,12 @@ class GitHubCodeHost:
                 pull.add_to_labels(*labels)
         return _pull_info(pull)
 
+    def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
+        if not labels:
+            return
+        with _translated(f"labelling pull request #{number} in {repo}", writing=True):
+            self._repo(repo).get_issue(number).add_to_labels(*labels)
+
     def _repo(self, repo: str) -> Any:
         if not REPO_NAME.match(repo):
             raise UnknownRepositoryError(f"not a GitHub repository name (owner/name): {repo!r}")

@@ -107,6 +107,13 @@ def test_the_pull_request_is_a_draft_into_the_default_branch_with_the_label(http
     assert posted_json(exchanges.add_labels.calls[0]) == ["sre-agent"]
 
 
+def test_labels_are_added_to_an_existing_pull_request_by_number(http: responses.RequestsMock) -> None:
+    exchanges = register_pull_exchanges(http, BRANCH, pull_exists=True)
+    host().add_labels(REPO, 42, ["sre-agent"])
+    assert posted_json(exchanges.add_labels.calls[0]) == ["sre-agent"]
+    assert len(http.calls) == 1
+
+
 def test_a_refused_pull_request_is_a_code_host_error_with_githubs_reason(http: responses.RequestsMock) -> None:
     register_pull_exchanges(http, BRANCH)
     refusal = {"message": "Validation Failed", "errors": [{"message": "A pull request already exists"}]}
