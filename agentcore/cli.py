@@ -11,12 +11,18 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from agentcore.agent.loop import StepEvent
 from agentcore.errors import AgentCoreError, ConfigError, UserInputError
 from agentcore.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from agentcore.clustering.report import ClusteringReport
+    from agentcore.pipeline.clustering import StoredClusteringReport
+    from agentcore.pipeline.wiring import Dependencies
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -126,20 +132,20 @@ def _cluster(args: argparse.Namespace, settings: Settings) -> int:
     if args.assignments is not None:
         raise UserInputError("--assignments goes with --lines")
     from agentcore.clustering import cluster_window
-    from agentcore.pipeline.clustering import store_clustering_report
     from agentcore.pipeline.wiring import build_dependencies
 
     window = parse_window(args.since)
     deps = build_dependencies(settings)
     if args.scenario is not None:
-        report = cluster_scenario(args.scenario, window=window, service=args.service)
+        top_n = settings.cluster_investigations_top_n
+        report = cluster_scenario(args.scenario, window=window, service=args.service, trace_top_n=top_n)
     elif deps.log_store is not None:
         report = cluster_window(deps.log_store, window_end=deps.now(), window=window, service=args.service)
     else:
         raise UserInputError(
             "no log store is configured: give --scenario DIR or --lines FILE, or set the Kusto settings"
         )
-    stored = store_clustering_report(deps.blob_store, report, now=deps.now())
+    report, stored = _investigate_clusters(deps, report, args.scenario)
     if args.json:
         _out.print(report.model_dump_json(indent=2), markup=False, soft_wrap=True)
     new = sum(cluster.new for cluster in report.clusters)
@@ -150,7 +156,28 @@ def _cluster(args: argparse.Namespace, settings: Settings) -> int:
             f"{rank:>3}. {flag}{cluster.count:>6}  {cluster.id}  {cluster.title[:90]}", markup=False, soft_wrap=True
         )
     _err.print(f"report: {stored.markdown_name}", markup=False, soft_wrap=True)
+    for investigation_id in report.investigations:
+        _err.print(f"investigation: {investigation_id}", markup=False, soft_wrap=True)
     return 0
+
+
+def _investigate_clusters(
+    deps: Dependencies, report: ClusteringReport, scenario: Path | None
+) -> tuple[ClusteringReport, StoredClusteringReport]:
+    """Start the new top clusters' investigations and store the report; on the local queue, run them to the end."""
+    from agentcore.pipeline import LocalRunner
+    from agentcore.pipeline._stage_io import StageContext
+    from agentcore.pipeline.clustering import investigate_and_store
+    from agentcore.queues.local import LocalQueue
+
+    scenario_dir = str(scenario.resolve()) if scenario is not None else None
+    if deps.queue is not None and not isinstance(deps.queue, LocalQueue):
+        context = StageContext(deps, deps.queue)
+        return investigate_and_store(context, report, now=deps.now(), trigger="cli", scenario_dir=scenario_dir)
+    with LocalRunner(deps) as runner:
+        done = investigate_and_store(runner.context, report, now=deps.now(), trigger="cli", scenario_dir=scenario_dir)
+        runner.wait_for(done[0].investigations)
+    return done
 
 
 def _investigate(args: argparse.Namespace, settings: Settings) -> int:

@@ -195,11 +195,45 @@ class Settings(BaseSettings):
     http_backlog_connections: int = Field(default=2048, ge=16)
     """`sre-agent serve`: connections the kernel queues before the server accepts them (capped by somaxconn)."""
 
+    cluster_investigations_top_n: int = Field(default=3, ge=0)
+    """Clusters at the top of a clusters report (timer or `sre-agent cluster`) whose new ones each get an
+    investigation, at most one per cluster and day; 0 starts none."""
+
     pr_repo_allowlist: tuple[str, ...] = ()
     """Repositories a draft pull request may be opened against; empty means the `pr` stage refuses all."""
 
     pr_approval_required: bool = True
     """Whether the `pr` stage waits for a person's approval recorded on the investigation."""
+
+    pr_max_diff_lines: int = Field(default=200, ge=1)
+    """Most changed lines (added plus deleted, over all files) of a patch that may become a pull request."""
+
+    pr_path_denylist: tuple[str, ...] = (
+        "infra/**", "deploy/**", "terraform/**", ".github/**", ".azure-pipelines/**", ".gitlab-ci.yml",
+        "azure-pipelines.yml", "Jenkinsfile", "*.bicep", "*.tf", "*.tfvars", "Dockerfile*", "docker-compose*.yml",
+        "*secret*", ".env*", "*.pem", "*.key", "CODEOWNERS",
+    )  # fmt: skip
+    """Globs (gitignore style: `*` within a folder, `**` across, no slash = any folder) of paths a pull
+    request may not touch: infrastructure, CI configuration, secrets. A patch touching one stays in the report."""
+
+    pr_label: str = "sre-agent"
+    """Label put on every pull request the `pr` stage opens (they are always drafts, never merged)."""
+
+    github_api_url: str = "https://api.github.com"
+    """GitHub's REST API root; GitHub Enterprise Server's is https://<host>/api/v3."""
+
+    github_token: SecretStr | None = None
+    """Token that opens draft pull requests (contents and pull-requests write on the allowlisted repositories).
+    Without it (or a GitHub App) no pull request is opened and a patch stays in the report."""
+
+    github_app_id: int | None = None
+    """GitHub App id, instead of `github_token` (with `github_app_private_key` and `github_app_installation_id`)."""
+
+    github_app_private_key: SecretStr | None = None
+    """The GitHub App's private key, PEM text."""
+
+    github_app_installation_id: int | None = None
+    """The GitHub App's installation id on the organisation that owns the allowlisted repositories."""
 
 
 def load_settings(**overrides: object) -> Settings:

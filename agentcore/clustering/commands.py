@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from agentcore.clustering.clusters import assign_lines
+from agentcore.clustering.clusters import Cluster, assign_lines
 from agentcore.clustering.report import ClusteringReport
 from agentcore.clustering.run import cluster_window
+from agentcore.clustering.tracing import ClusterTrace, Release, RepoHistory, trace_cluster
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.errors import UserInputError
-from agentcore.scenarios import load_scenario
+from agentcore.scenarios import Scenario, load_scenario
+from agentcore.scenarios._git import clone_detached
 
 MAX_LINES_FILE_BYTES = 2 * 1024**3
 
@@ -44,11 +46,44 @@ def _read_lines(path: Path) -> Iterator[str]:
         raise UserInputError(f"--lines {path}: {e.strerror or e}") from e
 
 
-def cluster_scenario(scenario_dir: Path, *, window: timedelta, service: str | None) -> ClusteringReport:
-    """Cluster a scenario's telemetry in the window that ends at its incident time."""
+def cluster_scenario(
+    scenario_dir: Path, *, window: timedelta, service: str | None, trace_top_n: int = 0
+) -> ClusteringReport:
+    """Cluster a scenario's telemetry in the window that ends at its incident time; trace the first
+    `trace_top_n` clusters to the code of its repositories."""
     scenario = load_scenario(scenario_dir)
+    report = _cluster_scenario(scenario, window=window, service=service)
+    if trace_top_n <= 0:
+        return report
+    traces = trace_scenario_clusters(scenario, report.clusters[:trace_top_n])
+    return report.model_copy(update={"traces": traces})
+
+
+def trace_scenario_clusters(scenario: Scenario, clusters: Sequence[Cluster]) -> tuple[ClusterTrace, ...]:
+    """Each cluster traced in the repository of the first of its services the scenario knows."""
+    traces: list[ClusterTrace] = []
+    with tempfile.TemporaryDirectory(prefix="sre-agent-trace-") as scratch:
+        clones: dict[str, Path] = {}
+        for cluster in clusters:
+            known = [s for s in scenario.services if {s.name, s.app_role} & set(cluster.services)]
+            if not known or known[0].repo not in scenario.repos:
+                continue
+            chosen, bundle = known[0], scenario.repos[known[0].repo]
+            if bundle.name not in clones:
+                clones[bundle.name] = Path(scratch) / bundle.name
+                clone_detached(bundle.bundle, clones[bundle.name], bundle.head)
+            releases = tuple(
+                Release(time=row.time, commit=row.commit, version=row.version, environment=row.environment)
+                for row in scenario.deployments
+                if row.service in (chosen.name, chosen.app_role)
+            )
+            traces.append(trace_cluster(cluster, RepoHistory(bundle.name, clones[bundle.name], releases, bundle.head)))
+    return tuple(traces)
+
+
+def _cluster_scenario(scenario: Scenario, *, window: timedelta, service: str | None) -> ClusteringReport:
     if not scenario.telemetry:
-        raise UserInputError(f"--scenario {scenario_dir}: it has no telemetry/ to cluster")
+        raise UserInputError(f"--scenario {scenario.directory}: it has no telemetry/ to cluster")
     with tempfile.TemporaryDirectory(prefix="sre-agent-cluster-") as scratch:
         store = DuckDbLogStore.load(
             scenario.telemetry, Path(scratch) / "telemetry.duckdb", query_now=scenario.incident_time
@@ -68,4 +103,4 @@ def parse_window(text: str) -> timedelta:
     return timedelta(seconds=int(number) * units[unit])
 
 
-__all__ = ["cluster_scenario", "parse_window", "write_line_assignments"]
+__all__ = ["cluster_scenario", "parse_window", "trace_scenario_clusters", "write_line_assignments"]

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from agentcore.clustering.clusters import Cluster
+from agentcore.clustering.tracing import ClusterTrace, render_trace
 
 MAX_ROWS_IN_MARKDOWN = 50
 
@@ -25,6 +26,11 @@ class ClusteringReport(BaseModel):
     """Ranked: new first, then count, then growth."""
     investigations: tuple[str, ...] = ()
     """Investigation ids started for the top new clusters."""
+    traces: tuple[ClusterTrace, ...] = ()
+    """The top clusters traced to code, when their repositories were at hand."""
+
+    def trace_of(self, cluster_id: str) -> ClusterTrace | None:
+        return next((trace for trace in self.traces if trace.cluster_id == cluster_id), None)
 
 
 def render_markdown(report: ClusteringReport) -> str:
@@ -51,6 +57,8 @@ def render_markdown(report: ClusteringReport) -> str:
         lines += ["", f"## `{cluster.id}`: {_cell(cluster.title)}", "", f"evidence: {cluster.evidence}"]
         lines += [f"- example: `{_cell(example)[:300]}`" for example in cluster.examples]
         lines += [f"- at {frame.method} ({frame.file}:{frame.line})" for frame in cluster.frames[:5]]
+        if (trace := report.trace_of(cluster.id)) is not None:
+            lines += ["", render_trace(trace)]
     if report.investigations:
         lines += ["", "Investigations started: " + ", ".join(report.investigations)]
     return "\n".join(lines) + "\n"

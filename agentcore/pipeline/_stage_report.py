@@ -1,4 +1,4 @@
-"""The last stages: `report` (build, store, decide on a PR), `pr` (policy-gated), and failing for good."""
+"""The last stages: `report` (build, store, decide on a PR), `pr` (policy-gated, in `_stage_pr`), failing for good."""
 
 from __future__ import annotations
 
@@ -16,14 +16,15 @@ from agentcore.pipeline._stage_io import (
     get_session,
     load_state,
 )
+from agentcore.pipeline._stage_pr import attach_patch, read_workspace_patch, run_pr
 from agentcore.pipeline.report_builder import agent_report, evidence_only_report
 from agentcore.pipeline.state import InvestigationState, Stage, stage_message, state_blob
 from agentcore.reports import (
     Recommendation,
     Report,
     ReportedError,
-    load_report,
     render_markdown,
+    report_location,
     report_to_json,
     save_report,
 )
@@ -43,11 +44,14 @@ def run_report(ctx: StageContext, loaded: Loaded) -> None:
     root = ctx.workspace_root(state.id)
     with directory_lock(root):
         report = _build_report(ctx, state)
+        next_stage = _after_report(state, report, ctx.deps.settings)
+        patch = read_workspace_patch(root) if state.mode == "agent" else None
+        report = attach_patch(ctx.deps.blob_store, report, report_location(report).json_name, patch,
+                              ctx.deps.settings, pr_next=next_stage is Stage.PR)  # fmt: skip
         location = save_report(ctx.deps.blob_store, report)
         _post_back(ctx, report)
         forget_restored(root)
         _write_local_copy(root, report)
-        next_stage = _after_report(state, report, ctx.deps.settings)
         new_state = state.advanced(
             ctx.deps.now(), stage=next_stage, report_json=location.json_name,
             report_markdown=location.markdown_name, report_status=report.status,
@@ -124,32 +128,6 @@ def _pull_request_wanted(report: Report, settings: Settings) -> bool:
     )
 
 
-def run_pr(ctx: StageContext, loaded: Loaded) -> None:
-    """Decide on a draft pull request by policy. It refuses, with the reason: opening one is not built yet."""
-    state = loaded.state
-    note = pr_decision(ctx, state)
-    logger.warning("investigation=%s pull request: %s", state.id, note)
-    next_stage = Stage.TURNS if state.follow_ups else Stage.DONE
-    new_state = state.advanced(
-        ctx.deps.now(), stage=next_stage, pr_note=note,
-        next_message=stage_message(next_stage, state.id, state.step + 1),
-    )  # fmt: skip
-    commit(ctx, loaded, new_state)
-
-
-def pr_decision(ctx: StageContext, state: InvestigationState) -> str:
-    settings = ctx.deps.settings
-    if state.report_json is None:
-        return "refused: there is no report"
-    report = load_report(ctx.deps.blob_store, state.report_json)
-    repo = report.suspects[0].repo if report.suspects else None
-    if repo is None or repo not in settings.pr_repo_allowlist:
-        return f"refused: repository {repo!r} is not on the pull-request allowlist"
-    if settings.pr_approval_required and not state.pr_approved_by:
-        return "refused: a person's approval is required and none is recorded"
-    return "refused: opening draft pull requests is not built yet (no code-host write path); nothing was opened"
-
-
 def fail_investigation(ctx: StageContext, investigation_id: str, *, stage: str, reason: str) -> bool:
     """Mark the investigation failed with `reason`, with a failed report. False when it had ended already."""
     for _attempt in range(FAIL_ATTEMPTS):
@@ -191,3 +169,6 @@ def failed_report(state: InvestigationState, *, stage: str, reason: str, finishe
         usage=state.usage,
         errors=(ReportedError(stage=stage, error_class="StageFailed", message=reason[:2000]),),
     )
+
+
+__all__ = ["fail_investigation", "failed_report", "run_pr", "run_report"]

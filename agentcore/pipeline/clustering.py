@@ -1,8 +1,10 @@
 """The daily error-clustering job's pipeline entry, and where clusters reports are stored.
 
-DESIGN §1: once a day, cluster the last 24 h of errors against the day before and store the ranked
-clusters as a report (`clustering/<yyyy>/<mm>/<dd>/<hhmmss>.{json,md}`). Every run also leaves a run
-record (`clustering/runs/...`) saying what it did, including when no log store is configured.
+DESIGN §1: once a day, cluster the last 24 h of errors against the day before, start one investigation
+per new cluster among the top `cluster_investigations_top_n` (once per cluster and day), and store the
+ranked clusters with those investigations' ids as a report (`clustering/<yyyy>/<mm>/<dd>/<hhmmss>.{json,md}`).
+Every run also leaves a run record (`clustering/runs/...`) saying what it did, including when no log
+store is configured.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from agentcore.clustering import cluster_window
 from agentcore.clustering.report import ClusteringReport, render_markdown
+from agentcore.errors import ConfigError
+from agentcore.pipeline._stage_io import StageContext
+from agentcore.pipeline.cluster_investigations import ClusterRequest, start_cluster_investigations
 from agentcore.pipeline.wiring import Dependencies
 from agentcore.storage import BlobStore
 
@@ -29,13 +35,37 @@ class StoredClusteringReport:
     markdown_name: str
 
 
+def clustering_report_names(now: datetime) -> StoredClusteringReport:
+    """Where the report of a run at `now` goes: `clustering/<date>/<time>.{json,md}`."""
+    stem = f"clustering/{now:%Y/%m/%d}/{now:%H%M%S}"
+    return StoredClusteringReport(f"{stem}.json", f"{stem}.md")
+
+
 def store_clustering_report(store: BlobStore, report: ClusteringReport, *, now: datetime) -> StoredClusteringReport:
     """Write the report as JSON and Markdown under `clustering/<date>/<time>`, named by when it ran."""
-    stem = f"clustering/{now:%Y/%m/%d}/{now:%H%M%S}"
-    json_name, markdown_name = f"{stem}.json", f"{stem}.md"
+    names = clustering_report_names(now)
+    json_name, markdown_name = names.json_name, names.markdown_name
     store.put(json_name, report.model_dump_json(indent=1).encode(), content_type="application/json")
     store.put(markdown_name, render_markdown(report).encode(), content_type="text/markdown; charset=utf-8")
     return StoredClusteringReport(json_name, markdown_name)
+
+
+def investigate_and_store(
+    ctx: StageContext,
+    report: ClusteringReport,
+    *,
+    now: datetime,
+    trigger: Literal["schedule", "cli"] = "schedule",
+    scenario_dir: str | None = None,
+) -> tuple[ClusteringReport, StoredClusteringReport]:
+    """Start the investigations of the new top clusters (once per cluster and day of the window's end),
+    then store the report that lists them."""
+    names = clustering_report_names(now)
+    request = ClusterRequest(trigger, names.markdown_name, report.window_end.date(), scenario_dir)
+    top_n = ctx.deps.settings.cluster_investigations_top_n
+    ids = start_cluster_investigations(ctx, report, request, top_n=top_n)
+    report = report.model_copy(update={"investigations": ids})
+    return report, store_clustering_report(ctx.deps.blob_store, report, now=now)
 
 
 def run_daily_clustering(deps: Dependencies, *, past_due: bool = False) -> str:
@@ -47,10 +77,13 @@ def run_daily_clustering(deps: Dependencies, *, past_due: bool = False) -> str:
         logger.warning("daily error clustering: %s", NO_LOG_STORE)
     else:
         report = cluster_window(deps.log_store, window_end=now, window=DAILY_WINDOW)
-        stored = store_clustering_report(deps.blob_store, report, now=now)
+        if deps.queue is None:
+            raise ConfigError("the daily clustering job needs a queue to start investigations on")
+        report, stored = investigate_and_store(StageContext(deps, deps.queue), report, now=now)
         new = sum(cluster.new for cluster in report.clusters)
         record |= {"status": "clustered", "records": report.records, "clusters": len(report.clusters),
-                   "new_clusters": new, "report": stored.json_name}  # fmt: skip
+                   "new_clusters": new, "report": stored.json_name,
+                   "investigations": list(report.investigations)}  # fmt: skip
         logger.info("daily error clustering: %d records, %d clusters (%d new): %s",
                     report.records, len(report.clusters), new, stored.json_name)  # fmt: skip
     name = f"clustering/runs/{now:%Y/%m/%d}/{now:%H%M%S}.json"

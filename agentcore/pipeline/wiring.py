@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import agentcore
+from agentcore.connectors.code import PullRequestHost
 from agentcore.connectors.incidents import IncidentSink
 from agentcore.connectors.logs import LogStore
 from agentcore.errors import ConfigError
@@ -47,6 +48,8 @@ class Dependencies:
     """The deployment's own logs (Kusto / Log Analytics). Scenario workspaces bring their own DuckDB file."""
     incident_sink: IncidentSink | None = None
     """Where a finished report's summary and link are posted back, at most once per investigation."""
+    pull_request_host: PullRequestHost | None = None
+    """Where the `pr` stage opens draft pull requests (GitHub); None keeps a patch in the report."""
 
 
 _overrides: dict[str, Any] = {}
@@ -97,6 +100,10 @@ def build_dependencies(settings: Settings) -> Dependencies:
         incident_sink = _overrides["incident_sink"]
     else:
         incident_sink = _build_incident_sink(settings, blob_store)
+    if "pull_request_host" in _overrides:
+        pull_request_host = _overrides["pull_request_host"]
+    else:
+        pull_request_host = _build_pull_request_host(settings)
     deps = Dependencies(
         settings=settings,
         blob_store=blob_store,
@@ -106,6 +113,7 @@ def build_dependencies(settings: Settings) -> Dependencies:
         queue=queue,
         log_store=log_store,
         incident_sink=incident_sink,
+        pull_request_host=pull_request_host,
     )
     rest = {k: v for k, v in _overrides.items() if k in {"clock", "now"}}
     return replace(deps, **rest)
@@ -164,6 +172,22 @@ def _build_incident_sink(settings: Settings, blob_store: BlobStore) -> IncidentS
 
     inner = WebhookIncidentSink(settings.writeback_webhook_url.get_secret_value(), format=settings.writeback_format)
     return AtMostOnceSink(inner, blob_store)
+
+
+def _build_pull_request_host(settings: Settings) -> PullRequestHost | None:
+    """GitHub when a token or a GitHub App is configured; otherwise None (patches stay in reports)."""
+    if settings.github_token is None and settings.github_app_id is None:
+        return None
+    from agentcore.connectors.code.github import GitHubCodeHost
+
+    key = settings.github_app_private_key
+    return GitHubCodeHost(
+        settings.github_api_url,
+        settings.github_token.get_secret_value() if settings.github_token else None,
+        app_id=settings.github_app_id,
+        private_key=key.get_secret_value() if key else None,
+        installation_id=settings.github_app_installation_id,
+    )
 
 
 def _build_log_store(settings: Settings) -> LogStore | None:

@@ -12,6 +12,9 @@ Both adapters keep one contract (tests/connectors/code/test_code_host_contract.p
   git, its changes against its first parent; from GitHub, what its API reports);
 - pull requests come sorted by number, and `merge_commit` is set only for merged ones;
 - `archive_at` writes the tree at a commit into `dest` whole or not at all, without `.git`.
+`PullRequestHost` is the write side, apart so that a read-only host need not have it: it finds a branch
+or pull request by name, reads files at a commit, pushes a branch of one commit, and opens a draft pull
+request. It has no merge: a person merges.
 A repository or commit the host does not know raises `UnknownRepositoryError` / `UnknownCommitError`
 (both `UserInputError`s); a host that fails or refuses raises `CodeHostError` or `ConfigError`, and
 git failing on a local clone raises `agentcore.git.GitError`.
@@ -19,6 +22,7 @@ git failing on a local clone raises `agentcore.git.GitError`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -124,6 +128,35 @@ class CodeHost(Protocol):
         ...
 
 
+@runtime_checkable
+class PullRequestHost(Protocol):
+    """Draft pull requests on a host. `repo` is the host's name (`owner/name`); `branch` a bare branch name."""
+
+    def find_pull_request(self, repo: str, branch: str) -> PullRequestInfo | None:
+        """The pull request (open or closed) whose head is `branch` in `repo`; None when there is none."""
+        ...
+
+    def branch_exists(self, repo: str, branch: str) -> bool: ...
+
+    def read_files(self, repo: str, sha: str, paths: Sequence[str]) -> dict[str, bytes]:
+        """The content of each of `paths` at `sha`; a path that is not a file there raises UnknownCommitError."""
+        ...
+
+    def push_branch(self, repo: str, branch: str, base: str, files: Mapping[str, bytes | None], message: str) -> str:
+        """Create `branch` at a new commit on `base` that writes `files` (None deletes one); return its sha."""
+        ...
+
+    def open_draft_pull_request(
+        self, repo: str, branch: str, *, title: str, body: str, labels: Sequence[str]
+    ) -> PullRequestInfo:
+        """Open a draft pull request of `branch` into the default branch, with `labels`."""
+        ...
+
+    def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
+        """Add `labels` to pull request `number` (labels it has already are kept, not doubled)."""
+        ...
+
+
 def check_revision(revision: str) -> str:
     """Return `revision` if it can be passed to a host as a commit name; raise UserInputError if not.
 
@@ -145,6 +178,7 @@ __all__ = [
     "CommitInfo",
     "DeploymentInfo",
     "FileStatus",
+    "PullRequestHost",
     "PullRequestInfo",
     "UnknownCommitError",
     "UnknownRepositoryError",

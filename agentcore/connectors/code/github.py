@@ -7,6 +7,9 @@ tightly rate limited). `base_url` points at GitHub Enterprise Server's `https://
 Calls: compare (`commits_between`), get a commit (`commit`), list pull requests associated with a
 commit (`pull_requests_for`), the tarball link for a commit (`archive_at`: the redirect target is
 downloaded with httpx, streamed to disk, and unpacked), list deployments (`deployments`).
+The PullRequestHost side: list pull requests by head branch, get a ref, get contents at a commit, and
+the Git Data calls that make one commit on a base (get commit, create tree, create commit, create
+ref), then create a draft pull request and add labels to it. Nothing here merges.
 PyGithub's own retries are off: retries have one owner, and for a stage that is its queue.
 
 Secrets: the token, the App's key and the tarball link (it carries a short-lived token) never
@@ -18,32 +21,37 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from github import Auth, BadCredentialsException, Github, GithubException, UnknownObjectException
+from github import (
+    Auth,
+    BadCredentialsException,
+    Github,
+    GithubException,
+    InputGitTreeElement,
+    UnknownObjectException,
+)
 
 from agentcore.connectors._secret_urls import hidden_from_http_logs
 from agentcore.connectors.code import (
     MAX_COMMITS_BETWEEN,
-    ChangedFile,
     CodeHostError,
     CommitInfo,
     DeploymentInfo,
-    FileStatus,
     PullRequestInfo,
     UnknownCommitError,
     UnknownRepositoryError,
     check_revision,
 )
 from agentcore.connectors.code._archive import unpack_tarball
-from agentcore.errors import ConfigError
+from agentcore.connectors.code._github_records import changed_file, commit_info, deployment_info
+from agentcore.errors import ConfigError, UserInputError
 
 logger = logging.getLogger(__name__)
 
@@ -67,16 +75,6 @@ class _NoRequestDumps(logging.Filter):
 
 logging.getLogger("github.Requester").addFilter(_NoRequestDumps())
 
-_STATUS: dict[str, FileStatus] = {
-    "added": "added",
-    "copied": "added",
-    "removed": "deleted",
-    "renamed": "renamed",
-    "modified": "modified",
-    "changed": "modified",
-    "unchanged": "modified",
-}
-
 
 class GitHubCodeHost:
     """Repositories on GitHub (or GitHub Enterprise Server at `base_url`)."""
@@ -92,9 +90,11 @@ class GitHubCodeHost:
         http_client: httpx.Client | None = None,
         timeout_s: int = 30,
         seconds_between_requests: float | None = 0.25,
+        seconds_between_writes: float | None = 1.0,
     ) -> None:
         """`http_client` downloads tarballs (default: a fresh client per download).
-        `seconds_between_requests` is PyGithub's pacing, which GitHub's best practices ask for."""
+        `seconds_between_requests` and `seconds_between_writes` are PyGithub's pacing, which GitHub's best
+        practices ask for (a second between mutative requests)."""
         self._base_url = base_url.rstrip("/")
         self._github = Github(
             base_url=self._base_url,
@@ -103,6 +103,7 @@ class GitHubCodeHost:
             retry=None,
             per_page=100,
             seconds_between_requests=seconds_between_requests,
+            seconds_between_writes=seconds_between_writes,
             lazy=True,
         )
         self._http_client = http_client
@@ -116,29 +117,21 @@ class GitHubCodeHost:
         check_revision(head)
         with _translated(f"compare {base}...{head} in {repo}"):
             comparison = self._repo(repo).compare(base, head)
-            commits = [_commit_info(commit) for commit in comparison.commits]
+            commits = [commit_info(commit) for commit in comparison.commits]
         return commits[::-1][:MAX_COMMITS_BETWEEN]
 
     def commit(self, repo: str, sha: str) -> CommitInfo:
         check_revision(sha)
         with _translated(f"commit {sha} in {repo}"):
             commit = self._repo(repo).get_commit(sha)
-            info = _commit_info(commit)
-            files = tuple(sorted((_changed_file(file) for file in commit.files), key=lambda f: f.path))
+            info = commit_info(commit)
+            files = tuple(sorted((changed_file(file) for file in commit.files), key=lambda f: f.path))
         return replace(info, files=files)
 
     def pull_requests_for(self, repo: str, sha: str) -> list[PullRequestInfo]:
         check_revision(sha)
         with _translated(f"pull requests for {sha} in {repo}"):
-            pulls = [
-                PullRequestInfo(
-                    number=int(pull.number),
-                    title=str(pull.title),
-                    merge_commit=str(pull.merge_commit_sha) if pull.merged_at and pull.merge_commit_sha else None,
-                    url=str(pull.html_url) if pull.html_url else None,
-                )
-                for pull in self._repo(repo).get_commit(sha).get_pulls()
-            ]
+            pulls = [_pull_info(pull) for pull in self._repo(repo).get_commit(sha).get_pulls()]
         return sorted(pulls, key=lambda pull: pull.number)
 
     def archive_at(self, repo: str, sha: str, dest: Path) -> Path:
@@ -154,10 +147,70 @@ class GitHubCodeHost:
         with _translated(f"deployments of {repo}"):
             found: list[DeploymentInfo] = []
             for deployment in self._repo(repo).get_deployments():
-                found.append(_deployment_info(deployment))
+                found.append(deployment_info(deployment))
                 if len(found) >= MAX_DEPLOYMENTS:
                     break
         return sorted(found, key=lambda d: d.time, reverse=True)
+
+    def find_pull_request(self, repo: str, branch: str) -> PullRequestInfo | None:
+        check_branch(branch)
+        with _translated(f"pull requests from {branch} in {repo}"):
+            for pull in self._repo(repo).get_pulls(state="all", head=f"{repo.split('/', 1)[0]}:{branch}"):
+                return _pull_info(pull)
+        return None
+
+    def branch_exists(self, repo: str, branch: str) -> bool:
+        check_branch(branch)
+        repository = self._repo(repo)
+        with _translated(f"branch {branch} in {repo}"):
+            try:
+                _ = repository.get_git_ref(f"heads/{branch}").object.sha  # the ref is lazy: this fetches it
+            except UnknownObjectException:
+                return False
+        return True
+
+    def read_files(self, repo: str, sha: str, paths: Sequence[str]) -> dict[str, bytes]:
+        check_revision(sha)
+        found: dict[str, bytes] = {}
+        with _translated(f"files at {sha} in {repo}"):
+            repository = self._repo(repo)
+            for path in paths:
+                content = repository.get_contents(path, ref=sha)
+                if isinstance(content, list) or content.type != "file" or content.encoding != "base64":
+                    raise CodeHostError(f"{path} at {sha} in {repo} is not a file GitHub returns whole")
+                found[path] = bytes(content.decoded_content)
+        return found
+
+    def push_branch(self, repo: str, branch: str, base: str, files: Mapping[str, bytes | None], message: str) -> str:
+        check_branch(branch)
+        check_revision(base)
+        elements = [_tree_element(path, data, repo) for path, data in sorted(files.items())]
+        with _translated(f"pushing {branch} in {repo}", writing=True):
+            repository = self._repo(repo)
+            base_commit = repository.get_git_commit(base)
+            tree = repository.create_git_tree(elements, base_tree=base_commit.tree)
+            commit = repository.create_git_commit(message, tree, [base_commit])
+            repository.create_git_ref(f"refs/heads/{branch}", commit.sha)
+        return str(commit.sha)
+
+    def open_draft_pull_request(
+        self, repo: str, branch: str, *, title: str, body: str, labels: Sequence[str]
+    ) -> PullRequestInfo:
+        check_branch(branch)
+        with _translated(f"opening a pull request from {branch} in {repo}", writing=True):
+            repository = self._repo(repo)
+            pull = repository.create_pull(
+                base=str(repository.default_branch), head=branch, title=title, body=body, draft=True
+            )
+            if labels:
+                pull.add_to_labels(*labels)
+        return _pull_info(pull)
+
+    def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
+        if not labels:
+            return
+        with _translated(f"labelling pull request #{number} in {repo}", writing=True):
+            self._repo(repo).get_issue(number).add_to_labels(*labels)
 
     def _repo(self, repo: str) -> Any:
         if not REPO_NAME.match(repo):
@@ -210,8 +263,37 @@ def _auth(token: str | None, app_id: int | str | None, private_key: str | None, 
     return app.get_installation_auth(installation_id)
 
 
+BRANCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
+
+
+def check_branch(branch: str) -> str:
+    """Return `branch` if it is a plain branch name (no `..`, no `//`, no trailing `/` or `.lock`)."""
+    if not BRANCH_NAME.match(branch) or ".." in branch or "//" in branch or branch.endswith(("/", ".lock")):
+        raise UserInputError(f"not a branch name: {branch[:60]!r}")
+    return branch
+
+
+def _tree_element(path: str, data: bytes | None, repo: str) -> Any:
+    """A tree entry that writes `data` at `path` (as a regular file), or deletes it when `data` is None."""
+    if data is None:
+        return InputGitTreeElement(path, "100644", "blob", sha=None)
+    try:
+        return InputGitTreeElement(path, "100644", "blob", content=data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise CodeHostError(f"{path} in {repo}: only text files can be pushed") from e
+
+
+def _pull_info(pull: Any) -> PullRequestInfo:
+    return PullRequestInfo(
+        number=int(pull.number),
+        title=str(pull.title),
+        merge_commit=str(pull.merge_commit_sha) if pull.merged_at and pull.merge_commit_sha else None,
+        url=str(pull.html_url) if pull.html_url else None,
+    )
+
+
 @contextmanager
-def _translated(what: str) -> Iterator[None]:
+def _translated(what: str, *, writing: bool = False) -> Iterator[None]:
     """Turn PyGithub's and requests' exceptions into ours. None of them carries a credential."""
     try:
         yield
@@ -223,6 +305,8 @@ def _translated(what: str) -> Iterator[None]:
         ) from e
     except GithubException as e:
         message = _message(e)
+        if writing and e.status == 422:
+            raise CodeHostError(f"{what}: GitHub refused it ({message or 'unprocessable'})") from e
         if e.status == 422 or (e.status == 404 and "commit" in message.lower()):
             raise UnknownCommitError(f"{what}: {message or 'no such commit'}") from e
         if e.status == 403:
@@ -237,50 +321,4 @@ def _message(error: GithubException) -> str:
     return str(data.get("message", "")) if isinstance(data, dict) else ""
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _commit_info(commit: Any) -> CommitInfo:
-    """From a PyGithub Commit, touching only attributes its JSON holds (no lazy completion)."""
-    git_commit = commit.commit
-    message = str(git_commit.message or "")
-    return CommitInfo(
-        sha=str(commit.sha),
-        title=message.split("\n", 1)[0].strip(),
-        author=str(git_commit.author.name) if git_commit.author else "",
-        time=_utc(git_commit.committer.date),
-        message=message.rstrip("\n"),
-        parents=tuple(str(parent.sha) for parent in commit.parents),
-    )
-
-
-def _changed_file(file: Any) -> ChangedFile:
-    status = _STATUS.get(str(file.status), "modified")
-    return ChangedFile(
-        path=str(file.filename),
-        status=status,
-        additions=int(file.additions or 0),
-        deletions=int(file.deletions or 0),
-        previous_path=str(file.previous_filename) if status == "renamed" and file.previous_filename else None,
-    )
-
-
-def _deployment_info(deployment: Any) -> DeploymentInfo:
-    creator = deployment.creator
-    return DeploymentInfo(
-        sha=str(deployment.sha),
-        environment=str(deployment.environment),
-        time=_utc(deployment.created_at),
-        ref=_text_or_none(deployment.ref),
-        creator=_text_or_none(creator.login) if creator is not None else None,
-        description=_text_or_none(deployment.description),
-        id=str(deployment.id),
-    )
-
-
-def _text_or_none(value: object) -> str | None:
-    return str(value) if value else None
-
-
-__all__ = ["MAX_ARCHIVE_BYTES", "MAX_DEPLOYMENTS", "GitHubCodeHost"]
+__all__ = ["MAX_ARCHIVE_BYTES", "MAX_DEPLOYMENTS", "GitHubCodeHost", "check_branch"]
