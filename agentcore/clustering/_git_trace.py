@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from agentcore.connectors.code import check_revision
-from agentcore.connectors.code._git_cli import GitCommandError, run_git
+from agentcore.git import GitError, run_git
 
 _PORCELAIN_HEADER = re.compile(r"^([0-9a-f]{40}) \d+ (\d+)(?: \d+)?$")
 
@@ -92,7 +92,7 @@ def contains(repo: Path, ancestor: str, descendant: str) -> bool:
     try:
         base = run_git(repo, "merge-base", check_revision(ancestor), check_revision(descendant), ok_codes=(0, 1))
         full = run_git(repo, "rev-parse", "--verify", "--quiet", f"{ancestor}^{{commit}}", ok_codes=(0, 1))
-    except GitCommandError:
+    except GitError:
         return False
     return bool(base.strip()) and base.strip() == full.strip()
 

@@ -16,7 +16,7 @@ from agentcore.clustering.tracing import ClusterTrace, Release, RepoHistory, tra
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.errors import UserInputError
 from agentcore.scenarios import Scenario, load_scenario
-from agentcore.scenarios._git import clone_detached
+from agentcore.workspace.checkout import check_out_bundle
 
 MAX_LINES_FILE_BYTES = 2 * 1024**3
 
@@ -71,7 +71,7 @@ def trace_scenario_clusters(scenario: Scenario, clusters: Sequence[Cluster]) -> 
             chosen, bundle = known[0], scenario.repos[known[0].repo]
             if bundle.name not in clones:
                 clones[bundle.name] = Path(scratch) / bundle.name
-                clone_detached(bundle.bundle, clones[bundle.name], bundle.head)
+                check_out_bundle(bundle.bundle, clones[bundle.name], bundle.head)
             releases = tuple(
                 Release(time=row.time, commit=row.commit, version=row.version, environment=row.environment)
                 for row in scenario.deployments

@@ -8,16 +8,14 @@ runs `git apply` on the originals in a scratch directory: the patch must apply e
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from agentcore.errors import UserInputError
+from agentcore.git import GitError, run_git
 
 MAX_PATCH_BYTES = 1_000_000
 """Largest patch read (the size policy is in lines; this only bounds parsing)."""
@@ -126,24 +124,17 @@ def _header_path(field: str) -> str | None:
 def apply_patch(patch: Patch, originals: Mapping[str, bytes]) -> dict[str, bytes | None]:
     """The files `patch` produces from `originals` (path -> content at the base): path -> new content,
     None for a deleted file. Raise PatchError when it does not apply exactly."""
-    git = shutil.which("git")
-    if git is None:
-        raise PatchError("git is not installed: the patch cannot be applied")
     with tempfile.TemporaryDirectory(prefix="sre-agent-patch-") as scratch:
         root = Path(scratch)
         for path, content in originals.items():
             (root / path).parent.mkdir(parents=True, exist_ok=True)
             (root / path).write_bytes(content)
         (root / ".fix.patch").write_text(patch.text, encoding="utf-8")
-        env = {"PATH": os.defpath + os.pathsep + str(Path(git).parent), "GIT_CONFIG_NOSYSTEM": "1",
-               "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CEILING_DIRECTORIES": str(root.parent), "LC_ALL": "C"}  # fmt: skip
-        completed = subprocess.run(
-            [git, "apply", "--whitespace=nowarn", ".fix.patch"],
-            cwd=root, env=env, capture_output=True, text=True, timeout=GIT_APPLY_TIMEOUT_S, check=False,
-        )  # fmt: skip
-        if completed.returncode != 0:
-            reason = next((line for line in completed.stderr.splitlines() if line.strip()), "git apply failed")
-            raise PatchError(f"the patch does not apply to the base commit: {reason.strip()}")
+        try:
+            run_git(root, "apply", "--whitespace=nowarn", ".fix.patch", timeout_s=GIT_APPLY_TIMEOUT_S)
+        except GitError as e:
+            reason = e.stderr or "git apply failed"
+            raise PatchError(f"the patch does not apply to the base commit: {reason.strip()}") from e
         return {path: (root / path).read_bytes() if (root / path).is_file() else None for path in patch.paths}
 
 

@@ -21,7 +21,7 @@ from agentcore.clustering.tracing import (
     trace_cluster,
 )
 from agentcore.scenarios import load_scenario
-from agentcore.scenarios._git import clone_detached
+from agentcore.workspace.checkout import check_out_bundle as clone_detached
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 CHECKOUT = EXAMPLES / "checkout-bad-deploy"
