@@ -132,6 +132,13 @@ def test_no_secret_is_in_the_tool_results_saved_to_the_workspace(outcome: Any) -
     assert [p.name for p in outputs if _leaks(p.read_text(errors="ignore"))] == []
 
 
+def test_no_secret_is_in_the_query_results_the_logs_command_saved(outcome: Any) -> None:
+    result, _, _ = outcome
+    saved = list((result.workspace / "outputs").glob("logs-*.csv"))
+    assert saved
+    assert [p.name for p in saved if _leaks(p.read_text(errors="ignore"))] == []
+
+
 def test_no_secret_is_in_report_json_or_markdown(outcome: Any) -> None:
     result, _, _ = outcome
     json_text = Path(result.report_path_json).read_text()

@@ -6,8 +6,8 @@
                                     a compact table on stdout; the full result (up to N rows) in outputs/
 
 Time words like `ago(1h)` and `now()` are relative to the incident time, not the wall clock.
-The tables are the workspace's data/telemetry.duckdb when it has one, else the investigation's log store,
-reached through the connector broker (.connectors/broker.sock).
+The tables are the investigation's log store, reached through the connector broker (.connectors/broker.sock),
+which serves a scenario's telemetry too; without a broker, the workspace's data/telemetry.duckdb.
 """
 
 from __future__ import annotations
@@ -77,13 +77,14 @@ def _act(args: argparse.Namespace, store: LogStore, out: TextIO) -> int:
 
 
 def _open_store() -> LogStore | None:
-    """The workspace's own telemetry when it has some, else the connector broker's, else None.
+    """The connector broker's log store when it runs (it redacts results on the host, with the session's
+    numbering), else the workspace's own telemetry, else None.
 
     Relative paths: the workspace is the working directory."""
-    if DATABASE.is_file():
-        return DuckDbLogStore(DATABASE)
     if broker_running():
         return BrokerLogStore()
+    if DATABASE.is_file():
+        return DuckDbLogStore(DATABASE)
     return None
 
 

@@ -77,15 +77,23 @@ def test_logs_prints_and_saves_the_same_whichever_backend_answers(
     assert local.out or local.err
 
 
-def test_the_workspace_telemetry_is_used_before_the_broker(
+def test_the_broker_is_used_before_the_workspace_telemetry_so_results_are_redacted_on_the_host(
     local_workspace: Path,
     start_broker: BrokerFactory,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # The broker listens in the workspace that also holds data/telemetry.duckdb; it would answer "Message".
+    # The broker listens in the workspace that also holds data/telemetry.duckdb (which would answer "Count").
     with ConnectorBroker(broker_socket_path(local_workspace), logs=WideLogStore()):
         ran = run_logs(local_workspace, ["query", "AppRequests | count"], monkeypatch, capsys)
+    assert ran.code == 0
+    assert ran.out.splitlines()[0] == "Message"
+
+
+def test_without_a_broker_the_workspace_telemetry_answers(
+    local_workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ran = run_logs(local_workspace, ["query", "AppRequests | count"], monkeypatch, capsys)
     assert ran.code == 0
     assert ran.out.splitlines()[:2] == ["Count", "4"]
 
