@@ -63,8 +63,8 @@ def run(quick: bool = False) -> list[BenchResult]:
         print(f"clustering: no Loghub samples under {DATA_DIR}; set SRE_AGENT_LOGHUB_DIR")
         return []
     repeats = 1 if quick else 5
-    drain = _drain3(names)
-    results, ours_ga, drain_ga, speedups = [], [], [], []
+    drain = _drain3(names, repeats)
+    results, ours_ga, drain_ga = [], [], []
     print(f"\nclustering: grouping accuracy on Loghub-2k ({len(names)} datasets), ours vs drain3 {DRAIN3_VERSION}")
     print(f"{'dataset':<12} {'GA ours':>8} {'GA drain3':>9} {'ours l/s':>10} {'drain3 l/s':>10} {'speed':>6}")
     for name in names:
@@ -76,15 +76,16 @@ def run(quick: bool = False) -> list[BenchResult]:
         theirs_ga = grouping_accuracy(theirs.assignments, truth) if theirs else float("nan")
         theirs_s = theirs.seconds if theirs else float("nan")
         drain_ga.append(theirs_ga)
-        speedups.append(theirs_s / seconds)
         print(f"{name:<12} {ga:>8.3f} {theirs_ga:>9.3f} {len(lines) / seconds:>10,.0f} "
               f"{len(lines) / theirs_s:>10,.0f} {theirs_s / seconds:>5.1f}x")  # fmt: skip
         results.append(BenchResult(group="clustering", name=name, median_s=seconds, p90_s=seconds, samples=repeats,
                                    ratio=seconds / theirs_s, baseline_median_s=theirs_s,
                                    detail=f"GA {ga:.3f} (drain3 {theirs_ga:.3f})"))  # fmt: skip
     average, average_drain = statistics.mean(ours_ga), statistics.mean(drain_ga)
-    speedup = statistics.median(speedups)
-    print(f"{'average':<12} {average:>8.3f} {average_drain:>9.3f}   median speed-up {speedup:.1f}x")
+    # Throughput over all 28,000 lines: total time against total time (a per-dataset median would let the
+    # small, quick datasets decide).
+    speedup = sum(r.baseline_median_s for r in results) / sum(r.median_s for r in results)
+    print(f"{'average':<12} {average:>8.3f} {average_drain:>9.3f}   overall speed-up {speedup:.1f}x")
     print(f"  {'met   ' if average >= TARGET_GA else 'MISSED'} average GA >= {TARGET_GA}: {average:.3f}")
     print(f"  {'met   ' if speedup >= TARGET_SPEEDUP else 'MISSED'} >= {TARGET_SPEEDUP:.0f}x drain3's lines/s: "
           f"{speedup:.1f}x")  # fmt: skip
@@ -140,7 +141,7 @@ class DrainRun:
     seconds: float
 
 
-def _drain3(names: list[str]) -> dict[str, DrainRun]:
+def _drain3(names: list[str], repeats: int) -> dict[str, DrainRun]:
     python = DRAIN3_VENV / "bin" / "python"
     if not python.exists():
         made = subprocess.run([sys.executable, "-m", "venv", str(DRAIN3_VENV)], capture_output=True, check=False)
@@ -149,8 +150,8 @@ def _drain3(names: list[str]) -> dict[str, DrainRun]:
             print(f"clustering: drain3 {DRAIN3_VERSION} could not be installed in {DRAIN3_VENV}; its column is empty")
             return {}
     runner = Path(__file__).resolve().parent / "_drain3_runner.py"
-    done = subprocess.run([str(python), str(runner), str(DATA_DIR), *names], capture_output=True, text=True,
-                          check=False)  # fmt: skip
+    command = [str(python), str(runner), str(DATA_DIR), str(repeats), *names]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode:
         print(f"clustering: drain3 failed: {done.stderr.strip()[-300:]}")
         return {}
