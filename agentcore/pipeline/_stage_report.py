@@ -17,7 +17,7 @@ from agentcore.pipeline._stage_io import (
     load_state,
 )
 from agentcore.pipeline.report_builder import agent_report, evidence_only_report
-from agentcore.pipeline.state import InvestigationState, Stage, stage_message, state_blob
+from agentcore.pipeline.state import InvestigationState, Stage, state_blob
 from agentcore.pipeline.workspace_snapshot import directory_lock, forget_restored
 from agentcore.reports import (
     Recommendation,
@@ -48,11 +48,9 @@ def run_report(ctx: StageContext, loaded: Loaded) -> None:
         forget_restored(root)
         _write_local_copy(root, report)
         next_stage = _after_report(state, report, ctx.deps.settings)
-        new_state = state.advanced(
-            ctx.deps.now(), stage=next_stage, report_json=location.json_name,
-            report_markdown=location.markdown_name, report_status=report.status,
-            next_message=stage_message(next_stage, state.id, state.step + 1),
-        )  # fmt: skip
+        new_state = state.next_step(ctx.deps.now(), next_stage).with_report(
+            location.json_name, location.markdown_name, report.status
+        )
         commit(ctx, loaded, new_state)
     logger.info("investigation=%s report=%s status=%s", state.id, location.json_name, report.status)
 
@@ -130,10 +128,7 @@ def run_pr(ctx: StageContext, loaded: Loaded) -> None:
     note = pr_decision(ctx, state)
     logger.warning("investigation=%s pull request: %s", state.id, note)
     next_stage = Stage.TURNS if state.follow_ups else Stage.DONE
-    new_state = state.advanced(
-        ctx.deps.now(), stage=next_stage, pr_note=note,
-        next_message=stage_message(next_stage, state.id, state.step + 1),
-    )  # fmt: skip
+    new_state = state.next_step(ctx.deps.now(), next_stage).with_pr_note(note)
     commit(ctx, loaded, new_state)
 
 
@@ -159,10 +154,11 @@ def fail_investigation(ctx: StageContext, investigation_id: str, *, stage: str, 
         state = loaded.state
         report = failed_report(state, stage=stage, reason=reason, finished_at=ctx.deps.now())
         location = save_report(ctx.deps.blob_store, report)
-        failed = state.advanced(
-            ctx.deps.now(), stage=Stage.FAILED, failure=reason[:2000], report_json=location.json_name,
-            report_markdown=location.markdown_name, report_status="failed", next_message=None,
-        )  # fmt: skip
+        failed = (
+            state.next_step(ctx.deps.now(), Stage.FAILED)
+            .with_failure(reason)
+            .with_report(location.json_name, location.markdown_name, "failed")
+        )
         try:
             ctx.deps.blob_store.put(state_blob(investigation_id), failed.to_json_bytes(), if_match=loaded.etag)
         except PreconditionFailedError:
