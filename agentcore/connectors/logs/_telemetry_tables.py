@@ -12,6 +12,8 @@ import math
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from agentcore.errors import UserInputError
+
 DuckType = Literal["TIMESTAMP", "VARCHAR", "BOOLEAN", "DOUBLE", "BIGINT", "INTEGER", "JSON"]
 
 KQL_TYPE_NAMES: dict[str, str] = {
@@ -123,7 +125,7 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
 }
 
 
-class BadValue(ValueError):
+class BadValue(UserInputError):
     """A value cannot be coerced to its column's type; the message says why."""
 
 
