@@ -126,3 +126,16 @@ def test_a_transition_validates_its_result_again() -> None:
     when = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
     with pytest.raises(ValidationError):
         fresh_state(when).with_follow_ups(["not", "a", "tuple", 1])  # type: ignore[arg-type]
+
+
+def test_a_state_stored_before_typed_transitions_still_loads_with_its_requests() -> None:
+    stored = json.dumps({
+        "version": 1, "id": ID, "step": 7, "stage": "done", "mode": "agent",
+        "request": {"trigger": {"kind": "http", "ref": "q"}, "question": "why?"},
+        "title": "why?", "started_at": "2026-03-14T09:30:00Z", "updated_at": "2026-03-14T09:40:00Z",
+        "follow_ups": ["and the cache?"], "compact_requested": True,
+        "next_message": {"type": "compact", "investigation_id": ID, "step": 8},
+    })  # fmt: skip
+    state = InvestigationState.model_validate_json(stored)
+    assert (state.compact_requested, state.follow_ups) == (True, ("and the cache?",))
+    assert state.next_message == StageMessage(type="compact", investigation_id=ID, step=8)
