@@ -35,6 +35,10 @@ class ContextTooLongError(ModelError):
         super().__init__(message, retryable=False, status=status)
 
 
+class ModelOutputError(AgentCoreError):
+    """What the model wrote (a file it was asked for) is malformed; the message says what to fix, for the model."""
+
+
 class ToolError(AgentCoreError):
     """A tool could not do what was asked; the loop turns this into an observation for the model."""
 

@@ -42,7 +42,7 @@ from agentcore.pipeline._stage_io import (
     load_state,
     put_session,
     save_workspace,
-    workspace_fields,
+    with_checkpoint,
 )
 from agentcore.pipeline.state import ChildOutcome, RequestSpec, Stage
 from agentcore.pipeline.wiring import build_dependencies, local_queue, override
@@ -173,10 +173,8 @@ def _stage_rows(table: _Table, folder: Path) -> None:
     def checkpoint(current: Loaded) -> None:
         with directory_lock(root):
             saved = save_workspace(ctx, current.state, root)
-            new = current.state.advanced(
-                ctx.deps.now(), stage=Stage.TURNS, session_blob=put_session(ctx.deps, current.state.id,
-                current.state.step + 1, session), **workspace_fields(saved),
-            )  # fmt: skip
+            blob = put_session(ctx.deps, current.state.id, current.state.step + 1, session)
+            new = with_checkpoint(current.state.next_step(ctx.deps.now(), Stage.TURNS).with_session(blob), saved)
             if commit(ctx, current, new):
                 mark_restored(root, new.workspace_blob, new.outputs)
 
@@ -215,12 +213,10 @@ def _investigation_at_turns(folder: Path) -> tuple[StageContext, Loaded, Session
     session = new_session(system_blocks(SubprocessSandbox(root, LIMITS)), build_history(toolbox, 60), 60)
     loaded = load_state(deps, state.id)
     assert loaded is not None
-    with_repos = loaded.state.with_changes(deps.now(), repos=prepared.repos)
+    with_repos = loaded.state.with_repos(prepared.repos)
     saved = save_workspace(ctx, with_repos, root)
     session_blob = put_session(deps, state.id, 1, session)
-    first = loaded.state.advanced(
-        deps.now(), stage=Stage.TURNS, repos=prepared.repos, session_blob=session_blob, **workspace_fields(saved)
-    )
+    first = with_checkpoint(with_repos.next_step(deps.now(), Stage.TURNS).with_session(session_blob), saved)
     assert commit(ctx, loaded, first)
     mark_restored(root, first.workspace_blob, first.outputs)
     current = load_state(deps, state.id)
@@ -244,7 +240,10 @@ def _store_report(ctx: StageContext, current: Loaded) -> None:
                     started_at=state.started_at, finished_at=ctx.deps.now(), summary="A bench report.",
                     recommendation=Recommendation(auto_mitigate=False, transfer_to=None, reason="bench"))  # fmt: skip
     location = save_report(ctx.deps.blob_store, report)
-    commit(ctx, current, state.advanced(ctx.deps.now(), stage=Stage.TURNS, report_json=location.json_name))
+    reported = state.next_step(ctx.deps.now(), Stage.TURNS).with_report(
+        location.json_name, location.markdown_name, report.status
+    )
+    commit(ctx, current, reported)
 
 
 # -- workspace: a big repository -------------------------------------------------------------------

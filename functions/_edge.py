@@ -7,6 +7,7 @@ from typing import Any, TypeVar, cast
 
 import azure.functions as func
 
+from agentcore.errors import AgentCoreError
 from agentcore.pipeline import StageContext
 from agentcore.pipeline.api import ApiResponse
 from agentcore.pipeline.wiring import app_dependencies
@@ -32,7 +33,7 @@ def http_response(answer: ApiResponse) -> func.HttpResponse:
     )
 
 
-class MessageRefusedError(Exception):
+class MessageRefusedError(AgentCoreError):
     """Raised to leave a message unsettled: Service Bus delivers it again, then dead-letters it.
 
     The Python worker cannot dead-letter a message itself, so a message the pipeline refuses runs

@@ -3,140 +3,91 @@
 The loop owns malformed model output (capped) and budgets; transport retries belong to the model
 client and whole-stage retries to the queue. After every change to the session it calls the
 checkpoint hook, so a crash at any point resumes from the last state, never from scratch.
+
+`run_slice` returns how the run ended as a typed value (`agentcore.agent.outcome`); a deferred
+`spawn` is one of those values, handed up from the tool's result, never an exception.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Protocol
 
-from agentcore.agent.redact import KnownClean, Marked, mark_untrusted, redact_session, redact_tool_result
-from agentcore.agent.session import COMPACT_COMMAND, Session, SessionStatus
-from agentcore.errors import ContextTooLongError, ModelError
-from agentcore.models import Message, ModelClient, ModelRequest, ModelResponse, ToolCall, Usage
-from agentcore.tools import Toolbox, ToolResult
+from agentcore.agent.outcome import FanOutRequested, Finished, RunOutcome, Suspended
+from agentcore.agent.redact import mark_untrusted, redact_session, redact_tool_result
+from agentcore.agent.runtime import AgentRuntime, Complete, ContextControl, FinishCheck, LiveRequest, StepEvent
+from agentcore.agent.session import Session, SessionStatus
+from agentcore.agent.spawn import SpawnRequest
+from agentcore.errors import AgentCoreError, ContextTooLongError, ModelError
+from agentcore.models import Message, ModelRequest, ModelResponse, ToolCall, Usage
+from agentcore.tools import ToolControl, ToolResult
 
 logger = logging.getLogger(__name__)
 
-FinishCheck = Callable[[Session], str | None]
-"""Given a session about to complete, a message that sends the model back to work, or None."""
 
-
-@dataclass(frozen=True)
-class StepEvent:
-    """One finished step, for progress displays and the INFO log."""
-
-    session_id: str
-    investigation_id: str
-    step: int
-    tools: tuple[str, ...]
-    duration_s: float
-    usage: Usage
-    status: SessionStatus
-
-
-LiveRequest = Callable[[], ModelRequest]
-"""The request the session would send now: built from its messages and passed through `prepare_request`."""
-
-Complete = Callable[[ModelRequest], ModelResponse]
-"""Send a request, counting it in the session's usage, cost and bytes; raises ModelError."""
-
-
-class ContextControl(Protocol):
-    """What the loop asks of context engineering (`agentcore.context.ContextKeeper` implements it)."""
-
-    def capture(self, session: Session, call: ToolCall, result: ToolResult) -> ToolResult:
-        """Save a tool result and return what the model should see of it."""
-        ...
-
-    def close_turn(self, session: Session) -> None:
-        """All tool results of the last assistant turn are in: enforce limits across them."""
-        ...
-
-    def before_call(self, session: Session, live: LiveRequest, complete: Complete) -> None:
-        """Prune or compact before the next call; may end the session (status FAILED)."""
-        ...
-
-    def observe(self, session: Session, request: ModelRequest, response: ModelResponse) -> None:
-        """Learn from a successful call (token calibration)."""
-        ...
-
-    def recover(self, session: Session, attempt: int, live: LiveRequest, complete: Complete) -> bool:
-        """The provider refused the prompt as too long (`attempt` 0, 1, ...): shrink it and say whether to retry."""
-        ...
-
-
-def _no_cost(_model: str, _usage: Usage) -> float | None:
-    return None
-
-
-@dataclass
-class AgentRuntime:
-    """What a session runs with. Rebuilt on each stage; never serialized."""
-
-    model: ModelClient
-    toolbox: Toolbox
-    clock: Callable[[], float] = time.monotonic
-    estimate_cost_usd: Callable[[str, Usage], float | None] = _no_cost
-    checkpoint: Callable[[Session], None] | None = None
-    on_step: Callable[[StepEvent], None] | None = None
-    finish_check: FinishCheck | None = None
-    max_output_tokens: int = 8192
-    malformed_tool_call_limit: int = 3
-    finish_nudge_limit: int = 2
-    cache_key: str | None = None
-    prepare_request: Callable[[Session, ModelRequest], ModelRequest] | None = None
-    """A hook for context engineering to reshape the request (order, breakpoints) before sending."""
-    context: ContextControl | None = None
-    """Spill, pruning and compaction; None sends every result inline and never shrinks the context."""
-    _unknown_cost_warned: set[str] = field(default_factory=set)
-    _known_clean: KnownClean = field(default_factory=dict)
-    _marked: Marked = field(default_factory=dict)
+def run_slice(
+    session: Session, runtime: AgentRuntime, *, max_steps: int | None = None, slice_s: float | None = None
+) -> RunOutcome:
+    """Advance the session until it ends, `max_steps` more steps / `slice_s` seconds have run, or a spawn defers."""
+    started = runtime.clock()
+    steps_run = 0
+    while session.status is SessionStatus.RUNNING:
+        if max_steps is not None and steps_run >= max_steps:
+            return Suspended("steps")
+        if slice_s is not None and runtime.clock() - started >= slice_s:
+            return Suspended("time")
+        requested = advance(session, runtime)
+        if requested is not None:
+            return requested
+        steps_run += 1
+    return Finished(session.status)
 
 
 def run_session(
     session: Session, runtime: AgentRuntime, *, max_steps: int | None = None, slice_s: float | None = None
 ) -> Session:
-    """Advance the session until it ends, or until `max_steps` more steps / `slice_s` seconds have run."""
-    started = runtime.clock()
-    steps_run = 0
-    while session.status is SessionStatus.RUNNING:
-        if max_steps is not None and steps_run >= max_steps:
-            break
-        if slice_s is not None and runtime.clock() - started >= slice_s:
-            break
-        advance(session, runtime)
-        steps_run += 1
+    """`run_slice` for a runtime whose spawns run their children in-process; returns the session.
+
+    A deferred fan-out has nobody to run it here: that is a wiring mistake, raised as AgentCoreError.
+    """
+    outcome = run_slice(session, runtime, max_steps=max_steps, slice_s=slice_s)
+    if isinstance(outcome, FanOutRequested):
+        raise AgentCoreError(f"spawn call {outcome.call_id} deferred its children, and run_session cannot run them")
     return session
 
 
-def advance(session: Session, runtime: AgentRuntime) -> None:
-    """Run one step: finish a half-done step after a crash, or call the model and run its tools."""
+def advance(session: Session, runtime: AgentRuntime) -> FanOutRequested | None:
+    """Run one step: finish a half-done step after a crash, or call the model and run its tools.
+
+    A spawn that defers its children ends the step early with its request (its call still pending).
+    """
     step_started = runtime.clock()
     if session.pending_tool_calls():
-        _run_pending_tools(session, runtime)
-        _end_step(session, runtime, step_started, _last_tool_names(session), Usage())
-        return
+        return _run_tools_and_end_step(session, runtime, step_started, Usage())
     if _stop_for_budget(session):
         _checkpoint(session, runtime)
-        return
+        return None
     response = _call_model(session, runtime)
     if response is None:
         session.elapsed_s += runtime.clock() - step_started
         _checkpoint(session, runtime)
-        return
+        return None
     session.messages.append(response.message)
     if not response.message.tool_calls:
         _finish_or_nudge(session, runtime, response)
         _end_step(session, runtime, step_started, (), response.usage)
-        return
+        return None
     _checkpoint(session, runtime)  # the assistant turn is safe before any tool runs
-    _run_pending_tools(session, runtime)
-    _end_step(session, runtime, step_started, _last_tool_names(session), response.usage)
+    return _run_tools_and_end_step(session, runtime, step_started, response.usage)
+
+
+def _run_tools_and_end_step(
+    session: Session, runtime: AgentRuntime, step_started: float, usage: Usage
+) -> FanOutRequested | None:
+    requested = _run_pending_tools(session, runtime)
+    if requested is None:
+        _end_step(session, runtime, step_started, _last_tool_names(session), usage)
+    return requested
 
 
 def _stop_for_budget(session: Session) -> bool:
@@ -241,8 +192,6 @@ def _complete(session: Session, runtime: AgentRuntime, request: ModelRequest) ->
 
 
 def _finish_or_nudge(session: Session, runtime: AgentRuntime, response: ModelResponse) -> None:
-    if runtime.context is not None and response.message.content.strip() == COMPACT_COMMAND:
-        return  # the model asked for compaction; the next step's before_call does it
     if response.stop_reason == "max_tokens" and not response.message.content.strip():
         session.messages.append(Message(role="user", content="Your reply was cut off at the output limit. Continue."))
         return
@@ -255,7 +204,8 @@ def _finish_or_nudge(session: Session, runtime: AgentRuntime, response: ModelRes
     session.status = SessionStatus.COMPLETED
 
 
-def _run_pending_tools(session: Session, runtime: AgentRuntime) -> None:
+def _run_pending_tools(session: Session, runtime: AgentRuntime) -> FanOutRequested | None:
+    """Run the last turn's unanswered calls in order; stop at a call that hands back a control request."""
     pending = set(session.pending_tool_calls())
     assistant = next(m for m in reversed(session.messages) if m.role == "assistant")
     known = set(runtime.toolbox.names())
@@ -265,14 +215,29 @@ def _run_pending_tools(session: Session, runtime: AgentRuntime) -> None:
             continue
         if _is_malformed(call, known):
             malformed += 1
-        result = redact_tool_result(session, runtime.toolbox.dispatch(call))
+        result = runtime.toolbox.dispatch(call)
+        if result.control is not None:
+            _checkpoint(session, runtime)
+            return _requested(call, result.control)
+        result = redact_tool_result(session, result)
         if runtime.context is not None:
             result = runtime.context.capture(session, call, result)
         session.messages.append(_tool_message(call, result))
         _checkpoint(session, runtime)
     if runtime.context is not None:
         runtime.context.close_turn(session)
-    if malformed and malformed == len(assistant.tool_calls):
+    _count_malformed(session, runtime, malformed, len(assistant.tool_calls))
+    return None
+
+
+def _requested(call: ToolCall, control: ToolControl) -> FanOutRequested:
+    if isinstance(control, SpawnRequest):
+        return FanOutRequested(call_id=call.id, hypotheses=control.hypotheses)
+    raise AgentCoreError(f"the loop cannot act on a {type(control).__name__} from tool {call.name}")
+
+
+def _count_malformed(session: Session, runtime: AgentRuntime, malformed: int, calls: int) -> None:
+    if malformed and malformed == calls:
         session.malformed_streak += 1
     else:
         session.malformed_streak = 0
@@ -324,3 +289,17 @@ def describe_arguments(call: ToolCall) -> str:
     """A short, one-line rendering of a tool call's arguments, for progress displays."""
     text = json.dumps(call.arguments, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+__all__ = [
+    "AgentRuntime",
+    "Complete",
+    "ContextControl",
+    "FinishCheck",
+    "LiveRequest",
+    "StepEvent",
+    "advance",
+    "describe_arguments",
+    "run_session",
+    "run_slice",
+]

@@ -10,9 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentcore.models import Message, SystemBlock, Usage
 from agentcore.redaction import RedactionState, new_nonce
 
-COMPACT_COMMAND = "/compact"
-"""A user message (from a person) or a final assistant reply (from the model) of exactly this asks for compaction."""
-
 
 class SessionStatus(StrEnum):
     """Why a session is (not) running. Every ending names its cause."""
@@ -99,6 +96,8 @@ class ContextState(BaseModel):
     compactions: int = 0
     compaction_failures: int = 0
     """Failed compactions in a row; reset by a successful one."""
+    compaction_requested: bool = False
+    """Someone asked for compaction: done before the next model call, whatever the size; cleared when done."""
 
 
 class Session(BaseModel):

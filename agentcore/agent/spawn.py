@@ -1,8 +1,9 @@
 """`spawn`: investigate independent hypotheses as child sessions, in parallel, each with its own context.
 
 Each child ends with a bounded structured result; the parent gets them all in one tool result and
-they are merged into notes/findings.md. How children run is injected: threads in-process here,
-Durable Functions activities in the pipeline.
+they are merged into notes/findings.md. How children run is injected: threads in-process here; in
+the pipeline the fan-out defers (returns None), the tool returns a `SpawnRequest` and the loop hands
+it to the stage as a `FanOutRequested` outcome, and the children run as Durable Functions activities.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -19,7 +21,7 @@ from agentcore.agent.session import Session, SessionStatus
 from agentcore.errors import ToolError
 from agentcore.models import ToolSpec
 from agentcore.sandbox import Sandbox
-from agentcore.tools import ToolResult, parse_arguments, spec_from_model
+from agentcore.tools import ToolControl, ToolResult, parse_arguments, spec_from_model
 
 RESULT_CHAR_LIMIT = 6000
 """About 1,500 tokens: the most a child's result may take of the parent's context."""
@@ -67,7 +69,16 @@ class SubagentResult(BaseModel):
 ChildRunner = Callable[[Hypothesis, int], Session]
 """Runs one child session to its end and returns it; the int is the child's index in the fan-out."""
 
-FanOut = Callable[[Sequence[Hypothesis], ChildRunner], list[Session]]
+FanOut = Callable[[Sequence[Hypothesis], ChildRunner], list[Session] | None]
+"""Runs the children and returns them in the order asked; None defers them: the spawn call then returns a
+`SpawnRequest` for whoever runs the loop to start them elsewhere."""
+
+
+@dataclass(frozen=True)
+class SpawnRequest(ToolControl):
+    """A spawn whose children run elsewhere: the loop stops the slice here and reports the hypotheses."""
+
+    hypotheses: tuple[Hypothesis, ...]
 
 
 def thread_fan_out(parallelism: int) -> FanOut:
@@ -170,6 +181,9 @@ class SpawnTool:
         if len(args.hypotheses) > self._max:
             raise ToolError(f"at most {self._max} hypotheses per spawn; got {len(args.hypotheses)}")
         children = self._fan_out(args.hypotheses, self._run_child)
+        if children is None:
+            requested = f"fan-out of {len(args.hypotheses)} hypotheses deferred"
+            return ToolResult(requested, control=SpawnRequest(tuple(args.hypotheses)))
         results = []
         for hypothesis, child in zip(args.hypotheses, children, strict=True):
             if self._on_child_finished is not None:

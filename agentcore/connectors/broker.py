@@ -56,6 +56,7 @@ from agentcore.connectors._broker_protocol import (
 )
 from agentcore.connectors._unix_socket import linger, listen_in_folder, remove_socket
 from agentcore.connectors.logs import LogQueryError, LogStore, QueryResult
+from agentcore.errors import AgentCoreError
 from agentcore.redaction import Redactor
 
 logger = logging.getLogger(__name__)
@@ -68,8 +69,8 @@ _SECRET_PARAMETER = re.compile(r"(?i)\b([\w-]*(?:key|sig|token|secret|password|p
 INTERNAL_MESSAGE = "the connector failed; the details are in the agent's log"
 
 
-class _Refusal(Exception):
-    """A request the broker answers with an error instead of a result."""
+class _Refusal(AgentCoreError):
+    """A request the broker answers with an error instead of a result (never leaves the broker)."""
 
     def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)

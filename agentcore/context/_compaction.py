@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from agentcore.agent.prompts import render_prompt
-from agentcore.agent.session import COMPACT_COMMAND, Session
+from agentcore.agent.session import Session
 from agentcore.context._config import ContextConfig
 from agentcore.context._pruning import calls_by_id, read_path
 from agentcore.context._spill import is_masked, masked_placeholder
@@ -24,7 +24,7 @@ SKILLS_FOLDER = "skills/"
 PLAN_PATH = "notes/plan.md"
 
 
-class CompactionFailedError(Exception):
+class CompactionFailedError(AgentCoreError):
     """A compaction attempt did not produce a usable, smaller history. Internal to the context package."""
 
 
@@ -35,14 +35,6 @@ class CompactionSplit:
     head: list[Message]
     evicted: list[Message]
     tail: list[Message]
-
-
-def asked_for_compaction(session: Session) -> bool:
-    """The last message is `/compact`: a person's user message or the model's final reply."""
-    if not session.messages:
-        return False
-    last = session.messages[-1]
-    return last.role in ("user", "assistant") and not last.tool_calls and last.content.strip() == COMPACT_COMMAND
 
 
 def summary_request(live: ModelRequest, config: ContextConfig) -> ModelRequest:
@@ -80,15 +72,12 @@ def checked_summary(text: str, config: ContextConfig) -> str:
 
 
 def split_for_compaction(messages: list[Message]) -> CompactionSplit:
-    """Keep the first user message (the task) and trailing user messages other than `/compact`."""
+    """Keep the first user message (the task) and the trailing user messages (questions not yet answered)."""
     head = messages[:1] if messages and messages[0].role == "user" else []
     end = len(messages)
     while end > len(head) and messages[end - 1].role == "user":
         end -= 1
-    trailing = messages[end:]
-    tail = [m for m in trailing if m.content.strip() != COMPACT_COMMAND]
-    evicted = messages[len(head) : end] + [m for m in trailing if m.content.strip() == COMPACT_COMMAND]
-    return CompactionSplit(head=head, evicted=evicted, tail=tail)
+    return CompactionSplit(head=head, evicted=messages[len(head) : end], tail=messages[end:])
 
 
 def evicted_markdown(session: Session, evicted: list[Message], number: int) -> str:

@@ -17,7 +17,6 @@ from agentcore.context._assembly import assemble_request, render_request_text
 from agentcore.context._compaction import (
     PLAN_PATH,
     CompactionFailedError,
-    asked_for_compaction,
     checked_summary,
     evicted_markdown,
     masked_view,
@@ -100,8 +99,9 @@ class ContextKeeper:
             total -= self._spill_message(session, largest)
 
     def before_call(self, session: Session, live: LiveRequest, complete: Complete) -> None:
-        if asked_for_compaction(session):
-            self._compact(session, live, complete, reason="asked for with /compact")
+        if session.context.compaction_requested:
+            if self._compact(session, live, complete, reason="asked for"):
+                session.context.compaction_requested = False
             return
         estimate = self.estimate_tokens(session, live())
         if estimate >= self.prune_threshold_tokens(session) and self._prune(session):

@@ -76,12 +76,18 @@ def stream_error_class(provider_error_type: str | None) -> str:
     return f"stream:{provider_error_type or 'error'}"
 
 
-class IncompleteStreamError(Exception):
-    """The response stream ended before the provider's end-of-message event."""
+class IncompleteStreamError(ModelError):
+    """The response stream ended before the provider's end-of-message event. Retryable; classified below."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=True)
 
 
-class StreamBrokenError(Exception):
-    """Reading a response failed after its first event arrived; the cause is chained."""
+class StreamBrokenError(ModelError):
+    """Reading a response failed after its first event arrived; the cause is chained. Retryable; classified below."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=True)
 
 
 def guard_stream(events: Iterable[_Event], *, is_provider_error: Callable[[Exception], bool]) -> Iterator[_Event]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from agentcore.agent.loop import AgentRuntime, advance, run_session
-from agentcore.agent.session import COMPACT_COMMAND, Session, SessionStatus
+from agentcore.agent.loop import AgentRuntime, run_slice
+from agentcore.agent.outcome import FanOutRequested, Finished, RunOutcome, Suspended
+from agentcore.agent.session import Session, SessionStatus
 from agentcore.agent.spawn import FanOut
 from agentcore.errors import ConfigError, StorageError
 from agentcore.models import Message
@@ -20,26 +22,37 @@ from agentcore.pipeline._stage_io import (
     get_session,
     put_session,
     save_workspace,
-    workspace_fields,
+    with_checkpoint,
 )
 from agentcore.pipeline.agent_setup import build_agent_runtime
 from agentcore.pipeline.fanout import (
     FanOutOrder,
-    FanOutRequested,
     deferred_fan_out,
     fan_out_order,
     fan_out_record,
     recorded_fan_out,
 )
 from agentcore.pipeline.report_builder import usage_of
-from agentcore.pipeline.state import ChildOutcome, Stage, stage_message
+from agentcore.pipeline.state import ChildOutcome, FanOutRecord, InvestigationState, Stage
 from agentcore.redaction import Redactor
 from agentcore.workspace import directory_lock, forget_restored, mark_restored, restore_outputs
 
 logger = logging.getLogger(__name__)
 
-Work = Callable[[Session, AgentRuntime], dict[str, object]]
-"""One bounded piece of agent work on a session, returning state changes; may raise FanOutRequested."""
+
+@dataclass(frozen=True)
+class SliceResult:
+    """What one bounded piece of agent work did: how the loop ended, and what it took over from the state."""
+
+    outcome: RunOutcome
+    follow_ups_taken: bool = False
+    """The follow-up questions in state are now user messages in the session."""
+    compaction_taken: bool = False
+    """The compaction asked for in state is now the session's own request."""
+
+
+Work = Callable[[Session, AgentRuntime], SliceResult]
+"""One bounded piece of agent work on a session."""
 
 
 def run_turns(ctx: StageContext, loaded: Loaded, *, compact: bool = False) -> None:
@@ -47,14 +60,11 @@ def run_turns(ctx: StageContext, loaded: Loaded, *, compact: bool = False) -> No
     settings = ctx.deps.settings
     state = loaded.state
 
-    def work(session: Session, runtime: AgentRuntime) -> dict[str, object]:
-        changes: dict[str, object] = {}
-        if _hand_over_follow_ups(session, state.follow_ups):
-            changes["follow_ups"] = ()
-        if (compact or state.compact_requested) and _ask_for_compaction(session, runtime):
-            changes["compact_requested"] = False
-        run_session(session, runtime, slice_s=settings.turn_slice_s, max_steps=settings.turn_slice_max_steps)
-        return changes
+    def work(session: Session, runtime: AgentRuntime) -> SliceResult:
+        follow_ups_taken = _hand_over_follow_ups(session, state.follow_ups)
+        compaction_taken = (compact or state.compact_requested) and _hand_over_compaction(session, runtime)
+        outcome = run_slice(session, runtime, slice_s=settings.turn_slice_s, max_steps=settings.turn_slice_max_steps)
+        return SliceResult(outcome, follow_ups_taken, compaction_taken)
 
     _agent_stage(ctx, loaded, work, deferred_fan_out)
 
@@ -76,17 +86,16 @@ def run_fanout_done(ctx: StageContext, loaded: Loaded) -> None:
         for path, blob in child.outputs.items():
             merged_outputs.setdefault(path, blob)
 
-    def work(session: Session, runtime: AgentRuntime) -> dict[str, object]:
+    def work(session: Session, runtime: AgentRuntime) -> SliceResult:
         restore_outputs(ctx.deps.blob_store, ctx.workspace_root(state.id), merged_outputs)
-        advance(session, runtime)
-        return {}
+        return SliceResult(run_slice(session, runtime, max_steps=1))
 
     fan_out = recorded_fan_out([c.session for c in children])
     _agent_stage(ctx, loaded, work, fan_out)
 
 
 def _agent_stage(ctx: StageContext, loaded: Loaded, work: Work, fan_out: FanOut) -> None:
-    """Restore, run `work`, checkpoint, commit, and name the next stage from how the session stands."""
+    """Restore, run `work`, checkpoint, commit, and name the next stage from how the slice ended."""
     state = loaded.state
     deps = ctx.deps
     if deps.model is None:
@@ -100,34 +109,41 @@ def _agent_stage(ctx: StageContext, loaded: Loaded, work: Work, fan_out: FanOut)
             session, model=deps.model, sandbox=deps.sandbox_factory(root), settings=deps.settings, clock=deps.clock,
             estimate_cost_usd=estimate_cost_usd, on_step=ctx.on_step, fan_out=fan_out,
         )  # fmt: skip
-        requested: FanOutRequested | None = None
-        changes: dict[str, object] = {"fan_out": None}
         with connector_broker(deps, root, Redactor(session.redaction)):
-            try:
-                changes.update(work(session, runtime))
-            except FanOutRequested as e:
-                requested = e
+            result = work(session, runtime)
         checkpoint = save_workspace(ctx, state, root)
-        changes.update(workspace_fields(checkpoint))
-        if requested is not None:
-            changes["fan_out"] = fan_out_record(session, requested, checkpoint.workspace_blob)
-        next_stage = _next_stage(session, requested)
-        new_state = state.advanced(
-            deps.now(), stage=next_stage, session_blob=put_session(deps, state.id, state.step + 1, session),
-            usage=usage_of(session),
-            next_message=stage_message(next_stage, state.id, state.step + 1),
-            **changes,
-        )  # fmt: skip
+        next_stage, fan_out_waiting = _after_slice(session, result.outcome, checkpoint.workspace_blob)
+        new_state = with_checkpoint(
+            state.next_step(deps.now(), next_stage)
+            .with_session(put_session(deps, state.id, state.step + 1, session), usage_of(session))
+            .with_fan_out(fan_out_waiting),
+            checkpoint,
+        )
+        new_state = _taken_over(new_state, result)
         if commit(ctx, loaded, new_state):
             mark_restored(root, new_state.workspace_blob, new_state.outputs)
 
 
-def _next_stage(session: Session, requested: FanOutRequested | None) -> Stage:
-    if requested is not None:
-        return Stage.FANOUT
-    if session.status is SessionStatus.RUNNING:
-        return Stage.TURNS
-    return Stage.REPORT
+def _after_slice(
+    session: Session, outcome: RunOutcome, workspace_blob: str | None
+) -> tuple[Stage, FanOutRecord | None]:
+    """The next stage, and the fan-out the parent now waits on (if any)."""
+    match outcome:
+        case FanOutRequested():
+            return Stage.FANOUT, fan_out_record(session, outcome, workspace_blob)
+        case Suspended():
+            return Stage.TURNS, None
+        case Finished():
+            return Stage.REPORT, None
+
+
+def _taken_over(state: InvestigationState, result: SliceResult) -> InvestigationState:
+    """`state` without the requests the session took over (they are in the session now)."""
+    if result.follow_ups_taken:
+        state = state.with_follow_ups(())
+    if result.compaction_taken:
+        state = state.with_compaction_requested(False)
+    return state
 
 
 def _hand_over_follow_ups(session: Session, follow_ups: Sequence[str]) -> bool:
@@ -146,18 +162,15 @@ def _hand_over_follow_ups(session: Session, follow_ups: Sequence[str]) -> bool:
     return True
 
 
-def _ask_for_compaction(session: Session, runtime: AgentRuntime) -> bool:
-    """Compaction lives in the loop: the context keeper compacts when the last message is `/compact`.
+def _hand_over_compaction(session: Session, runtime: AgentRuntime) -> bool:
+    """Ask the session's context keeper to compact before its next model call; a finished session runs again.
 
-    True when the request is handed over (or cannot ever be: no context keeper), False to keep it.
+    True when the request is handed over (or cannot ever be: no context keeper).
     """
     if runtime.context is None:
         logger.warning("investigation=%s: compaction asked for, but the runtime has none", session.investigation_id)
         return True
-    if session.pending_tool_calls():
-        return False
-    if not (session.messages and session.messages[-1].content == COMPACT_COMMAND):
-        session.messages.append(Message(role="user", content=COMPACT_COMMAND))
+    session.context.compaction_requested = True
     if session.status is SessionStatus.COMPLETED:
         session.status = SessionStatus.RUNNING
         session.final_answer = None

@@ -20,7 +20,7 @@ from agentcore.pipeline._stage_io import (
     put_session,
     save_workspace,
     send_owed,
-    workspace_fields,
+    with_checkpoint,
 )
 from agentcore.pipeline.agent_setup import new_parent_session
 from agentcore.pipeline.state import InvestigationState, RequestSpec, Stage, stage_message
@@ -55,16 +55,17 @@ def start_investigation(
 ) -> InvestigationState:
     """Record a new investigation and send its intake message. Idempotent for a given id."""
     now = ctx.deps.now()
+    investigation_id = investigation_id or new_investigation_id(now)
     state = InvestigationState(
-        id=investigation_id or new_investigation_id(now),
+        id=investigation_id,
         mode="agent" if ctx.deps.model is not None else "evidence-only",
         request=redact_model(spec),  # state.json is stored: the alert or question may carry a secret
         title=redact_text(title[:200]) or "investigation",
         started_at=now,
         updated_at=now,
         fingerprint=fingerprint,
+        next_message=stage_message(Stage.INTAKE, investigation_id, 0),
     )
-    state = state.with_changes(now, next_message=stage_message(Stage.INTAKE, state.id, 0))
     if not create_state(ctx.deps, state):
         loaded = load_state(ctx.deps, state.id)
         assert loaded is not None
@@ -98,14 +99,15 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
                 settings=deps.settings,
             )  # fmt: skip
             session_blob = put_session(deps, state.id, state.step + 1, session)
-        with_repos = state.with_changes(state.updated_at, repos=prepared.repos)
+        with_repos = state.with_repos(prepared.repos)
         checkpoint = save_workspace(ctx, with_repos, root)
         next_stage = Stage.TURNS if session_blob else Stage.REPORT
-        new_state = state.advanced(
-            deps.now(), stage=next_stage, incident_time=prepared.incident_time, triage=triage, repos=prepared.repos,
-            session_blob=session_blob, **workspace_fields(checkpoint),
-            next_message=stage_message(next_stage, state.id, state.step + 1),
-        )  # fmt: skip
+        new_state = with_checkpoint(
+            with_repos.next_step(deps.now(), next_stage)
+            .with_triage(prepared.incident_time, triage)
+            .with_session(session_blob),
+            checkpoint,
+        )
         if commit(ctx, loaded, new_state):
             mark_restored(root, new_state.workspace_blob, new_state.outputs)
         else:

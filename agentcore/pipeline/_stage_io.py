@@ -25,7 +25,6 @@ from agentcore.pipeline.state import (
     Stage,
     StageMessage,
     investigation_prefix,
-    stage_message,
     state_blob,
 )
 from agentcore.pipeline.wiring import Dependencies
@@ -118,17 +117,16 @@ def merge_side_fields(
 ) -> InvestigationState:
     """`committing` plus what was added to `current` beside the stage since `loaded` was read."""
     added = current.follow_ups[len(loaded.follow_ups) :]
-    changes: dict[str, object] = {
-        "follow_ups": (*committing.follow_ups, *added),
-        "attached_alerts": current.attached_alerts,
-        "pr_approved_by": current.pr_approved_by,
-        "compact_requested": committing.compact_requested
-        or (current.compact_requested and not loaded.compact_requested),
-    }
+    compaction = committing.compact_requested or (current.compact_requested and not loaded.compact_requested)
+    merged = (
+        committing.with_follow_ups((*committing.follow_ups, *added))
+        .with_attached_alerts(current.attached_alerts)
+        .with_pr_approval(current.pr_approved_by)
+        .with_compaction_requested(compaction)
+    )
     if added and committing.stage is Stage.DONE and committing.mode == "agent":
-        changes["stage"] = Stage.TURNS
-        changes["next_message"] = stage_message(Stage.TURNS, committing.id, committing.step)
-    return committing.with_changes(committing.updated_at, **changes)
+        return merged.redirected(Stage.TURNS)
+    return merged
 
 
 def update_state(
@@ -214,9 +212,6 @@ def save_workspace(ctx: StageContext, state: InvestigationState, root: Path) -> 
     )
 
 
-def workspace_fields(checkpoint: WorkspaceCheckpoint) -> dict[str, object]:
-    return {
-        "workspace_blob": checkpoint.workspace_blob,
-        "workspace_digest": checkpoint.workspace_digest,
-        "outputs": checkpoint.outputs,
-    }
+def with_checkpoint(state: InvestigationState, checkpoint: WorkspaceCheckpoint) -> InvestigationState:
+    """`state` naming the workspace snapshot and synced outputs of `checkpoint`."""
+    return state.with_workspace(checkpoint.workspace_blob, checkpoint.workspace_digest, checkpoint.outputs)

@@ -15,7 +15,7 @@ from agentcore.errors import BlobNotFoundError, ConfigError, UserInputError
 from agentcore.pipeline._patch import Patch, PatchError, apply_patch, read_patch
 from agentcore.pipeline._pr_policy import check_access, check_patch
 from agentcore.pipeline._stage_io import Loaded, StageContext, commit
-from agentcore.pipeline.state import InvestigationState, Stage, stage_message
+from agentcore.pipeline.state import InvestigationState, Stage
 from agentcore.reports import Mitigation, Report, load_report, save_report
 from agentcore.settings import Settings
 from agentcore.storage import BlobStore
@@ -82,10 +82,7 @@ def run_pr(ctx: StageContext, loaded: Loaded) -> None:
     if state.report_json is not None:
         _record_in_report(ctx, state.report_json, note)
     next_stage = Stage.TURNS if state.follow_ups else Stage.DONE
-    new_state = state.advanced(
-        ctx.deps.now(), stage=next_stage, pr_note=note,
-        next_message=stage_message(next_stage, state.id, state.step + 1),
-    )  # fmt: skip
+    new_state = state.next_step(ctx.deps.now(), next_stage).with_pr_note(note)
     commit(ctx, loaded, new_state)
 
 

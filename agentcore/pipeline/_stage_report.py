@@ -18,7 +18,7 @@ from agentcore.pipeline._stage_io import (
 )
 from agentcore.pipeline._stage_pr import attach_patch, read_workspace_patch, run_pr
 from agentcore.pipeline.report_builder import agent_report, evidence_only_report
-from agentcore.pipeline.state import InvestigationState, Stage, stage_message, state_blob
+from agentcore.pipeline.state import InvestigationState, Stage, state_blob
 from agentcore.reports import (
     Recommendation,
     Report,
@@ -52,11 +52,9 @@ def run_report(ctx: StageContext, loaded: Loaded) -> None:
         _post_back(ctx, report)
         forget_restored(root)
         _write_local_copy(root, report)
-        new_state = state.advanced(
-            ctx.deps.now(), stage=next_stage, report_json=location.json_name,
-            report_markdown=location.markdown_name, report_status=report.status,
-            next_message=stage_message(next_stage, state.id, state.step + 1),
-        )  # fmt: skip
+        new_state = state.next_step(ctx.deps.now(), next_stage).with_report(
+            location.json_name, location.markdown_name, report.status
+        )
         commit(ctx, loaded, new_state)
     logger.info("investigation=%s report=%s status=%s", state.id, location.json_name, report.status)
 
@@ -137,10 +135,11 @@ def fail_investigation(ctx: StageContext, investigation_id: str, *, stage: str, 
         state = loaded.state
         report = failed_report(state, stage=stage, reason=reason, finished_at=ctx.deps.now())
         location = save_report(ctx.deps.blob_store, report)
-        failed = state.advanced(
-            ctx.deps.now(), stage=Stage.FAILED, failure=reason[:2000], report_json=location.json_name,
-            report_markdown=location.markdown_name, report_status="failed", next_message=None,
-        )  # fmt: skip
+        failed = (
+            state.next_step(ctx.deps.now(), Stage.FAILED)
+            .with_failure(reason)
+            .with_report(location.json_name, location.markdown_name, "failed")
+        )
         try:
             ctx.deps.blob_store.put(state_blob(investigation_id), failed.to_json_bytes(), if_match=loaded.etag)
         except PreconditionFailedError:

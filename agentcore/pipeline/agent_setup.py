@@ -7,7 +7,7 @@ from collections.abc import Callable
 from agentcore.agent.loop import AgentRuntime, StepEvent, run_session
 from agentcore.agent.prompts import render_prompt
 from agentcore.agent.session import Budget, ChildRecord, Session
-from agentcore.agent.spawn import FanOut, Hypothesis, SpawnTool, thread_fan_out
+from agentcore.agent.spawn import ChildRunner, FanOut, Hypothesis, SpawnTool, thread_fan_out
 from agentcore.context import ContextConfig, ContextKeeper
 from agentcore.models import Message, ModelClient, SystemBlock, Usage
 from agentcore.reports.conclusion import conclusion_problem
@@ -90,36 +90,10 @@ def build_agent_runtime(
     """
     config = context_config or ContextConfig()
     keeper = ContextKeeper(sandbox, config=config, max_output_tokens=settings.max_output_tokens)
-
-    def run_child(hypothesis: Hypothesis, index: int) -> Session:
-        suffix = f"s{session.step}.h{index}"
-        child_keeper = ContextKeeper(
-            sandbox,
-            config=config.model_copy(update={"outputs_dir": f"{config.outputs_dir}/{suffix}"}),
-            max_output_tokens=settings.max_output_tokens,
-        )
-        child = Session(
-            id=f"{session.id}.{suffix}",
-            investigation_id=session.investigation_id,
-            parent_id=session.id,
-            model=session.model,
-            system=system_blocks("subagent", session.system[1].text if len(session.system) > 1 else ""),
-            messages=[Message(role="user", content=_child_task(hypothesis))],
-            budget=child_budget(settings),
-            redaction=session.redaction.model_copy(deep=True, update={"counts": {}}),
-        )
-        child_runtime = AgentRuntime(
-            model=model,
-            toolbox=Toolbox(core_tools(sandbox)),
-            clock=clock,
-            estimate_cost_usd=estimate_cost_usd,
-            on_step=on_step,
-            max_output_tokens=settings.max_output_tokens,
-            malformed_tool_call_limit=settings.malformed_tool_call_limit,
-            prepare_request=child_keeper.prepare_request,
-            context=child_keeper,
-        )
-        return run_session(child, child_runtime)
+    run_child = child_runner(
+        session, model=model, sandbox=sandbox, settings=settings, clock=clock,
+        estimate_cost_usd=estimate_cost_usd, on_step=on_step, context_config=config,
+    )  # fmt: skip
 
     def keep_child(hypothesis: Hypothesis, child: Session) -> None:
         session.redaction.absorb(child.redaction)
@@ -156,6 +130,53 @@ def build_agent_runtime(
         prepare_request=keeper.prepare_request,
         context=keeper,
     )
+
+
+def child_runner(
+    parent: Session,
+    *,
+    model: ModelClient,
+    sandbox: Sandbox,
+    settings: Settings,
+    clock: Callable[[], float],
+    estimate_cost_usd: Callable[[str, Usage], float | None],
+    on_step: Callable[[StepEvent], None] | None = None,
+    context_config: ContextConfig | None = None,
+) -> ChildRunner:
+    """Runs one hypothesis of `parent` (at its current step) as a child session to its end."""
+    config = context_config or ContextConfig()
+
+    def run_child(hypothesis: Hypothesis, index: int) -> Session:
+        suffix = f"s{parent.step}.h{index}"
+        child_keeper = ContextKeeper(
+            sandbox,
+            config=config.model_copy(update={"outputs_dir": f"{config.outputs_dir}/{suffix}"}),
+            max_output_tokens=settings.max_output_tokens,
+        )
+        child = Session(
+            id=f"{parent.id}.{suffix}",
+            investigation_id=parent.investigation_id,
+            parent_id=parent.id,
+            model=parent.model,
+            system=system_blocks("subagent", parent.system[1].text if len(parent.system) > 1 else ""),
+            messages=[Message(role="user", content=_child_task(hypothesis))],
+            budget=child_budget(settings),
+            redaction=parent.redaction.model_copy(deep=True, update={"counts": {}}),
+        )
+        child_runtime = AgentRuntime(
+            model=model,
+            toolbox=Toolbox(core_tools(sandbox)),
+            clock=clock,
+            estimate_cost_usd=estimate_cost_usd,
+            on_step=on_step,
+            max_output_tokens=settings.max_output_tokens,
+            malformed_tool_call_limit=settings.malformed_tool_call_limit,
+            prepare_request=child_keeper.prepare_request,
+            context=child_keeper,
+        )
+        return run_session(child, child_runtime)
+
+    return run_child
 
 
 def _child_task(hypothesis: Hypothesis) -> str:

@@ -169,7 +169,7 @@ def _act(ctx: StageContext, alert: Alert, decision: AlertDecision) -> None:
     def attach(state: InvestigationState) -> InvestigationState | None:
         if any(a.dedupe_key == attached.dedupe_key for a in state.attached_alerts):
             return None
-        return state.with_changes(ctx.deps.now(), attached_alerts=(*state.attached_alerts, attached))
+        return state.with_attached_alerts((*state.attached_alerts, attached)).updated(ctx.deps.now())
 
     update_state(ctx.deps, decision.investigation_id, attach)
     logger.info("alert %s attached to investigation %s", alert.rule, decision.investigation_id)

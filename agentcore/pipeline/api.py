@@ -8,12 +8,16 @@ The Functions app (functions/http_api.py) and `sre-agent serve` map the same rou
 | POST /api/investigations | `{"question": ..., "scope": {...}}`: 202 with the id and the status URL |
 | GET /api/investigations/{id} | status, stage, step, usage, report links |
 | GET /api/investigations/{id}/report | the report, Markdown or JSON by `Accept` |
-| POST /api/investigations/{id}/messages | `{"message": ...}`: a follow-up that resumes the session |
+| POST /api/investigations/{id}/messages | `{"message": ..., "compact": true}`: a follow-up, compaction, or both |
 | GET, POST /api/review/... | the review web app's pages and forms (`agentcore.pipeline.review_app`) |
 
 Ids are checked against the one id pattern before they name any blob, and every blob an answer
 reads is named by the investigation's own state: no route can reach another investigation's data.
 An unknown and a malformed id get the same 404.
+
+Compaction is asked for with `"compact": true`, kept in state as a typed flag. Older clients sent the
+message `/compact` instead; `_follow_up_request` reads that, here and nowhere else, as the same request,
+so that they keep working. Nothing past this edge looks at message text for control.
 """
 
 from __future__ import annotations
@@ -28,12 +32,11 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agentcore.agent.session import COMPACT_COMMAND
 from agentcore.errors import BlobNotFoundError, UserInputError
 from agentcore.pipeline._stage_intake import start_investigation
 from agentcore.pipeline._stage_io import StageContext, load_state, send_owed, update_state
 from agentcore.pipeline.alert_intake import enqueue_alert
-from agentcore.pipeline.state import INVESTIGATION_ID, InvestigationState, RequestSpec, Stage, StageMessage
+from agentcore.pipeline.state import INVESTIGATION_ID, InvestigationState, RequestSpec, Stage
 from agentcore.redaction import redact_text
 from agentcore.reports import Trigger
 
@@ -92,7 +95,30 @@ class _Ask(BaseModel):
 class _FollowUp(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    message: str = Field(min_length=1, max_length=4000)
+    message: str | None = Field(default=None, min_length=1, max_length=4000)
+    compact: bool = Field(default=False, strict=True)
+
+
+LEGACY_COMPACT_MESSAGE = "/compact"
+"""What older clients sent to ask for compaction; read at this edge as `{"compact": true}`."""
+
+
+@dataclass(frozen=True)
+class FollowUpRequest:
+    """What a POST to /messages asks for: a question for the agent, compaction of its history, or both."""
+
+    question: str | None
+    compact: bool
+
+
+def _follow_up_request(body: _FollowUp) -> FollowUpRequest | str:
+    """The typed request in `body`, or what is wrong with it."""
+    text = (body.message or "").strip()
+    if text == LEGACY_COMPACT_MESSAGE:
+        return FollowUpRequest(question=None, compact=True)
+    if not text and not body.compact:
+        return 'message: must not be blank (or ask for compaction with "compact": true)'
+    return FollowUpRequest(question=text or None, compact=body.compact)
 
 
 def _parse(model: type[_Ask] | type[_FollowUp], body: bytes) -> _Ask | _FollowUp | str:
@@ -195,10 +221,13 @@ def post_message(ctx: StageContext, investigation_id: str, body: bytes) -> ApiRe
     state = _state_of(ctx, investigation_id)
     if state is None:
         return _error(404, NOT_FOUND)
-    follow_up = _parse(_FollowUp, body)
+    parsed = _parse(_FollowUp, body)
+    if isinstance(parsed, str):
+        return _error(400, parsed)
+    assert isinstance(parsed, _FollowUp)
+    follow_up = _follow_up_request(parsed)
     if isinstance(follow_up, str):
         return _error(400, follow_up)
-    assert isinstance(follow_up, _FollowUp)
     if state.mode != "agent":
         return _error(409, "no model is configured for this investigation, so there is no agent to ask")
     if state.stage is Stage.FAILED:
@@ -207,7 +236,7 @@ def post_message(ctx: StageContext, investigation_id: str, body: bytes) -> ApiRe
 
     def change(current: InvestigationState) -> InvestigationState:
         resumed.clear()
-        updated = _with_follow_up(ctx, current, follow_up.message.strip())
+        updated = _with_follow_up(ctx, current, follow_up)
         resumed.append(updated.step != current.step)
         return updated
 
@@ -218,21 +247,16 @@ def post_message(ctx: StageContext, investigation_id: str, body: bytes) -> ApiRe
     return json_response(202, {"id": state.id, "status_url": url}, headers=(("Location", url),))
 
 
-def _with_follow_up(ctx: StageContext, state: InvestigationState, text: str) -> InvestigationState:
-    """A running investigation queues the follow-up; an ended one moves to `turns` (or `compact`)."""
+def _with_follow_up(ctx: StageContext, state: InvestigationState, request: FollowUpRequest) -> InvestigationState:
+    """A running investigation keeps the request for its next slice; an ended one moves to `turns` (or `compact`)."""
     now = ctx.deps.now()
-    text = redact_text(text)  # stored in state.json
-    if text == COMPACT_COMMAND:
-        if state.stage is Stage.DONE:
-            return state.advanced(now, stage=Stage.COMPACT, next_message=_message("compact", state))
-        return state.with_changes(now, compact_requested=True)
-    if state.stage is Stage.DONE:
-        return state.advanced(now, stage=Stage.TURNS, follow_ups=(text,), next_message=_message("turns", state))
-    return state.with_changes(now, follow_ups=(*state.follow_ups, text))
-
-
-def _message(kind: str, state: InvestigationState) -> StageMessage:
-    return StageMessage.model_validate({"type": kind, "investigation_id": state.id, "step": state.step + 1})
+    follow_ups = state.follow_ups
+    if request.question is not None:
+        follow_ups = (*follow_ups, redact_text(request.question))  # stored in state.json
+    updated = state.with_follow_ups(follow_ups).with_compaction_requested(state.compact_requested or request.compact)
+    if state.stage is not Stage.DONE:
+        return updated.updated(now)
+    return updated.next_step(now, Stage.COMPACT if request.compact else Stage.TURNS)
 
 
 _ROUTES = [

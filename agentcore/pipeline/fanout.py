@@ -1,18 +1,18 @@
 """Subagents across stages: a `spawn` suspends the parent, children run apart, the parent resumes.
 
-In a `turns` stage the spawn tool's fan-out is `deferred_fan_out`: it stops the slice with
-FanOutRequested, and the stage commits the parent (its spawn call still pending) in stage FANOUT.
-The `fanout` message then starts the children, one `run_child_hypothesis` each — as Durable
-Functions activities in Azure, on threads in the local runner — and `finish_fan_out` sends
-`fanout_done`. That stage replays the pending spawn with `recorded_fan_out`, which hands back the
-stored children, so the spawn tool merges them exactly as it would in-process.
+In a `turns` stage the spawn tool's fan-out is `deferred_fan_out`: the tool returns a spawn request,
+the loop ends the slice with a `FanOutRequested` outcome, and the stage commits the parent (its spawn
+call still pending) in stage FANOUT. The `fanout` message then starts the children, one
+`run_child_hypothesis` each — as Durable Functions activities in Azure, on threads in the local
+runner — and `finish_fan_out` sends `fanout_done`. That stage replays the pending spawn with
+`recorded_fan_out`, which hands back the stored children, so the spawn tool merges them exactly as it
+would in-process.
 
 Orchestrator and activities exchange only blob references (`ChildRef`, blob names), never sessions.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,15 +20,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentcore.agent.outcome import FanOutRequested
 from agentcore.agent.session import Session
 from agentcore.agent.spawn import ChildRunner, FanOut, Hypothesis
 from agentcore.errors import AgentCoreError, StorageError
-from agentcore.models import ToolCall
 from agentcore.models.pricing import estimate_cost_usd
 from agentcore.pipeline._checkpoint import sync_outputs
 from agentcore.pipeline._connectors import connector_broker
 from agentcore.pipeline._stage_io import StageContext, get_session, load_state, send_stage_message
-from agentcore.pipeline.agent_setup import build_agent_runtime
+from agentcore.pipeline.agent_setup import child_runner
 from agentcore.pipeline.state import (
     INVESTIGATION_ID,
     ChildOutcome,
@@ -47,25 +47,18 @@ ORCHESTRATOR_NAME = "fan_out_hypotheses"
 """The Durable Functions orchestrator that runs one fan-out (functions/fanout.py)."""
 
 
-class FanOutRequested(Exception):  # noqa: N818 - a signal, not an error
-    """Raised by the spawn tool's deferred fan-out: the parent stops here until its children are done."""
-
-    def __init__(self, hypotheses: Sequence[Hypothesis]) -> None:
-        super().__init__(f"fan-out of {len(hypotheses)} hypotheses requested")
-        self.hypotheses = tuple(hypotheses)
-
-
-def deferred_fan_out(hypotheses: Sequence[Hypothesis], _run_child: ChildRunner) -> list[Session]:
-    raise FanOutRequested(hypotheses)
+def deferred_fan_out(_hypotheses: Sequence[Hypothesis], _run_child: ChildRunner) -> None:
+    """Run no children here: the spawn call becomes a request the stage records (stage FANOUT)."""
+    return
 
 
 def recorded_fan_out(children: Sequence[Session]) -> FanOut:
     """A fan-out that returns children that already ran, once; a second spawn defers again."""
     remaining = [list(children)]
 
-    def fan_out(hypotheses: Sequence[Hypothesis], run_child: ChildRunner) -> list[Session]:
+    def fan_out(hypotheses: Sequence[Hypothesis], _run_child: ChildRunner) -> list[Session] | None:
         if not remaining:
-            return deferred_fan_out(hypotheses, run_child)
+            return None
         done = remaining.pop()
         if len(done) != len(hypotheses):
             raise StorageError(f"{len(done)} stored children for {len(hypotheses)} hypotheses")
@@ -75,15 +68,9 @@ def recorded_fan_out(children: Sequence[Session]) -> FanOut:
 
 
 def fan_out_record(session: Session, request: FanOutRequested, workspace_blob: str | None) -> FanOutRecord:
-    """What the parent waits on: the pending spawn call (the first unanswered one) and its hypotheses."""
-    pending = session.pending_tool_calls()
-    assistant = next(m for m in reversed(session.messages) if m.role == "assistant")
-    calls = {c.id: c for c in assistant.tool_calls}
-    spawn = next((calls[i] for i in pending if calls[i].name == "spawn"), None)
-    if spawn is None:
-        raise StorageError("a fan-out was requested but no spawn call is pending")
+    """What the parent waits on: its pending spawn call, the hypotheses, the workspace the children start from."""
     return FanOutRecord(
-        call_id=spawn.id, session_step=session.step, hypotheses=request.hypotheses, workspace_blob=workspace_blob
+        call_id=request.call_id, session_step=session.step, hypotheses=request.hypotheses, workspace_blob=workspace_blob
     )
 
 
@@ -137,10 +124,6 @@ def _record(state: InvestigationState) -> FanOutRecord:
     return state.fan_out
 
 
-class _ChildRan(Exception):  # noqa: N818 - a signal, not an error
-    """Stops the spawn tool once the one child this activity owns has run."""
-
-
 def run_child_hypothesis(ctx: StageContext, ref: ChildRef) -> str:
     """Run one child of a fan-out to its end and store it; return its blob. Idempotent."""
     loaded = load_state(ctx.deps, ref.investigation_id)
@@ -171,7 +154,7 @@ def _exists(ctx: StageContext, name: str) -> bool:
 def _run_child(
     ctx: StageContext, state: InvestigationState, record: FanOutRecord, index: int, root: Path
 ) -> ChildOutcome:
-    """Rebuild the parent's runtime over a copy of its workspace and let its spawn tool run one child."""
+    """Run hypothesis `index` of the parent's pending spawn over a copy of its workspace, as the spawn would."""
     deps = ctx.deps
     if deps.model is None:
         raise AgentCoreError("subagents need a model, and none is configured")
@@ -184,32 +167,16 @@ def _run_child(
         clone_cache=ctx.clone_cache,
     )
     parent = get_session(deps, state.session_blob)
-    ran: list[Session] = []
-
-    def only_this_child(hypotheses: Sequence[Hypothesis], run_child: ChildRunner) -> list[Session]:
-        ran.append(run_child(hypotheses[index], index))
-        raise _ChildRan
-
-    runtime = build_agent_runtime(
+    run_child = child_runner(
         parent, model=deps.model, sandbox=deps.sandbox_factory(root), settings=deps.settings, clock=deps.clock,
-        estimate_cost_usd=estimate_cost_usd, on_step=ctx.on_step, fan_out=only_this_child,
+        estimate_cost_usd=estimate_cost_usd, on_step=ctx.on_step,
     )  # fmt: skip
     numbering = parent.redaction.model_copy(deep=True, update={"counts": {}})
-    with connector_broker(deps, root, Redactor(numbering)), contextlib.suppress(_ChildRan):
-        runtime.toolbox.dispatch(_spawn_call(parent, record.call_id))
-    if not ran:
-        raise StorageError(f"the spawn call {record.call_id} did not start child {index}")
+    with connector_broker(deps, root, Redactor(numbering)):
+        child = run_child(record.hypotheses[index], index)
     outputs = sync_outputs(deps.blob_store, state.id, root, state.outputs)
     new_outputs = {path: blob for path, blob in outputs.items() if state.outputs.get(path) != blob}
-    return ChildOutcome(session=ran[0], outputs=new_outputs)
-
-
-def _spawn_call(session: Session, call_id: str) -> ToolCall:
-    for message in reversed(session.messages):
-        for call in message.tool_calls:
-            if call.id == call_id:
-                return call
-    raise StorageError(f"the parent session has no tool call {call_id}")
+    return ChildOutcome(session=child, outputs=new_outputs)
 
 
 def finish_fan_out(ctx: StageContext, fan_in: FanIn) -> None:

@@ -53,7 +53,7 @@ FanOutRunner = Callable[[StageContext, FanOutOrder], None]
 """Runs a fan-out to its end, synchronously (the local runner's threads)."""
 
 
-class PoisonMessageError(Exception):
+class PoisonMessageError(UserInputError):
     """A message that can never be processed; `reason` is the dead-letter reason."""
 
     def __init__(self, reason: str, description: str) -> None:

@@ -183,6 +183,7 @@ class InvestigationState(BaseModel):
     follow_ups: tuple[str, ...] = ()
     """Questions asked while the agent worked; the next `turns` stage hands them to it."""
     compact_requested: bool = False
+    """A person asked for compaction while the agent worked; the next `turns` stage hands it to the session."""
     fingerprint: str | None = None
     attached_alerts: tuple[AttachedAlert, ...] = ()
     report_json: str | None = None
@@ -196,19 +197,63 @@ class InvestigationState(BaseModel):
     next_message: StageMessage | None = None
     """The message this state's commit owes the queue (re-sent if a crash lost it)."""
 
-    def advanced(self, now: datetime, **changes: object) -> InvestigationState:
-        """The next step's state: step + 1, with `changes`, validated again."""
-        data = self.model_dump()
-        data.update(changes)
-        data.update(step=self.step + 1, updated_at=now)
-        return InvestigationState.model_validate(data)
+    # Transitions. Each names what it changes, typed, so mypy checks every field; `_changed` validates
+    # the result again. A stage chains them: `state.next_step(now, Stage.REPORT).with_report(...)`.
 
-    def with_changes(self, now: datetime, **changes: object) -> InvestigationState:
-        """The same step with `changes` (attachments, follow-ups): no stage moves."""
-        data = self.model_dump()
-        data.update(changes)
-        data.update(updated_at=now)
-        return InvestigationState.model_validate(data)
+    def next_step(self, now: datetime, stage: Stage) -> InvestigationState:
+        """Step + 1 in `stage`, owing the message that runs it (none for DONE and FAILED)."""
+        step = self.step + 1
+        return self._changed(step=step, stage=stage, next_message=stage_message(stage, self.id, step), updated_at=now)
+
+    def redirected(self, stage: Stage) -> InvestigationState:
+        """The same step, in `stage` instead, owing the message that runs it."""
+        return self._changed(stage=stage, next_message=stage_message(stage, self.id, self.step))
+
+    def updated(self, now: datetime) -> InvestigationState:
+        """The same step, stamped `now` (chain it after a side change made outside any stage)."""
+        return self._changed(updated_at=now)
+
+    def with_repos(self, repos: tuple[RepoSource, ...]) -> InvestigationState:
+        return self._changed(repos=repos)
+
+    def with_triage(self, incident_time: datetime, triage: Triage) -> InvestigationState:
+        return self._changed(incident_time=incident_time, triage=triage)
+
+    def with_session(self, session_blob: str | None, usage: UsageTotals | None = None) -> InvestigationState:
+        """The current session blob and (when given) the usage totals as of it."""
+        return self._changed(session_blob=session_blob, usage=self.usage if usage is None else usage)
+
+    def with_workspace(
+        self, workspace_blob: str | None, workspace_digest: str | None, outputs: dict[str, str]
+    ) -> InvestigationState:
+        return self._changed(workspace_blob=workspace_blob, workspace_digest=workspace_digest, outputs=outputs)
+
+    def with_fan_out(self, fan_out: FanOutRecord | None) -> InvestigationState:
+        return self._changed(fan_out=fan_out)
+
+    def with_follow_ups(self, follow_ups: tuple[str, ...]) -> InvestigationState:
+        return self._changed(follow_ups=follow_ups)
+
+    def with_compaction_requested(self, requested: bool) -> InvestigationState:
+        return self._changed(compact_requested=requested)
+
+    def with_attached_alerts(self, attached_alerts: tuple[AttachedAlert, ...]) -> InvestigationState:
+        return self._changed(attached_alerts=attached_alerts)
+
+    def with_pr_approval(self, approved_by: str | None) -> InvestigationState:
+        return self._changed(pr_approved_by=approved_by)
+
+    def with_report(self, json_blob: str, markdown_blob: str, status: str) -> InvestigationState:
+        return self._changed(report_json=json_blob, report_markdown=markdown_blob, report_status=status)
+
+    def with_pr_note(self, note: str) -> InvestigationState:
+        return self._changed(pr_note=note)
+
+    def with_failure(self, reason: str) -> InvestigationState:
+        return self._changed(failure=reason[:2000])
+
+    def _changed(self, **update: object) -> InvestigationState:
+        return InvestigationState.model_validate({**dict(self), **update})
 
     def to_json_bytes(self) -> bytes:
         return self.model_dump_json().encode()

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from agentcore.errors import ModelOutputError
 from agentcore.reports._model import Evidence, Hypothesis, Mitigation, Recommendation, RootCause, Signals
 from agentcore.sandbox import Sandbox
 
@@ -52,7 +53,7 @@ class Conclusion(BaseModel):
         return self
 
 
-class ConclusionError(ValueError):
+class ConclusionError(ModelOutputError):
     """The conclusion file is missing or does not match the schema; the message says what to fix."""
 
 

@@ -18,13 +18,22 @@ from agentcore.models import ToolCall, ToolSpec
 from agentcore.sandbox import WORKSPACE_MOUNT
 
 
+class ToolControl:
+    """Base of the typed requests a tool hands to the loop instead of an observation (spawn's fan-out)."""
+
+
 @dataclass(frozen=True)
 class ToolResult:
-    """What a tool returns to the model. `exit_code` is set by tools that run commands."""
+    """What a tool returns to the model. `exit_code` is set by tools that run commands.
+
+    A result with `control` is not an observation: the loop acts on the request and the model sees
+    the call's real result later (the loop surfaces the request to its caller; nothing is raised).
+    """
 
     content: str
     is_error: bool = False
     exit_code: int | None = None
+    control: ToolControl | None = None
 
 
 class Tool(Protocol):
@@ -106,4 +115,4 @@ def _is_host_path(text: str) -> bool:
     return path.startswith("/") and path != WORKSPACE_MOUNT and not path.startswith(f"{WORKSPACE_MOUNT}/")
 
 
-__all__ = ["Tool", "ToolResult", "Toolbox", "parse_arguments", "spec_from_model"]
+__all__ = ["Tool", "ToolControl", "ToolResult", "Toolbox", "parse_arguments", "spec_from_model"]

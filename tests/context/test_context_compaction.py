@@ -119,13 +119,25 @@ def test_the_two_most_recently_read_skills_are_reinjected(workspace: Path) -> No
     assert "skills/alpha.md" not in resumed
 
 
-def test_a_user_message_of_exactly_slash_compact_triggers_compaction(workspace: Path) -> None:
+def test_a_compaction_request_compacts_before_the_next_call_and_is_then_cleared(workspace: Path) -> None:
     session = new_session()
-    session.messages += [Message(role="assistant", content="Looking."), Message(role="user", content="/compact")]
-    session, _ = run(workspace, ["Done."], session=session)
+    session.messages.append(Message(role="assistant", content="Looking."))
+    session.context.compaction_requested = True
+    session, model = run(workspace, ["Done."], session=session)
     assert [e.kind for e in session.context.events] == ["compaction"]
-    assert all(m.content != "/compact" for m in session.messages)
+    assert compaction_indexes(model) == [0]
+    assert session.context.compaction_requested is False
     assert session.final_answer == "Done."
+
+
+def test_a_failed_requested_compaction_stays_requested_for_the_next_call(workspace: Path) -> None:
+    session = new_session()
+    session.messages.append(Message(role="assistant", content="Looking."))
+    session.context.compaction_requested = True
+    session, model = run(workspace, [("emit", {"label": "q", "lines": 3}), "Done."], ["", SUMMARY], session=session)
+    assert compaction_indexes(model) == [0, 2]
+    assert session.context.compactions == 1
+    assert session.context.compaction_requested is False
 
 
 def test_a_human_message_waiting_at_compaction_time_is_kept_verbatim(workspace: Path) -> None:
@@ -133,17 +145,18 @@ def test_a_human_message_waiting_at_compaction_time_is_kept_verbatim(workspace: 
     session.messages += [
         Message(role="assistant", content="Looking."),
         Message(role="user", content="Also check the redis cache."),
-        Message(role="user", content="/compact"),
     ]
+    session.context.compaction_requested = True
     session, _ = run(workspace, ["Done."], session=session)
     assert session.messages[2] == Message(role="user", content="Also check the redis cache.")
 
 
-def test_the_model_can_ask_for_compaction_by_replying_slash_compact(workspace: Path) -> None:
-    session, _ = run(workspace, [*emits(2), "/compact", "Done."])
+def test_a_model_reply_of_slash_compact_is_a_final_answer_and_compacts_nothing(workspace: Path) -> None:
+    session, model = run(workspace, [*emits(2), "/compact", "Done."])
     assert session.status is SessionStatus.COMPLETED
-    assert session.final_answer == "Done."
-    assert [e.kind for e in session.context.events] == ["compaction"]
+    assert session.final_answer == "/compact"
+    assert session.context.events == []
+    assert compaction_indexes(model) == []
 
 
 def test_three_failed_compactions_in_a_row_stop_the_session_with_a_clear_error(workspace: Path) -> None:

@@ -11,22 +11,26 @@ from agentcore.context import render_request_bytes
 from tests.context.context_helpers import ScriptedAgent, new_session, runtime_with_context, scripted_model
 
 Turn = tuple[str, dict[str, Any]] | str
+HALFWAY = 25
 
 
 def turns() -> list[Turn]:
     emits: list[Turn] = [("emit", {"label": f"q{i}", "lines": 85 if i % 3 else 300}) for i in range(40)]
-    return [*emits[:30], "/compact", *emits[30:], "Done."]
+    return [*emits, "Done."]
 
 
 def test_a_session_resumed_from_json_sends_the_same_requests_as_an_uninterrupted_one(tmp_path: Path) -> None:
     straight_model = scripted_model(ScriptedAgent(turns()))
     runtime, _ = runtime_with_context(straight_model, tmp_path / "a")
-    straight = run_session(new_session(), runtime)
+    straight = run_session(new_session(), runtime, max_steps=HALFWAY)
+    straight.context.compaction_requested = True
+    run_session(straight, runtime)
 
     agent = ScriptedAgent(turns())
     first_model = scripted_model(agent)
     runtime, _ = runtime_with_context(first_model, tmp_path / "b")
-    halfway = run_session(new_session(), runtime, max_steps=25)
+    halfway = run_session(new_session(), runtime, max_steps=HALFWAY)
+    halfway.context.compaction_requested = True  # asked for while stored: the request travels in the JSON
     resumed_model = scripted_model(agent)
     runtime, _ = runtime_with_context(resumed_model, tmp_path / "b")
     resumed = run_session(Session.from_json(halfway.to_json()), runtime)

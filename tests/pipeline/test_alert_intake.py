@@ -96,7 +96,7 @@ def test_after_the_attach_window_the_same_fingerprint_starts_a_new_investigation
     drain(runner)
     [old] = investigations(runner)
     update_state(runner.context.deps, old.id,
-                 lambda s: s.with_changes(s.updated_at, started_at=FIXED_NOW - timedelta(hours=2)))  # fmt: skip
+                 lambda s: s.model_copy(update={"started_at": FIXED_NOW - timedelta(hours=2)}))  # fmt: skip
     post_alert(runner.context, alert("second"))
     drain(runner)
     assert len(investigations(runner)) == 2
@@ -112,7 +112,7 @@ def test_a_failed_investigation_gets_no_attachments(runner: LocalRunner) -> None
     post_alert(runner.context, alert("first"))
     drain(runner)
     [old] = investigations(runner)
-    update_state(runner.context.deps, old.id, lambda s: s.with_changes(s.updated_at, stage=Stage.FAILED))
+    update_state(runner.context.deps, old.id, lambda s: s.next_step(s.updated_at, Stage.FAILED))
     post_alert(runner.context, alert("second"))
     drain(runner)
     assert len(investigations(runner)) == 2

@@ -58,11 +58,11 @@ def test_two_deliveries_of_one_step_commit_once(tmp_path: Path) -> None:
     investigation_id = ask(runner)
     loaded = load_state(runner.context.deps, investigation_id)
     assert loaded is not None
-    first = loaded.state.advanced(FIXED_NOW, stage=Stage.REPORT, title="first")
-    second = loaded.state.advanced(FIXED_NOW, stage=Stage.REPORT, title="second")
+    first = loaded.state.next_step(FIXED_NOW, Stage.REPORT).with_pr_note("first")
+    second = loaded.state.next_step(FIXED_NOW, Stage.REPORT).with_pr_note("second")
     assert commit(runner.context, loaded, first)
     assert not commit(runner.context, loaded, second)
-    assert load_state(runner.context.deps, investigation_id).state.title == "first"  # type: ignore[union-attr]
+    assert load_state(runner.context.deps, investigation_id).state.pr_note == "first"  # type: ignore[union-attr]
 
 
 def test_a_follow_up_written_while_a_stage_ran_survives_the_stages_commit(tmp_path: Path) -> None:
@@ -71,8 +71,8 @@ def test_a_follow_up_written_while_a_stage_ran_survives_the_stages_commit(tmp_pa
     loaded = load_state(runner.context.deps, investigation_id)
     assert loaded is not None
     update_state(runner.context.deps, investigation_id,
-                 lambda s: s.with_changes(FIXED_NOW, follow_ups=(*s.follow_ups, "and the database?")))  # fmt: skip
-    assert commit(runner.context, loaded, loaded.state.advanced(FIXED_NOW, stage=Stage.TURNS))
+                 lambda s: s.with_follow_ups((*s.follow_ups, "and the database?")).updated(FIXED_NOW))  # fmt: skip
+    assert commit(runner.context, loaded, loaded.state.next_step(FIXED_NOW, Stage.TURNS))
     state = load_state(runner.context.deps, investigation_id).state  # type: ignore[union-attr]
     assert (state.step, state.follow_ups) == (1, ("and the database?",))
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from agentcore.errors import UserInputError
 from agentcore.pipeline.stages import PoisonMessageError, parse_stage_message
@@ -87,12 +88,54 @@ def test_state_with_triage_round_trips_through_json() -> None:
     assert again.triage == triage
 
 
-def test_advancing_a_state_moves_its_step_by_one() -> None:
-    when = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
-    state = InvestigationState(
+def fresh_state(when: datetime) -> InvestigationState:
+    return InvestigationState(
         id=ID, mode="evidence-only", request=RequestSpec(trigger=Trigger(kind="http", ref="q")),
         title="t", started_at=when, updated_at=when,
     )  # fmt: skip
-    later = state.advanced(when, stage=Stage.REPORT)
-    assert (later.step, later.stage) == (1, Stage.REPORT)
-    assert state.with_changes(when, follow_ups=("more?",)).step == 0
+
+
+def test_the_next_step_moves_the_step_by_one_and_owes_the_message_of_its_stage() -> None:
+    when = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+    later = fresh_state(when).next_step(when + timedelta(seconds=5), Stage.REPORT)
+    assert (later.step, later.stage, later.updated_at) == (1, Stage.REPORT, when + timedelta(seconds=5))
+    assert later.next_message == StageMessage(type="report", investigation_id=ID, step=1)
+
+
+def test_a_terminal_next_step_owes_no_message() -> None:
+    when = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+    assert fresh_state(when).next_step(when, Stage.FAILED).next_message is None
+
+
+def test_a_side_change_keeps_the_step_and_the_stage() -> None:
+    when = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+    changed = fresh_state(when).with_follow_ups(("more?",)).with_compaction_requested(True)
+    assert (changed.step, changed.stage, changed.follow_ups, changed.compact_requested) == (
+        0, Stage.INTAKE, ("more?",), True,
+    )  # fmt: skip
+
+
+def test_a_redirected_state_owes_the_message_of_its_new_stage_at_the_same_step() -> None:
+    when = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+    done = fresh_state(when).next_step(when, Stage.DONE)
+    again = done.redirected(Stage.TURNS)
+    assert (again.step, again.next_message) == (1, StageMessage(type="turns", investigation_id=ID, step=1))
+
+
+def test_a_transition_validates_its_result_again() -> None:
+    when = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+    with pytest.raises(ValidationError):
+        fresh_state(when).with_follow_ups(["not", "a", "tuple", 1])  # type: ignore[arg-type]
+
+
+def test_a_state_stored_before_typed_transitions_still_loads_with_its_requests() -> None:
+    stored = json.dumps({
+        "version": 1, "id": ID, "step": 7, "stage": "done", "mode": "agent",
+        "request": {"trigger": {"kind": "http", "ref": "q"}, "question": "why?"},
+        "title": "why?", "started_at": "2026-03-14T09:30:00Z", "updated_at": "2026-03-14T09:40:00Z",
+        "follow_ups": ["and the cache?"], "compact_requested": True,
+        "next_message": {"type": "compact", "investigation_id": ID, "step": 8},
+    })  # fmt: skip
+    state = InvestigationState.model_validate_json(stored)
+    assert (state.compact_requested, state.follow_ups) == (True, ("and the cache?",))
+    assert state.next_message == StageMessage(type="compact", investigation_id=ID, step=8)

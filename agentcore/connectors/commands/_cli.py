@@ -23,7 +23,7 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_DURATION = timedelta(days=3650)
 
 
-class UsageError(Exception):
+class UsageError(UserInputError):
     """A bad argument; the message is the whole explanation."""
 
 

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from agentcore.errors import UserInputError
+
 _READ_CHUNK = 1 << 20
 
 
@@ -73,8 +75,8 @@ def _problem(line: bytes) -> str | None:
     return None
 
 
-class _RepeatedKey(ValueError):
-    pass
+class _RepeatedKey(UserInputError):
+    """A JSON object names one key twice (json.loads would silently keep the last)."""
 
 
 def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
