@@ -7,8 +7,9 @@ loopback and checks a static token; everything behind it is the real server and 
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,9 +49,11 @@ def remote_sandbox(
     *,
     identifier: str | None = None,
     env_allowlist: tuple[str, ...] | list[str] = (),
+    credential: StaticTokenCredential | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> RemoteSandbox:
     """A RemoteSandbox over `root` in the stand-in pool's session `identifier` (a fresh one by default)."""
     identifier = identifier or f"test-{uuid.uuid4().hex[:12]}"
-    credential = StaticTokenCredential(POOL_TOKEN)
-    client = SessionPoolClient(remote.pool.endpoint, credential, identifier=identifier, http=remote.http)
+    credential = credential or StaticTokenCredential(POOL_TOKEN)
+    client = SessionPoolClient(remote.pool.endpoint, credential, identifier=identifier, http=remote.http, sleep=sleep)
     return RemoteSandbox(root, client, limits, env_allowlist=tuple(env_allowlist))

@@ -196,9 +196,21 @@ def _build_blob_store(settings: Settings) -> BlobStore:
 
 
 def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
-    from agentcore.sandbox.factory import build_sandbox
+    from agentcore.sandbox.factory import RemoteSandboxFactory, build_sandbox
 
     limits = sandbox_limits(settings)
+    if settings.sandbox_pool_endpoint:
+        from agentcore.sandbox.remote import managed_identity_credential
+
+        return RemoteSandboxFactory(
+            settings.sandbox_pool_endpoint,
+            managed_identity_credential(settings.managed_identity_client_id),
+            limits,
+            audience=settings.sandbox_session_audience,
+            request_timeout_s=settings.sandbox_session_request_timeout_s,
+            env_allowlist=settings.sandbox_env_allowlist,
+            snapshot_level=settings.snapshot_zstd_level,
+        )
     # Commands inside the sandbox (`logs`, `changes`, `topology`) are this package's modules.
     package_dir = Path(agentcore.__file__).resolve().parent
 

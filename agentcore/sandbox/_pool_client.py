@@ -37,8 +37,11 @@ Body = bytes | Callable[[], Iterator[bytes]]
 
 
 class AccessToken(Protocol):
-    token: str
-    expires_on: int
+    @property
+    def token(self) -> str: ...
+
+    @property
+    def expires_on(self) -> int: ...
 
 
 class TokenCredential(Protocol):

@@ -37,7 +37,7 @@ from agentcore.errors import SandboxError
 from agentcore.sandbox import CommandResult, FileStat, SandboxLimits
 from agentcore.sandbox._archive import pack_workspace, remove_path, unpack
 from agentcore.sandbox._local_files import LocalWorkspaceFiles
-from agentcore.sandbox._pool_client import SessionPoolClient
+from agentcore.sandbox._pool_client import SessionPoolClient, TokenCredential
 from agentcore.sandbox._process import effective_timeout, parent_environment
 from agentcore.sandbox._wire import (
     KEY_HEADER,
@@ -190,6 +190,14 @@ class RemoteSandbox:
         return RelayRequest(id=request.id, data=bytes(reply))
 
 
+def managed_identity_credential(client_id: str | None = None) -> TokenCredential:
+    """The Function App's managed identity (a user-assigned one by client id), or a developer login."""
+    from azure.identity import DefaultAzureCredential
+
+    credential: TokenCredential = DefaultAzureCredential(managed_identity_client_id=client_id)
+    return credential
+
+
 def _wire_error(response: httpx.Response) -> WireError:
     try:
         return WireError.model_validate_json(response.content)
@@ -204,4 +212,4 @@ def _check(response: httpx.Response) -> httpx.Response:
     return response  # unreachable: raise_wire_error always raises
 
 
-__all__ = ["RemoteSandbox"]
+__all__ = ["RemoteSandbox", "managed_identity_credential"]

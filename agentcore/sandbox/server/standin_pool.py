@@ -6,6 +6,7 @@ depends on, on loopback:
   process of its own (started on first use, as the pool allocates a session), with the `identifier`
   parameter and the Authorization header removed;
 - the token check: a request without `Authorization: Bearer <token>` is answered 401.
+`failures` holds statuses to answer the next requests with (a transient 503, say).
 `recycle(identifier)` ends a session's process, as the pool does after the idle timeout: the next request
 starts a fresh one with an empty workspace. Session servers get a scrubbed environment (PATH and LANG), as a
 container would have its own. Everything else of the pool (scale, egress policy, Entra, Hyper-V isolation)
@@ -97,6 +98,8 @@ class StandinPool:
         self.sandbox = sandbox
         self.sessions: dict[str, _Session] = {}
         self.started_sessions = 0
+        self.failures: list[int] = []
+        """Statuses to answer the next requests with instead of forwarding them (transient failures, for tests)."""
         self._lock = threading.Lock()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._http.daemon_threads = True
@@ -148,6 +151,9 @@ def _handler(pool: StandinPool) -> type[BaseHTTPRequestHandler]:
 
         def _forward(self) -> None:
             body = self._body()
+            if pool.failures:
+                self._answer(pool.failures.pop(0), b'{"error": "injected failure"}', "application/json")
+                return
             if self.headers.get("authorization") != f"Bearer {pool.token}":
                 self._answer(401, b'{"error": "missing or wrong bearer token"}', "application/json")
                 return

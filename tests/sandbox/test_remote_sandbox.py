@@ -1,0 +1,160 @@
+"""RemoteSandbox against the real sandbox server, behind the loopback stand-in pool (routing and token only).
+
+What the contract suite does not cover: the pool's token, recycled sessions, transient failures, the mirror
+kept exact, the host's environment and paths staying home, and the limits that end runaway commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentcore.errors import PathOutsideWorkspaceError, SandboxError
+from agentcore.sandbox import SandboxLimits
+from agentcore.sandbox.remote import RemoteSandbox
+from agentcore.sandbox.server.standin_pool import StaticTokenCredential
+from tests.remote_sandbox_fixture import RemotePool, remote_sandbox
+
+LIMITS = SandboxLimits(wall_time_s=5.0, cpu_time_s=2, max_processes=64, output_bytes=256 * 1024)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "workspace"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def sandbox(standin_pool: RemotePool, workspace: Path) -> RemoteSandbox:
+    return remote_sandbox(standin_pool, workspace, LIMITS)
+
+
+def test_requests_carry_a_token_for_the_dynamic_sessions_audience(standin_pool: RemotePool, workspace: Path) -> None:
+    credential = StaticTokenCredential("stand-in-pool-token-not-a-secret")
+    sandbox = remote_sandbox(standin_pool, workspace, LIMITS, credential=credential)
+
+    assert sandbox.run("echo ok").output == b"ok\n"
+    assert credential.requests == [("https://dynamicsessions.io/.default",)], "one token, cached across requests"
+
+
+def test_a_wrong_token_is_refused_by_the_pool(standin_pool: RemotePool, workspace: Path) -> None:
+    sandbox = remote_sandbox(standin_pool, workspace, LIMITS, credential=StaticTokenCredential("not-the-token"))
+
+    with pytest.raises(SandboxError, match="401"):
+        sandbox.run("echo ok")
+
+
+def test_a_recycled_session_gets_the_workspace_again_from_the_mirror(
+    standin_pool: RemotePool, sandbox: RemoteSandbox
+) -> None:
+    sandbox.write_bytes("notes/plan.md", b"# Plan\n")
+    sandbox.run("echo made by a command > notes/made.txt")
+
+    standin_pool.pool.recycle(sandbox.client.identifier)
+    result = sandbox.run("cat notes/plan.md notes/made.txt")
+
+    assert result.output == b"# Plan\nmade by a command\n"
+    assert sandbox.uploads == 2
+
+
+def test_transient_failures_are_retried(standin_pool: RemotePool, workspace: Path) -> None:
+    waits: list[float] = []
+    sandbox = remote_sandbox(standin_pool, workspace, LIMITS, sleep=waits.append)
+    standin_pool.pool.failures.extend([503, 429])
+
+    assert sandbox.run("echo ok").output == b"ok\n"
+    assert len(waits) == 2
+
+
+def test_a_session_that_keeps_failing_is_a_sandbox_error(standin_pool: RemotePool, workspace: Path) -> None:
+    sandbox = remote_sandbox(standin_pool, workspace, LIMITS, sleep=lambda _s: None)
+    standin_pool.pool.failures.extend([503] * 5)
+
+    with pytest.raises(SandboxError, match="503"):
+        sandbox.run("echo ok")
+
+
+def test_what_a_command_changes_reaches_the_mirror(sandbox: RemoteSandbox, workspace: Path) -> None:
+    (workspace / "notes").mkdir()
+    (workspace / "notes" / "old.md").write_text("old")
+    (workspace / "notes" / "gone.md").write_text("gone")
+    (workspace / "scratch").mkdir()
+    (workspace / "scratch" / "tmp.txt").write_text("tmp")
+
+    sandbox.run(
+        "echo new > notes/old.md; rm notes/gone.md; rm -r scratch; mkdir -p outputs/empty; "
+        "echo made > outputs/made.txt; ln -s made.txt outputs/link"
+    )
+
+    assert (workspace / "notes" / "old.md").read_text() == "new\n"
+    assert not (workspace / "notes" / "gone.md").exists()
+    assert not (workspace / "scratch").exists()
+    assert (workspace / "outputs" / "empty").is_dir()
+    assert (workspace / "outputs" / "made.txt").read_text() == "made\n"
+    assert (workspace / "outputs" / "link").readlink() == Path("made.txt")
+
+
+def test_reads_come_from_the_mirror_without_a_request(sandbox: RemoteSandbox, workspace: Path) -> None:
+    (workspace / "a.txt").write_text("local")
+
+    assert sandbox.read_bytes("a.txt", 0, 100) == b"local"
+    assert sandbox.uploads == 0
+
+
+def test_a_symlink_a_command_points_out_of_the_workspace_never_reaches_the_mirror(
+    sandbox: RemoteSandbox, workspace: Path
+) -> None:
+    result = sandbox.run("ln -s /etc etc-link; ln -s ../../.. up-link; ls -l etc-link up-link | wc -l")
+
+    assert result.output == b"2\n", "both links exist in the session"
+    assert not (workspace / "etc-link").is_symlink()
+    assert not (workspace / "up-link").is_symlink()
+    with pytest.raises((PathOutsideWorkspaceError, FileNotFoundError)):
+        sandbox.read_bytes("etc-link/passwd", 0, 100)
+
+
+def test_the_hosts_environment_never_reaches_the_session(
+    standin_pool: RemotePool, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SRE_REMOTE_TEST_SECRET", "host-secret-4711")
+    sandbox = remote_sandbox(standin_pool, workspace, LIMITS)
+
+    result = sandbox.run("env; cat /proc/1/environ 2>/dev/null | tr '\\0' '\\n'")
+
+    assert b"host-secret-4711" not in result.output
+    assert b"SRE_REMOTE_TEST_SECRET" not in result.output
+
+
+def test_the_hosts_paths_never_reach_the_session(sandbox: RemoteSandbox, workspace: Path) -> None:
+    result = sandbox.run("pwd; env; cat /proc/self/cmdline")
+
+    assert str(workspace).encode() not in result.output
+
+
+@pytest.mark.parametrize(
+    "bomb", [":(){ :|:& };:; sleep 30", "python3 -c 'import os\nwhile True: os.fork()'"], ids=["bash", "python"]
+)
+def test_a_fork_bomb_ends_within_the_limits(sandbox: RemoteSandbox, bomb: str) -> None:
+    result = sandbox.run(bomb)
+
+    assert result.exit_code != 0
+    assert result.duration_s < LIMITS.wall_time_s + 3
+    assert sandbox.run("echo still alive").output == b"still alive\n"
+
+
+def test_a_command_past_its_timeout_is_ended_in_the_session(sandbox: RemoteSandbox) -> None:
+    result = sandbox.run("echo before; sleep 30", timeout_s=0.5)
+
+    assert (result.limit_hit, result.exit_code, result.output) == ("wall_time", None, b"before\n")
+
+
+def test_a_cwd_leaving_the_workspace_is_refused_before_anything_is_sent(
+    sandbox: RemoteSandbox, workspace: Path
+) -> None:
+    (workspace / "link-out").symlink_to(workspace.parent)
+
+    with pytest.raises(PathOutsideWorkspaceError):
+        sandbox.run("touch escaped", cwd="link-out")
+    assert sandbox.uploads == 0
