@@ -102,6 +102,7 @@ def agent_report(
     session: Session,
     conclusion: Conclusion | None,
     conclusion_problem: str | None,
+    commands_ran_in: str | None = None,
 ) -> Report:
     """The report of an agent run: its conclusion, then the deterministic evidence after its own."""
     errors = [ReportedError(stage="triage", error_class="TriageProblem", message=p) for p in triage.problems]
@@ -129,6 +130,7 @@ def agent_report(
             ),
             usage=usage_of(session),
             data_egress=egress_of(session),
+            commands_ran_in=commands_ran_in,
             errors=tuple(errors),
         )
     return Report(
@@ -148,6 +150,7 @@ def agent_report(
         recommendation=conclusion.recommendation,
         usage=usage_of(session),
         data_egress=egress_of(session),
+        commands_ran_in=commands_ran_in,
         signals=conclusion.signals,
         errors=tuple(errors),
     )

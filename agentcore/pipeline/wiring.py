@@ -78,6 +78,15 @@ def sandbox_limits(settings: Settings) -> SandboxLimits:
     )
 
 
+def commands_location(deps: Dependencies) -> str:
+    """Where the agent's shell commands run, as the report's data-egress section says it."""
+    from agentcore.sandbox.factory import RemoteSandboxFactory
+
+    if isinstance(deps.sandbox_factory, RemoteSandboxFactory):
+        return deps.sandbox_factory.location
+    return f"on the agent's host, in the {deps.settings.sandbox} sandbox"
+
+
 def build_dependencies(settings: Settings) -> Dependencies:
     """Build adapters from settings, skipping any part that an active `override` replaces."""
     settings = _overrides.get("settings", settings)

@@ -65,6 +65,12 @@ class RemoteSandboxFactory:
         self.snapshot_level = snapshot_level
         self.http = http or httpx.Client(timeout=httpx.Timeout(request_timeout_s, connect=min(10.0, request_timeout_s)))
 
+    @property
+    def location(self) -> str:
+        """Where commands run, for the report."""
+        host = httpx.URL(self.endpoint).host
+        return f"in Azure Container Apps dynamic sessions (pool {host}), one session per investigation, with no egress"
+
     def __call__(self, root: Path) -> Sandbox:
         client = SessionPoolClient(
             self.endpoint,

@@ -18,6 +18,7 @@ from agentcore.models import ModelRequest
 from agentcore.pipeline._stage_io import load_state
 from agentcore.pipeline.state import Stage
 from agentcore.pipeline.wiring import app_dependencies, override
+from agentcore.reports import load_report
 from agentcore.sandbox import SandboxLimits
 from agentcore.sandbox.factory import RemoteSandboxFactory
 from agentcore.sandbox.server.standin_pool import StaticTokenCredential
@@ -73,3 +74,13 @@ def test_an_agent_investigation_completes_with_its_commands_run_in_a_remote_sess
     assert "outputs/from-shell.txt" in state.state.outputs, "what the command wrote came back and was checkpointed"
     assert standin_pool.pool.started_sessions == sessions_before + 1, "one session for the investigation"
     assert f"sre-agent-{investigation_id}" in standin_pool.pool.sessions
+    assert state.state.report_json is not None
+    report = load_report(app.store, state.state.report_json)
+    assert report.commands_ran_in is not None
+    assert report.commands_ran_in.startswith("in Azure Container Apps dynamic sessions (pool 127.0.0.1)")
+
+
+def test_a_local_investigations_report_says_its_commands_ran_on_the_host(app: App, handler: Handler) -> None:
+    from agentcore.pipeline.wiring import commands_location
+
+    assert commands_location(app_dependencies()) == "on the agent's host, in the subprocess sandbox"
