@@ -42,6 +42,17 @@ def standin_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemotePoo
         yield RemotePool(pool, http)
 
 
+@pytest.fixture(scope="session")
+def standin_pool_subprocess(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemotePool]:
+    """The stand-in pool whose session servers run commands in the subprocess sandbox, as in a session
+    container without user namespaces (where the container is the boundary)."""
+    with (
+        StandinPool(tmp_path_factory.mktemp("standin-pool-subprocess"), token=POOL_TOKEN, sandbox="subprocess") as pool,
+        httpx.Client(timeout=60.0) as http,
+    ):
+        yield RemotePool(pool, http)
+
+
 def remote_sandbox(
     remote: RemotePool,
     root: Path,

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.remote_sandbox_fixture import standin_pool
+from tests.remote_sandbox_fixture import standin_pool, standin_pool_subprocess
 
-__all__ = ["standin_pool"]
+__all__ = ["standin_pool", "standin_pool_subprocess"]
