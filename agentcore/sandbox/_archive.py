@@ -22,6 +22,8 @@ from typing import BinaryIO
 
 import zstandard
 
+from agentcore.errors import SandboxError
+
 logger = logging.getLogger(__name__)
 
 Manifest = dict[str, tuple[int, ...]]
@@ -108,23 +110,49 @@ def pack_workspace(root: Path, destination: BinaryIO, *, excluded_top: Collectio
     pack(root, destination, walk_paths(root, excluded_top), level=level)
 
 
-def unpack(source: BinaryIO, root: Path) -> int:
-    """Unpack a tar.zst into `root`, replacing what is there; unsafe members are skipped. Returns skips."""
-    skipped = 0
+def content_bytes(source: BinaryIO) -> int:
+    """The bytes of file contents a tar.zst holds (read through once, nothing unpacked)."""
+    with (
+        zstandard.ZstdDecompressor().stream_reader(source, closefd=False) as unpacked,
+        tarfile.open(fileobj=unpacked, mode="r|") as tar,
+    ):
+        return sum(member.size for member in tar if member.isreg())
+
+
+class ArchiveTooLargeError(SandboxError):
+    """An archive holds more bytes than its receiver allows."""
+
+
+def unpack(source: BinaryIO, root: Path, *, excluded_top: Collection[str] = (), max_bytes: int | None = None) -> int:
+    """Unpack a tar.zst into `root`, replacing what is there; unsafe members are skipped. Returns skips.
+
+    Members under an `excluded_top` entry are skipped too. Past `max_bytes` of file contents the unpacking
+    stops with ArchiveTooLargeError (what came before it stays)."""
+    skipped = total = 0
     root.mkdir(parents=True, exist_ok=True)
     with (
         zstandard.ZstdDecompressor().stream_reader(source, closefd=False) as unpacked,
         tarfile.open(fileobj=unpacked, mode="r|") as tar,
     ):
         for member in tar:
-            if not member.isdir():
-                remove_path(root, member.name)
+            total += member.size if member.isreg() else 0
+            if max_bytes is not None and total > max_bytes:
+                raise ArchiveTooLargeError(f"the archive holds more than {max_bytes} bytes")
+            if member.name.lstrip("/").split("/", 1)[0] in excluded_top:
+                skipped += 1
+                continue
+            if not member.isdir() or _is_not_a_folder(root / member.name):
+                remove_path(root, member.name)  # what the member replaces, a folder by a file or the other way
             try:
                 tar.extract(member, root, filter="data")
             except (tarfile.FilterError, OSError) as e:
                 skipped += 1
                 logger.warning("workspace member %s not unpacked: %s", member.name, e)
     return skipped
+
+
+def _is_not_a_folder(path: Path) -> bool:
+    return path.is_symlink() or (path.exists() and not path.is_dir())
 
 
 def remove_path(root: Path, relative: str) -> None:
@@ -141,9 +169,11 @@ def remove_path(root: Path, relative: str) -> None:
 
 
 __all__ = [
+    "ArchiveTooLargeError",
     "Manifest",
     "WorkspaceChanges",
     "changes_between",
+    "content_bytes",
     "manifest_of",
     "pack",
     "pack_workspace",

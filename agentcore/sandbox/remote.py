@@ -21,6 +21,7 @@ investigation with its limits. The session needs no egress and holds no credenti
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import tempfile
@@ -34,8 +35,8 @@ from pydantic import BaseModel
 from agentcore.connectors._broker_protocol import SOCKET_PATH
 from agentcore.connectors._unix_socket import connected
 from agentcore.errors import SandboxError
-from agentcore.sandbox import CommandResult, FileStat, SandboxLimits
-from agentcore.sandbox._archive import pack_workspace, remove_path, unpack
+from agentcore.sandbox import CommandResult, FileStat, SandboxLimits, format_size
+from agentcore.sandbox._archive import content_bytes, pack_workspace, remove_path, unpack
 from agentcore.sandbox._local_files import LocalWorkspaceFiles
 from agentcore.sandbox._pool_client import SessionPoolClient, TokenCredential
 from agentcore.sandbox._process import effective_timeout, parent_environment
@@ -117,10 +118,16 @@ class RemoteSandbox:
         while event.state != "done":
             replies = tuple(self._answer(request) for request in event.relay)
             event = self._event(f"/commands/{command_id}/poll", PollRequest(replies=replies))
-        self._take_changes(event.changed, event.deleted)
         if event.result is None:
             raise SandboxError("the sandbox session ended a command without a result")
-        return event.result
+        kept = self._take_changes(event.changed, event.deleted)
+        if kept:
+            return event.result
+        note = (
+            "the command's changes to the workspace were not kept: together they pass the workspace quota of "
+            f"{format_size(self.limits.workspace_bytes)}; the workspace is as it was before the command"
+        )
+        return dataclasses.replace(event.result, notes=(*event.result.notes, note))
 
     def upload(self) -> None:
         """Send the whole mirror to the session, under a fresh key."""
@@ -159,19 +166,29 @@ class RemoteSandbox:
             return _check(response)
         raise SandboxError(f"the sandbox session {self.client.identifier} lost its workspace twice in a row")
 
-    def _take_changes(self, changed: Sequence[str], deleted: Sequence[str]) -> None:
-        """Make the mirror what the session holds after a command."""
-        for relative in deleted:
-            remove_path(self.files.root, self.files.to_relative(relative))
-        if not changed:
-            return
-        response = self._call(
-            "POST", "/workspace/export", ExportRequest(paths=tuple(changed)).model_dump_json().encode()
-        )
+    def _take_changes(self, changed: Sequence[str], deleted: Sequence[str]) -> bool:
+        """Make the mirror what the session holds after a command; False when the changes are too big to take.
+
+        Then nothing is taken, and the session gets the mirror again at the next request: both are as they
+        were before the command. The session is not trusted with the host: its changes cannot touch the
+        broker's socket folder, nor bring more than the workspace quota."""
         with tempfile.TemporaryFile(prefix="sre-agent-changes-") as archive:
-            archive.write(response.content)
-            archive.seek(0)
-            unpack(archive, self.files.root)
+            if changed:
+                wanted = ExportRequest(paths=tuple(changed)).model_dump_json().encode()
+                archive.write(self._call("POST", "/workspace/export", wanted).content)
+                archive.seek(0)
+                if content_bytes(archive) > self.limits.workspace_bytes:
+                    logger.warning("sandbox session %s: a command's changes pass the quota", self.client.identifier)
+                    self._key = None
+                    return False
+            for relative in deleted:
+                normal = self.files.to_relative(relative)
+                if normal.split("/", 1)[0] not in NOT_UPLOADED:
+                    remove_path(self.files.root, normal)
+            if changed:
+                archive.seek(0)
+                unpack(archive, self.files.root, excluded_top=NOT_UPLOADED, max_bytes=self.limits.workspace_bytes)
+        return True
 
     def _answer(self, request: RelayRequest) -> RelayRequest:
         """The host broker's answer to a connector request a command made in the session."""

@@ -6,10 +6,15 @@ kept exact, the host's environment and paths staying home, and the limits that e
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from agentcore.connectors.broker import ConnectorBroker, broker_socket_path
+from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.errors import PathOutsideWorkspaceError, SandboxError
 from agentcore.sandbox import SandboxLimits
 from agentcore.sandbox.remote import RemoteSandbox
@@ -158,3 +163,76 @@ def test_a_cwd_leaving_the_workspace_is_refused_before_anything_is_sent(
     with pytest.raises(PathOutsideWorkspaceError):
         sandbox.run("touch escaped", cwd="link-out")
     assert sandbox.uploads == 0
+
+
+_ASK_TABLES = (
+    "python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); s.connect('.connectors/broker.sock'); "
+    's.sendall(b\'{\\"v\\": 1, \\"op\\": \\"tables\\"}\\n\'); print(s.makefile().read())"'
+)
+
+
+def test_a_session_has_no_broker_socket_when_the_host_runs_no_broker(sandbox: RemoteSandbox) -> None:
+    result = sandbox.run("test -S .connectors/broker.sock && echo socket || echo none")
+
+    assert result.output == b"none\n"
+
+
+def test_a_connector_request_in_the_session_is_answered_by_the_hosts_broker(
+    sandbox: RemoteSandbox, workspace: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "AppRequests.jsonl"
+    source.write_text('{"TimeGenerated": "2026-03-02T13:30:00Z", "Name": "GET /", "Success": true}\n')
+    now = datetime(2026, 3, 2, 14, tzinfo=UTC)
+    store = DuckDbLogStore.load({"AppRequests": source}, tmp_path / "host.duckdb", query_now=now)
+
+    with ConnectorBroker(broker_socket_path(workspace), logs=store):
+        result = sandbox.run(_ASK_TABLES)
+
+    answer = json.loads(result.output)
+    assert answer["ok"] is True
+    assert [table["name"] for table in answer["result"]] == ["AppRequests"]
+
+
+def test_a_session_cannot_replace_the_hosts_broker_socket(sandbox: RemoteSandbox, workspace: Path) -> None:
+    with ConnectorBroker(broker_socket_path(workspace), logs=None):
+        sandbox.run("rm -f .connectors/broker.sock; echo planted > .connectors/broker.sock; rm -rf .connectors")
+
+        assert broker_socket_path(workspace).is_socket()
+
+
+def test_changes_past_the_workspace_quota_are_not_kept_on_either_side(
+    standin_pool: RemotePool, workspace: Path
+) -> None:
+    # The session's own quota check only notes a command that passes it; the mirror refuses to take it in,
+    # and the session is given the mirror again.
+    sandbox = remote_sandbox(standin_pool, workspace, dataclasses.replace(LIMITS, workspace_bytes=256 * 1024))
+
+    result = sandbox.run("head -c 400K /dev/urandom > big")
+
+    assert result.notes[-1].startswith("the command's changes to the workspace were not kept")
+    assert not (workspace / "big").exists()
+    assert sandbox.run("ls").output == b""
+
+
+def test_an_export_of_a_path_outside_the_workspace_is_refused(sandbox: RemoteSandbox) -> None:
+    sandbox.run("ln -s / root-link")
+
+    for path in ("../../etc/passwd", "root-link/etc/passwd"):
+        response = sandbox.client.request(
+            "POST",
+            "/workspace/export",
+            body=json.dumps({"paths": [path]}).encode(),
+            headers={"x-sandbox-key": sandbox._key or ""},
+        )
+        assert (response.status_code, response.json()["kind"]) == (400, "PathOutsideWorkspaceError"), path
+
+
+def test_a_file_replaced_by_a_folder_and_back_reaches_the_mirror(sandbox: RemoteSandbox, workspace: Path) -> None:
+    (workspace / "swap").write_text("file")
+    (workspace / "other").mkdir()
+    (workspace / "other" / "inside.txt").write_text("x")
+
+    sandbox.run("rm swap && mkdir swap && echo in > swap/x; rm -r other && echo now a file > other")
+
+    assert (workspace / "swap" / "x").read_text() == "in\n"
+    assert (workspace / "other").read_text() == "now a file\n"

@@ -19,6 +19,7 @@ from agentcore.connectors._broker_protocol import SOCKET_PATH
 from agentcore.errors import SandboxError
 from agentcore.sandbox import CommandResult, FileStat, Sandbox
 from agentcore.sandbox._archive import Manifest, changes_between, manifest_of, pack, unpack
+from agentcore.sandbox._local_files import LocalWorkspaceFiles
 from agentcore.sandbox._wire import CommandEvent, RelayRequest, RunRequest, WorkspaceParams
 from agentcore.sandbox.bubblewrap import BubblewrapSandbox, bubblewrap_available
 from agentcore.sandbox.server._relay import BrokerRelay
@@ -51,6 +52,8 @@ class ServedWorkspace:
         self.root = root
         self._key = key
         self.sandbox = _local_sandbox(root, params, kind)
+        self.files = LocalWorkspaceFiles(root)
+        """Confinement of the paths a client names for export (the sandbox's own files do the rest)."""
         self._wake = threading.Condition()
         self._run_lock = threading.Lock()
         self._commands: dict[str, _Command] = {}
@@ -74,7 +77,14 @@ class ServedWorkspace:
             self._manifest.update(manifest_of_path(self.root, self.sandbox.stat(path).path))
 
     def export(self, paths: tuple[str, ...], destination: BinaryIO) -> None:
-        pack(self.root, destination, paths)
+        """The workspace's `paths` as tar.zst: each one confined (no `..`, no folder above it a symlink out)."""
+        pack(self.root, destination, [self._confined(path) for path in paths])
+
+    def _confined(self, path: str) -> str:
+        relative = self.files.to_relative(path)
+        parent = relative.rpartition("/")[0] or "."
+        self.files.resolve(parent)  # PathOutsideWorkspaceError when a folder on the way leads out
+        return relative
 
     def listing(self, path: str, skip_dirs: tuple[str, ...]) -> Iterator[FileStat]:
         return self.sandbox.iter_files(path, skip_dirs=skip_dirs)
