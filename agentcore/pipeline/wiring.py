@@ -219,6 +219,8 @@ def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
             request_timeout_s=settings.sandbox_session_request_timeout_s,
             env_allowlist=settings.sandbox_env_allowlist,
             snapshot_level=settings.snapshot_zstd_level,
+            # Repositories may share the clone cache's objects (`git clone --shared`): they go up with them.
+            shared_objects_within=(settings.data_dir.resolve() / "clone-cache",),
         )
     # Commands inside the sandbox (`logs`, `changes`, `topology`) are this package's modules.
     package_dir = Path(agentcore.__file__).resolve().parent

@@ -84,30 +84,76 @@ def changes_between(before: Manifest, after: Manifest) -> WorkspaceChanges:
     return WorkspaceChanges(tuple(changed), tuple(deleted))
 
 
-def pack(root: Path, destination: BinaryIO, paths: Iterator[str] | Collection[str], *, level: int = 3) -> None:
-    """Write `paths` (workspace-relative) of `root` as a tar.zst; folders are added without their contents."""
+def pack(
+    root: Path,
+    destination: BinaryIO,
+    paths: Iterator[str] | Collection[str],
+    *,
+    level: int = 3,
+    shared_objects_within: Collection[Path] = (),
+) -> None:
+    """Write `paths` (workspace-relative) of `root` as a tar.zst; folders are added without their contents.
+
+    A git `objects/info/alternates` file naming object stores inside `shared_objects_within` (the clone
+    cache) is replaced by those stores' contents, so the repository is whole where the archive goes. The
+    alternates file is in the workspace, which commands write: a store anywhere else is never read."""
     compressor = zstandard.ZstdCompressor(level=level)
     with (
         compressor.stream_writer(destination, closefd=False) as packed,
         tarfile.open(fileobj=packed, mode="w|", format=tarfile.PAX_FORMAT) as tar,
     ):
         for path in paths:
-            try:
-                info = tar.gettarinfo(str(root / path), arcname=path)
-            except OSError:
-                continue  # gone since it was listed
-            if info is None:
-                continue  # a socket cannot be archived
-            if info.isreg():
-                with (root / path).open("rb") as handle:
-                    tar.addfile(info, handle)
-            elif info.isdir() or info.issym():
-                tar.addfile(info)
+            stores = _shared_stores(root / path, shared_objects_within) if path.endswith(_ALTERNATES) else []
+            if not stores:
+                _add(tar, root / path, path)
+            objects = path.removesuffix("/info/alternates")
+            for store in stores:
+                for inside in walk_paths(store):
+                    _add(tar, store / inside, f"{objects}/{inside}")
 
 
-def pack_workspace(root: Path, destination: BinaryIO, *, excluded_top: Collection[str] = (), level: int = 3) -> None:
-    """The whole workspace at `root` (less the `excluded_top` entries) as a tar.zst."""
-    pack(root, destination, walk_paths(root, excluded_top), level=level)
+_ALTERNATES = "objects/info/alternates"
+
+
+def _shared_stores(alternates: Path, allowed: Collection[Path]) -> list[Path]:
+    """The object stores an alternates file names, when every one is a folder inside an `allowed` folder."""
+    if not allowed or alternates.is_symlink() or not alternates.is_file():
+        return []
+    stores = []
+    for line in alternates.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        store = Path(os.path.realpath(alternates.parent.parent / line.strip()))
+        if not store.is_dir() or not any(store.is_relative_to(Path(a).resolve()) for a in allowed):
+            return []
+        stores.append(store)
+    return stores
+
+
+def _add(tar: tarfile.TarFile, source: Path, arcname: str) -> None:
+    try:
+        info = tar.gettarinfo(str(source), arcname=arcname)
+    except OSError:
+        return  # gone since it was listed
+    if info is None:
+        return  # a socket cannot be archived
+    if info.isreg():
+        with source.open("rb") as handle:
+            tar.addfile(info, handle)
+    elif info.isdir() or info.issym():
+        tar.addfile(info)
+
+
+def pack_workspace(
+    root: Path,
+    destination: BinaryIO,
+    *,
+    excluded_top: Collection[str] = (),
+    level: int = 3,
+    shared_objects_within: Collection[Path] = (),
+) -> None:
+    """The whole workspace at `root` (less the `excluded_top` entries) as a tar.zst; see `pack`."""
+    pack(root, destination, walk_paths(root, excluded_top), level=level, shared_objects_within=shared_objects_within)
 
 
 def content_bytes(source: BinaryIO) -> int:

@@ -53,6 +53,7 @@ class RemoteSandboxFactory:
         request_timeout_s: float = 60.0,
         env_allowlist: Sequence[str] = (),
         snapshot_level: int = 3,
+        shared_objects_within: Sequence[Path] = (),
         http: httpx.Client | None = None,
     ) -> None:
         if not endpoint.startswith(("https://", "http://127.0.0.1", "http://localhost")):
@@ -63,6 +64,7 @@ class RemoteSandboxFactory:
         self.audience = audience
         self.env_allowlist = tuple(env_allowlist)
         self.snapshot_level = snapshot_level
+        self.shared_objects_within = tuple(shared_objects_within)
         self.http = http or httpx.Client(timeout=httpx.Timeout(request_timeout_s, connect=min(10.0, request_timeout_s)))
 
     @property
@@ -80,7 +82,12 @@ class RemoteSandboxFactory:
             http=self.http,
         )
         return RemoteSandbox(
-            root, client, self.limits, env_allowlist=self.env_allowlist, snapshot_level=self.snapshot_level
+            root,
+            client,
+            self.limits,
+            env_allowlist=self.env_allowlist,
+            snapshot_level=self.snapshot_level,
+            shared_objects_within=self.shared_objects_within,
         )
 
 

@@ -77,8 +77,11 @@ class RemoteSandbox:
         *,
         env_allowlist: Sequence[str] = (),
         snapshot_level: int = 3,
+        shared_objects_within: Sequence[Path] = (),
     ) -> None:
         self.files = LocalWorkspaceFiles(root)
+        self.shared_objects_within = tuple(shared_objects_within)
+        """Where git object stores that repositories share may live (the clone cache): they are uploaded too."""
         self.client = client
         self.limits = limits
         self._params = WorkspaceParams(limits=limits, environment=parent_environment(env_allowlist))
@@ -133,7 +136,13 @@ class RemoteSandbox:
         """Send the whole mirror to the session, under a fresh key."""
         key = secrets.token_urlsafe(32)
         with tempfile.TemporaryFile(prefix="sre-agent-upload-") as archive:
-            pack_workspace(self.files.root, archive, excluded_top=NOT_UPLOADED, level=self._level)
+            pack_workspace(
+                self.files.root,
+                archive,
+                excluded_top=NOT_UPLOADED,
+                level=self._level,
+                shared_objects_within=self.shared_objects_within,
+            )
             relay = (self.files.root / SOCKET_PATH).exists()
             params = self._params.model_copy(update={"relay_connectors": relay})
             headers = {KEY_HEADER: key, PARAMS_HEADER: params.model_dump_json()}

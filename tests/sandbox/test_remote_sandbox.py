@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -236,3 +237,47 @@ def test_a_file_replaced_by_a_folder_and_back_reaches_the_mirror(sandbox: Remote
 
     assert (workspace / "swap" / "x").read_text() == "in\n"
     assert (workspace / "other").read_text() == "now a file\n"
+
+
+def _git(*args: str, cwd: Path | None = None) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture
+def shared_clone(tmp_path: Path, workspace: Path) -> Path:
+    """repos/service in the workspace as `git clone --shared` makes it: its objects live in the clone cache."""
+    source = tmp_path / "source"
+    source.mkdir()
+    _git("init", "-q", "-b", "main", cwd=source)
+    (source / "app.py").write_text("print('v1')\n")
+    _git("add", ".", cwd=source)
+    _git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "first commit", cwd=source)
+    cache = tmp_path / "clone-cache" / "service.git"
+    _git("clone", "--bare", "-q", str(source), str(cache))
+    _git("clone", "--shared", "-q", str(cache), str(workspace / "repos" / "service"))
+    return tmp_path / "clone-cache"
+
+
+def test_a_repository_sharing_the_clone_caches_objects_is_whole_in_the_session(
+    standin_pool: RemotePool, workspace: Path, shared_clone: Path
+) -> None:
+    sandbox = remote_sandbox(standin_pool, workspace, LIMITS, shared_objects_within=(shared_clone,))
+
+    result = sandbox.run("git -C repos/service log --format=%s")
+
+    assert (result.exit_code, result.output) == (0, b"first commit\n")
+
+
+def test_object_stores_outside_the_clone_cache_are_never_uploaded(
+    standin_pool: RemotePool, workspace: Path, shared_clone: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "elsewhere" / "objects"
+    secret.mkdir(parents=True)
+    (secret / "host-secret.txt").write_text("not for the session")
+    (workspace / "planted" / "objects" / "info").mkdir(parents=True)
+    (workspace / "planted" / "objects" / "info" / "alternates").write_text(f"{secret}\n")
+    sandbox = remote_sandbox(standin_pool, workspace, LIMITS, shared_objects_within=(shared_clone,))
+
+    result = sandbox.run("find . -name host-secret.txt; cat planted/objects/info/alternates")
+
+    assert result.output == f"{secret}\n".encode(), "the planted file went up as it is, and nothing it names"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
 import shutil
 import socket
 import subprocess
@@ -30,6 +29,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from agentcore.errors import SandboxError
+from agentcore.sandbox._process import parent_environment
 
 _START_TIMEOUT_S = 30.0
 _DROPPED_HEADERS = {"authorization", "host", "transfer-encoding", "connection", "content-length"}
@@ -61,7 +61,7 @@ class _Session:
         self.port: int = listener.getsockname()[1]
         argv = [sys.executable, "-m", "agentcore.sandbox.server", "--fd", str(listener.fileno())]
         argv += ["--workspace", str(workspace), "--sandbox", sandbox]
-        env = {name: value for name, value in _environ().items() if name in ("PATH", "LANG")}
+        env = parent_environment(("PATH", "LANG"))
         self.process = subprocess.Popen(argv, pass_fds=(listener.fileno(),), env=env, stdin=subprocess.DEVNULL)
         listener.close()
         self._wait_ready()
@@ -83,10 +83,6 @@ class _Session:
     def stop(self) -> None:
         self.process.kill()
         self.process.wait()
-
-
-def _environ() -> dict[str, str]:
-    return dict(os.environ)  # noqa: TID251 - only PATH and LANG are passed on, to start a server process
 
 
 class StandinPool:
