@@ -40,6 +40,7 @@ from agentcore.sandbox._archive import content_bytes, pack_workspace, remove_pat
 from agentcore.sandbox._local_files import LocalWorkspaceFiles
 from agentcore.sandbox._pool_client import SessionPoolClient, TokenCredential
 from agentcore.sandbox._process import effective_timeout, parent_environment
+from agentcore.sandbox._session_record import SessionRecord, forget_record, load_record, mirror_digest, save_record
 from agentcore.sandbox._wire import (
     KEY_HEADER,
     PARAMS_HEADER,
@@ -87,13 +88,9 @@ class RemoteSandbox:
         self._params = WorkspaceParams(limits=limits, environment=parent_environment(env_allowlist))
         self._level = snapshot_level
         self._key: str | None = None
+        self._most_changed_bytes = 2 * limits.workspace_bytes
         self.uploads = 0
         """How many times the workspace was uploaded (the first time, and after each recycled session)."""
-
-    @property
-    def location(self) -> str:
-        """Where commands run, for the report."""
-        return f"Azure Container Apps dynamic session {self.client.identifier} ({self.client.endpoint})"
 
     # -- reads: the mirror ---------------------------------------------------------------------
 
@@ -112,6 +109,7 @@ class RemoteSandbox:
         relative = self.files.relative_of(self.files.resolve(path))  # refused here first when it leads out
         self._call("PUT", "/files/write", data, params={"path": relative})
         self.files.write_bytes(relative, data)
+        self._remember()
 
     def run(self, command: str, *, timeout_s: float | None = None, cwd: str = ".") -> CommandResult:
         timeout_s = effective_timeout(self.limits, timeout_s)
@@ -125,16 +123,19 @@ class RemoteSandbox:
             raise SandboxError("the sandbox session ended a command without a result")
         kept = self._take_changes(event.changed, event.deleted)
         if kept:
+            self._remember()
             return event.result
         note = (
-            "the command's changes to the workspace were not kept: together they pass the workspace quota of "
-            f"{format_size(self.limits.workspace_bytes)}; the workspace is as it was before the command"
+            "the command's changes to the workspace were not kept: together they hold more than twice the "
+            f"workspace quota of {format_size(self.limits.workspace_bytes)}; the workspace is as it was before"
         )
         return dataclasses.replace(event.result, notes=(*event.result.notes, note))
 
     def upload(self) -> None:
         """Send the whole mirror to the session, under a fresh key."""
         key = secrets.token_urlsafe(32)
+        relay = (self.files.root / SOCKET_PATH).exists()
+        digest = mirror_digest(self.files.root, NOT_UPLOADED, relay_connectors=relay)
         with tempfile.TemporaryFile(prefix="sre-agent-upload-") as archive:
             pack_workspace(
                 self.files.root,
@@ -143,7 +144,6 @@ class RemoteSandbox:
                 level=self._level,
                 shared_objects_within=self.shared_objects_within,
             )
-            relay = (self.files.root / SOCKET_PATH).exists()
             params = self._params.model_copy(update={"relay_connectors": relay})
             headers = {KEY_HEADER: key, PARAMS_HEADER: params.model_dump_json()}
 
@@ -155,15 +155,32 @@ class RemoteSandbox:
             _check(self.client.request("PUT", "/workspace", body=body, headers=headers))
         self._key = key
         self.uploads += 1
+        save_record(self.files.root, SessionRecord(self.client.identifier, key, digest))
+
+    def _connect(self, *, resume: bool) -> None:
+        """Go on with the workspace an earlier sandbox gave the session, when the mirror is still that; else upload."""
+        record = load_record(self.files.root, self.client.identifier) if resume else None
+        relay = (self.files.root / SOCKET_PATH).exists()
+        if record is not None and record.digest == mirror_digest(self.files.root, NOT_UPLOADED, relay_connectors=relay):
+            self._key = record.key
+            return
+        self.upload()
+
+    def _remember(self) -> None:
+        """Record the key with the mirror as it is now, which the session holds too."""
+        if self._key is not None:
+            relay = (self.files.root / SOCKET_PATH).exists()
+            digest = mirror_digest(self.files.root, NOT_UPLOADED, relay_connectors=relay)
+            save_record(self.files.root, SessionRecord(self.client.identifier, self._key, digest))
 
     def _event(self, path: str, request: BaseModel) -> CommandEvent:
         return CommandEvent.model_validate_json(self._call("POST", path, request.model_dump_json().encode()).content)
 
     def _call(self, method: str, path: str, body: bytes, *, params: dict[str, str] | None = None) -> httpx.Response:
         """A request that needs the workspace: uploaded first if it is not (any longer) in the session."""
-        for _ in range(2):
+        for attempt in range(2):
             if self._key is None:
-                self.upload()
+                self._connect(resume=attempt == 0)
             headers = {KEY_HEADER: self._key or ""}
             response = self.client.request(method, path, body=body, headers=headers, params=params)
             if response.status_code == 409 and _wire_error(response).kind == WORKSPACE_MISSING:
@@ -178,17 +195,19 @@ class RemoteSandbox:
     def _take_changes(self, changed: Sequence[str], deleted: Sequence[str]) -> bool:
         """Make the mirror what the session holds after a command; False when the changes are too big to take.
 
-        Then nothing is taken, and the session gets the mirror again at the next request: both are as they
-        were before the command. The session is not trusted with the host: its changes cannot touch the
-        broker's socket folder, nor bring more than the workspace quota."""
+        The session is not trusted with the host: its changes cannot touch the broker's socket folder, nor
+        bring more than twice the workspace quota (a command may pass the quota, and is told so, as locally).
+        Past that nothing is taken, and the session gets the mirror again at the next request: both are as
+        they were before the command."""
         with tempfile.TemporaryFile(prefix="sre-agent-changes-") as archive:
             if changed:
                 wanted = ExportRequest(paths=tuple(changed)).model_dump_json().encode()
                 archive.write(self._call("POST", "/workspace/export", wanted).content)
                 archive.seek(0)
-                if content_bytes(archive) > self.limits.workspace_bytes:
-                    logger.warning("sandbox session %s: a command's changes pass the quota", self.client.identifier)
+                if content_bytes(archive) > self._most_changed_bytes:
+                    logger.warning("sandbox session %s: a command's changes are too big", self.client.identifier)
                     self._key = None
+                    forget_record(self.files.root)
                     return False
             for relative in deleted:
                 normal = self.files.to_relative(relative)
@@ -196,7 +215,7 @@ class RemoteSandbox:
                     remove_path(self.files.root, normal)
             if changed:
                 archive.seek(0)
-                unpack(archive, self.files.root, excluded_top=NOT_UPLOADED, max_bytes=self.limits.workspace_bytes)
+                unpack(archive, self.files.root, excluded_top=NOT_UPLOADED, max_bytes=self._most_changed_bytes)
         return True
 
     def _answer(self, request: RelayRequest) -> RelayRequest:

@@ -204,11 +204,11 @@ def test_a_session_cannot_replace_the_hosts_broker_socket(sandbox: RemoteSandbox
 def test_changes_past_the_workspace_quota_are_not_kept_on_either_side(
     standin_pool: RemotePool, workspace: Path
 ) -> None:
-    # The session's own quota check only notes a command that passes it; the mirror refuses to take it in,
-    # and the session is given the mirror again.
+    # The session's own quota check only notes a command that passes it; the mirror refuses to take in more
+    # than twice the quota, and the session is given the mirror again.
     sandbox = remote_sandbox(standin_pool, workspace, dataclasses.replace(LIMITS, workspace_bytes=256 * 1024))
 
-    result = sandbox.run("head -c 400K /dev/urandom > big")
+    result = sandbox.run("head -c 600K /dev/urandom > big")
 
     assert result.notes[-1].startswith("the command's changes to the workspace were not kept")
     assert not (workspace / "big").exists()
@@ -281,3 +281,38 @@ def test_object_stores_outside_the_clone_cache_are_never_uploaded(
     result = sandbox.run("find . -name host-secret.txt; cat planted/objects/info/alternates")
 
     assert result.output == f"{secret}\n".encode(), "the planted file went up as it is, and nothing it names"
+
+
+def test_the_next_stages_sandbox_goes_on_with_the_session_when_the_mirror_is_unchanged(
+    standin_pool: RemotePool, workspace: Path
+) -> None:
+    first = remote_sandbox(standin_pool, workspace, LIMITS, identifier="next-stage")
+    first.run("echo from the first stage > notes.txt")
+
+    second = remote_sandbox(standin_pool, workspace, LIMITS, identifier="next-stage")
+    result = second.run("cat notes.txt")
+
+    assert result.output == b"from the first stage\n"
+    assert (first.uploads, second.uploads) == (1, 0)
+
+
+def test_a_mirror_changed_between_stages_is_uploaded_again(standin_pool: RemotePool, workspace: Path) -> None:
+    remote_sandbox(standin_pool, workspace, LIMITS, identifier="changed-between").run("true")
+    (workspace / "restored.txt").write_text("put back by the pipeline")
+
+    second = remote_sandbox(standin_pool, workspace, LIMITS, identifier="changed-between")
+
+    assert second.run("cat restored.txt").output == b"put back by the pipeline"
+    assert second.uploads == 1
+
+
+def test_a_remembered_session_that_was_recycled_gets_the_workspace_again(
+    standin_pool: RemotePool, workspace: Path
+) -> None:
+    remote_sandbox(standin_pool, workspace, LIMITS, identifier="recycled-between").run("echo kept > kept.txt")
+    standin_pool.pool.recycle("recycled-between")
+
+    second = remote_sandbox(standin_pool, workspace, LIMITS, identifier="recycled-between")
+
+    assert second.run("cat kept.txt").output == b"kept\n"
+    assert second.uploads == 1
