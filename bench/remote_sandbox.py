@@ -6,8 +6,9 @@
   command that writes a file (its change comes back to the mirror), and a 2 KB write;
 - first command: a fresh session (the stand-in starts a server process, as the pool allocates a session),
   the upload of a small workspace and `true`;
-- snapshot: uploading a workspace of 100 MB (10 MB with --quick) to the session, and bringing all of it
-  back to the mirror after a command touched every file.
+- snapshot: uploading a workspace of 100 MB (10 MB with --quick) to the session, bringing all of it
+  back to the mirror after a command touched every file, and the next stage's first command when the
+  mirror is unchanged (it goes on with the session instead of uploading).
 Loopback has no network latency: in Azure every round trip adds the pool's (a command costs one round trip,
 two when it changed files). The stand-in pool is a Python proxy, so it adds its own cost to each request.
 """
@@ -109,11 +110,16 @@ def _snapshot_rows(
     sandbox = _remote(pool, http, root)
     upload = measure(sandbox.upload, plan)
     download = measure(lambda: sandbox.run("find repos -type f -exec touch {} +"), plan)
+    # The next stage's sandbox over the same, unchanged mirror: it goes on with the session, no upload.
+    resume = measure(lambda: RemoteSandbox(root, sandbox.client, _LIMITS).run("true"), plan)
     detail = f"{size_mb} MB in 50 files, half random"
     return [
         bench_result("snapshot", f"upload a {size_mb} MB workspace", upload, baseline, detail=detail),
         bench_result(
             "snapshot", f"bring back a {size_mb} MB workspace (every file touched)", download, baseline, detail=detail
+        ),
+        bench_result(
+            "snapshot", f"next stage, same {size_mb} MB mirror: go on with the session, `true`", resume, baseline
         ),
     ]
 
