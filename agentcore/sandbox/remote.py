@@ -4,7 +4,8 @@ The pipeline keeps each investigation's workspace on the Function App's disk (re
 checkpointed after each stage). Here that local folder is a mirror of the session's workspace, kept exact:
 - the whole workspace goes up to the session (the pipeline's tar.zst format) before the first write or
   command, under a fresh key; a session that lost it (recycled after its idle timeout: 409) gets it again
-  from the mirror and the request is repeated;
+  from the mirror and the request is repeated. A later stage's sandbox over an unchanged mirror goes on with
+  the session's copy instead (`_session_record`);
 - `write_bytes` writes in the session (confinement and quota checked there) and then in the mirror;
 - `run` runs the command in the session; its result names the paths the command changed or deleted, which
   are fetched (tar.zst) or removed here before `run` returns;
