@@ -71,6 +71,17 @@ class Settings(BaseSettings):
     sandbox_env_allowlist: tuple[str, ...] = ()
     """Extra environment variable names passed into the sandbox beside PATH, HOME, LANG and TZ."""
 
+    sandbox_pool_endpoint: str | None = None
+    """Management endpoint of an Azure Container Apps dynamic-sessions pool (custom container: the sandbox
+    server image). When set, shell commands run in a session of it, one per investigation workspace, instead of
+    the local `sandbox`; the Function App's managed identity needs the pool's Session Executor role."""
+
+    sandbox_session_audience: str = "https://dynamicsessions.io"
+    """Microsoft Entra audience of the token sent to `sandbox_pool_endpoint`."""
+
+    sandbox_session_request_timeout_s: float = Field(default=60.0, gt=0)
+    """Seconds one request to a sandbox session may take (a command's answer is held at most 20 s, then polled)."""
+
     command_timeout_s: float = 120.0
     """Default wall-clock limit of one shell command."""
 

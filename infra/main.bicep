@@ -29,6 +29,21 @@ param maximumInstanceCount int = 40
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
+@description('Most sandbox sessions at once: one per running investigation, and one per subagent workspace.')
+@minValue(1)
+param sandboxMaxConcurrentSessions int = 20
+
+@description('Sandbox sessions kept started and waiting (billed while they wait).')
+@minValue(0)
+param sandboxReadySessions int = 2
+
+@description('Seconds a sandbox session lives after its last request (then its workspace is uploaded again).')
+@minValue(60)
+param sandboxIdleTimeoutSeconds int = 900
+
+@description('Tag of the sandbox server image that azd builds into the registry.')
+param sandboxImageTag string = 'latest'
+
 var tags = { 'azd-env-name': environmentName }
 
 resource group 'Microsoft.Resources/resourceGroups@2022-09-01' = {
@@ -49,6 +64,10 @@ module resources 'resources.bicep' = {
     kustoDatabase: kustoDatabase
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    sandboxMaxConcurrentSessions: sandboxMaxConcurrentSessions
+    sandboxReadySessions: sandboxReadySessions
+    sandboxIdleTimeoutSeconds: sandboxIdleTimeoutSeconds
+    sandboxImageTag: sandboxImageTag
   }
 }
 
@@ -57,3 +76,7 @@ output AZURE_FUNCTION_APP_NAME string = resources.outputs.functionAppName
 output AZURE_KEY_VAULT_NAME string = resources.outputs.keyVaultName
 output SRE_AGENT_BLOB_ACCOUNT_URL string = resources.outputs.blobEndpoint
 output SERVICE_BUS_NAMESPACE string = resources.outputs.serviceBusNamespace
+output SRE_AGENT_SANDBOX_POOL_ENDPOINT string = resources.outputs.sandboxPoolEndpoint
+output SANDBOX_POOL_NAME string = resources.outputs.sandboxPoolName
+output AZURE_CONTAINER_REGISTRY_NAME string = resources.outputs.containerRegistryName
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = resources.outputs.containerRegistryEndpoint

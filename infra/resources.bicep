@@ -8,6 +8,10 @@ param kustoClusterUrl string
 param kustoDatabase string
 param maximumInstanceCount int
 param instanceMemoryMB int
+param sandboxMaxConcurrentSessions int
+param sandboxReadySessions int
+param sandboxIdleTimeoutSeconds int
+param sandboxImageTag string
 
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var stateContainer = 'sre-agent'
@@ -130,6 +134,26 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 
 var blobEndpoint = storage.properties.primaryEndpoints.blob
 
+// The shell sandbox: a dynamic-sessions pool of the sandbox server image (sandbox.bicep).
+module sandbox 'sandbox.bicep' = {
+  name: 'sre-agent-sandbox'
+  params: {
+    location: location
+    tags: tags
+    token: token
+    identityId: identity.id
+    identityPrincipalId: identity.properties.principalId
+    logAnalyticsCustomerId: logs.properties.customerId
+    logAnalyticsSharedKey: logs.listKeys().primarySharedKey
+    maxConcurrentSessions: sandboxMaxConcurrentSessions
+    readySessionInstances: sandboxReadySessions
+    cooldownPeriodInSeconds: sandboxIdleTimeoutSeconds
+    imageTag: sandboxImageTag
+    sessionCpu: 1
+    sessionMemory: '2Gi'
+  }
+}
+
 // The model's key lives in Key Vault (secret `anthropic-api-key` or `openai-api-key`, set after
 // provisioning); the app reads it by reference. Only the provider in use gets a setting.
 var anthropicKey = [
@@ -189,6 +213,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'SRE_AGENT_MODEL', value: agentModel }
         { name: 'SRE_AGENT_KUSTO_CLUSTER_URL', value: kustoClusterUrl }
         { name: 'SRE_AGENT_KUSTO_DATABASE', value: kustoDatabase }
+        // Shell commands run in the session pool (agentcore.sandbox.remote), one session per investigation.
+        { name: 'SRE_AGENT_SANDBOX_POOL_ENDPOINT', value: sandbox.outputs.poolManagementEndpoint }
+        { name: 'SRE_AGENT_SANDBOX_SESSION_AUDIENCE', value: 'https://dynamicsessions.io' }
       ], modelKeySettings)
     }
   }
@@ -243,3 +270,7 @@ output functionAppName string = app.name
 output keyVaultName string = vault.name
 output blobEndpoint string = blobEndpoint
 output serviceBusNamespace string = '${serviceBus.name}.servicebus.windows.net'
+output sandboxPoolName string = sandbox.outputs.poolName
+output sandboxPoolEndpoint string = sandbox.outputs.poolManagementEndpoint
+output containerRegistryName string = sandbox.outputs.registryName
+output containerRegistryEndpoint string = sandbox.outputs.registryLoginServer

@@ -18,6 +18,7 @@ ADAPTERS: dict[str, set[str]] = {
         "agentcore/queues/servicebus.py",
         "agentcore/connectors/logs/kusto.py",
         "agentcore/connectors/topology/azure.py",
+        "agentcore/sandbox/remote.py",
     },
     "azure.core": {
         "agentcore/models/openai.py",
@@ -31,8 +32,8 @@ ADAPTERS: dict[str, set[str]] = {
     "azure.kusto": {"agentcore/connectors/logs/kusto.py"},
     "github": {"agentcore/connectors/code/github.py"},
     # the local HTTP server: the ASGI app, and the server that runs it
-    "starlette": {"agentcore/pipeline/asgi.py"},
-    "uvicorn": {"agentcore/pipeline/http_server.py"},
+    "starlette": {"agentcore/pipeline/asgi.py", "agentcore/sandbox/server/_app.py"},
+    "uvicorn": {"agentcore/pipeline/http_server.py", "agentcore/sandbox/server/__main__.py"},
     "h11": {"agentcore/pipeline/http_server.py"},
 }
 EDGE_ONLY = ("azure.functions", "azure.durable_functions")

@@ -19,6 +19,7 @@ from agentcore.pipeline._stage_io import (
 from agentcore.pipeline._stage_pr import attach_patch, read_workspace_patch, run_pr
 from agentcore.pipeline.report_builder import agent_report, evidence_only_report
 from agentcore.pipeline.state import InvestigationState, Stage, state_blob
+from agentcore.pipeline.wiring import commands_location
 from agentcore.reports import (
     Recommendation,
     Report,
@@ -91,6 +92,7 @@ def _build_report(ctx: StageContext, state: InvestigationState) -> Report:
     return agent_report(
         state.id, title=state.title, trigger=state.request.trigger, started_at=state.started_at,
         finished_at=deps.now(), triage=triage, session=session, conclusion=conclusion, conclusion_problem=problem,
+        commands_ran_in=commands_location(deps),
     )  # fmt: skip
 
 

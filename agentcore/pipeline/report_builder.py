@@ -104,6 +104,7 @@ def agent_report(
     session: Session,
     conclusion: Conclusion | None,
     conclusion_problem: str | None,
+    commands_ran_in: str | None = None,
 ) -> Report:
     """The report of an agent run: its conclusion, then the deterministic evidence after its own.
 
@@ -112,6 +113,7 @@ def agent_report(
     report = _agent_report(
         investigation_id, title=title, trigger=trigger, started_at=started_at, finished_at=finished_at,
         triage=triage, session=session, conclusion=conclusion, conclusion_problem=conclusion_problem,
+        commands_ran_in=commands_ran_in,
     )  # fmt: skip
     return redact_report(report, session.redaction)
 
@@ -127,6 +129,7 @@ def _agent_report(
     session: Session,
     conclusion: Conclusion | None,
     conclusion_problem: str | None,
+    commands_ran_in: str | None,
 ) -> Report:
     errors = [ReportedError(stage="triage", error_class="TriageProblem", message=p) for p in triage.problems]
     if session.status is not SessionStatus.COMPLETED:
@@ -153,6 +156,7 @@ def _agent_report(
             ),
             usage=usage_of(session),
             data_egress=egress_of(session),
+            commands_ran_in=commands_ran_in,
             errors=tuple(errors),
         )
     return Report(
@@ -172,6 +176,7 @@ def _agent_report(
         recommendation=conclusion.recommendation,
         usage=usage_of(session),
         data_egress=egress_of(session),
+        commands_ran_in=commands_ran_in,
         signals=conclusion.signals,
         errors=tuple(errors),
     )

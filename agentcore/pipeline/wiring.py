@@ -82,6 +82,15 @@ def sandbox_limits(settings: Settings) -> SandboxLimits:
     )
 
 
+def commands_location(deps: Dependencies) -> str:
+    """Where the agent's shell commands run, as the report's data-egress section says it."""
+    from agentcore.sandbox.factory import RemoteSandboxFactory
+
+    if isinstance(deps.sandbox_factory, RemoteSandboxFactory):
+        return deps.sandbox_factory.location
+    return f"on the agent's host, in the {deps.settings.sandbox} sandbox"
+
+
 def build_dependencies(settings: Settings) -> Dependencies:
     """Build adapters from settings, skipping any part that an active `override` replaces."""
     settings = _overrides.get("settings", settings)
@@ -221,9 +230,23 @@ def _build_blob_store(settings: Settings) -> BlobStore:
 
 
 def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
-    from agentcore.sandbox.factory import build_sandbox
+    from agentcore.sandbox.factory import RemoteSandboxFactory, build_sandbox
 
     limits = sandbox_limits(settings)
+    if settings.sandbox_pool_endpoint:
+        from agentcore.sandbox.remote import managed_identity_credential
+
+        return RemoteSandboxFactory(
+            settings.sandbox_pool_endpoint,
+            managed_identity_credential(settings.managed_identity_client_id),
+            limits,
+            audience=settings.sandbox_session_audience,
+            request_timeout_s=settings.sandbox_session_request_timeout_s,
+            env_allowlist=settings.sandbox_env_allowlist,
+            snapshot_level=settings.snapshot_zstd_level,
+            # Repositories may share the clone cache's objects (`git clone --shared`): they go up with them.
+            shared_objects_within=(settings.data_dir.resolve() / "clone-cache",),
+        )
     # Commands inside the sandbox (`logs`, `changes`, `topology`) are this package's modules.
     package_dir = Path(agentcore.__file__).resolve().parent
 

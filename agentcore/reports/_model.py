@@ -168,6 +168,8 @@ class Report(_Frozen):
     recommendation: Recommendation
     usage: UsageTotals = UsageTotals()
     data_egress: tuple[DataEgress, ...] = ()
+    commands_ran_in: str | None = None
+    """Where the agent's shell commands ran (this host's sandbox, or a remote session pool); None when no agent ran."""
     signals: Signals | None = None
     errors: tuple[ReportedError, ...] = ()
 

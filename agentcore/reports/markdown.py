@@ -54,7 +54,7 @@ def render_markdown(report: Report) -> str:
     blocks.append(_section("Mitigations", _mitigations(report.mitigations)))
     blocks.append(_section("Recommendation", _recommendation(report)))
     blocks.append(_section("Usage", _usage(report.usage)))
-    blocks.append(_section("Data sent to model providers", _data_egress(report.data_egress)))
+    blocks.append(_section("Data sent to model providers", _data_egress(report.data_egress) + _ran_in(report)))
     if report.signals is not None:
         blocks.append(_section("Agent's notes on this run", _signals(report.signals)))
     blocks.append(_section("Errors", _errors(report.errors)))
@@ -263,3 +263,7 @@ def _duration(delta: timedelta) -> str:
     if minutes:
         return f"{minutes} min {seconds} s"
     return f"{seconds} s"
+
+
+def _ran_in(report: Report) -> str:
+    return "" if report.commands_ran_in is None else f"\n\nShell commands ran {report.commands_ran_in}."

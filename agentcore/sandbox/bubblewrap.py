@@ -51,7 +51,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Collection, Generator, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -99,10 +99,13 @@ class BubblewrapSandbox:
         env_allowlist: Sequence[str] = (),
         bwrap: str = "bwrap",
         extra_ro_binds: Sequence[Path] = (),
+        environment: Mapping[str, str] | None = None,
     ) -> None:
         self.files = LocalWorkspaceFiles(root, quota_bytes=limits.workspace_bytes)
         self.limits = limits
         self.env_allowlist = tuple(env_allowlist)
+        self.environment = dict(environment or {})
+        """Values given explicitly (a remote client's allowlisted variables); they win over this process's."""
         self.bwrap = _find_bwrap(bwrap)
         self._mounts = _mount_args(self.bwrap, limits, [Path(p) for p in extra_ro_binds])
         _probe(self.bwrap, self._options("."))
@@ -157,7 +160,7 @@ class BubblewrapSandbox:
         return options
 
     def _environment(self) -> dict[str, str]:
-        env = parent_environment(("LANG", "TZ", *self.env_allowlist))
+        env = parent_environment(("LANG", "TZ", *self.env_allowlist)) | self.environment
         venv_bin = Path(sys.prefix) / "bin"
         env["PATH"] = f"{WORKSPACE_MOUNT}/bin:{venv_bin}:{_SYSTEM_PATH}"
         env["HOME"] = SANDBOX_HOME

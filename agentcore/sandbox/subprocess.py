@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Collection, Generator, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from agentcore.sandbox import CommandResult, FileStat, SandboxLimits
@@ -28,11 +28,18 @@ class SubprocessSandbox:
     """The workspace at `root`, with commands run by `bash -c` directly on this host."""
 
     def __init__(
-        self, root: Path, limits: SandboxLimits = _DEFAULT_LIMITS, *, env_allowlist: Sequence[str] = ()
+        self,
+        root: Path,
+        limits: SandboxLimits = _DEFAULT_LIMITS,
+        *,
+        env_allowlist: Sequence[str] = (),
+        environment: Mapping[str, str] | None = None,
     ) -> None:
         self.files = LocalWorkspaceFiles(root, quota_bytes=limits.workspace_bytes)
         self.limits = limits
         self.env_allowlist = tuple(env_allowlist)
+        self.environment = dict(environment or {})
+        """Values given explicitly (a remote client's allowlisted variables); they win over this process's."""
         logger.warning(
             "SubprocessSandbox is not a security boundary: commands run on this host with its network, "
             "filesystem and user. Use it for development only (workspace %s).",
@@ -71,6 +78,6 @@ class SubprocessSandbox:
         return result if self.files.quota is None else self.files.quota.after_command(result)
 
     def _environment(self) -> dict[str, str]:
-        env = parent_environment((*BASE_ENV_NAMES, *self.env_allowlist))
+        env = parent_environment((*BASE_ENV_NAMES, *self.env_allowlist)) | self.environment
         env["PATH"] = os.pathsep.join([str(self.files.root / "bin"), env.get("PATH", os.defpath)])
         return env

@@ -131,3 +131,11 @@ def test_errors_list_stage_class_and_message(make_report: ReportFactory) -> None
 
 def test_rendering_is_deterministic(make_report: ReportFactory) -> None:
     assert render_markdown(make_report()) == render_markdown(make_report())
+
+
+def test_the_data_egress_section_says_where_shell_commands_ran(make_report: ReportFactory) -> None:
+    report = make_report().model_copy(update={"commands_ran_in": "on the agent's host, in the bubblewrap sandbox"})
+
+    section = render_markdown(report).split("## Data sent to model providers", 1)[1].split("\n## ", 1)[0]
+
+    assert "Shell commands ran on the agent's host, in the bubblewrap sandbox." in section

@@ -1,4 +1,10 @@
-"""The Sandbox port's contract, run against both local adapters: one set of behaviours for each."""
+"""The Sandbox port's contract, run against every adapter: one set of behaviours for each.
+
+`remote` is RemoteSandbox against the real sandbox server on loopback, behind the stand-in pool (which only
+routes by session identifier and checks a static token; see tests/remote_sandbox_fixture.py); the server runs
+commands under bubblewrap where it can, and under the subprocess sandbox in `remote-subprocess`. All remote
+tests share one session, as the stages of one investigation would: each sandbox uploads its workspace anew.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from agentcore.sandbox._command_cgroup import caps
 from agentcore.sandbox.bubblewrap import BubblewrapSandbox, bubblewrap_available
 from agentcore.sandbox.quota import WorkspaceQuotaError
 from agentcore.sandbox.subprocess import SubprocessSandbox
+from tests.remote_sandbox_fixture import remote_sandbox
 
 LIMITS = SandboxLimits(
     wall_time_s=5.0,
@@ -36,7 +43,7 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture(params=["subprocess", "bubblewrap"])
+@pytest.fixture(params=["subprocess", "bubblewrap", "remote", "remote-subprocess"])
 def make_sandbox(request: pytest.FixtureRequest, workspace: Path) -> MakeSandbox:
     if request.param == "bubblewrap" and not bubblewrap_available():
         pytest.skip("bubblewrap (bwrap) is missing or cannot create a sandbox here")
@@ -44,6 +51,9 @@ def make_sandbox(request: pytest.FixtureRequest, workspace: Path) -> MakeSandbox
     def make(limits: SandboxLimits = LIMITS, env_allowlist: Sequence[str] = ()) -> Sandbox:
         if request.param == "bubblewrap":
             return BubblewrapSandbox(workspace, limits, env_allowlist=env_allowlist)
+        if request.param.startswith("remote"):
+            pool = request.getfixturevalue("standin_pool" if request.param == "remote" else "standin_pool_subprocess")
+            return remote_sandbox(pool, workspace, limits, identifier="contract", env_allowlist=tuple(env_allowlist))
         return SubprocessSandbox(workspace, limits, env_allowlist=env_allowlist)
 
     return make

@@ -57,3 +57,61 @@ def test_a_bwrap_that_cannot_build_the_sandbox_is_a_clear_sandbox_error(tmp_path
 
     with pytest.raises(SandboxError, match="cannot create a sandbox here: bwrap: setting up uid map"):
         BubblewrapSandbox(workspace, bwrap=str(broken))
+
+
+def test_the_remote_sandbox_is_chosen_when_the_pool_endpoint_is_set(tmp_path: Path) -> None:
+    from agentcore.pipeline.wiring import build_dependencies
+    from agentcore.sandbox.factory import RemoteSandboxFactory
+    from agentcore.settings import Settings
+
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        model=None,
+        sandbox_pool_endpoint="https://pool.example.westeurope.azurecontainerapps.io",
+        command_timeout_s=42.0,
+    )
+
+    factory = build_dependencies(settings).sandbox_factory
+
+    assert isinstance(factory, RemoteSandboxFactory)
+    assert (factory.endpoint, factory.audience, factory.limits.wall_time_s) == (
+        "https://pool.example.westeurope.azurecontainerapps.io",
+        "https://dynamicsessions.io",
+        42.0,
+    )
+    factory.http.close()
+
+
+def test_the_local_sandbox_stays_the_default(tmp_path: Path) -> None:
+    from agentcore.pipeline.wiring import build_dependencies
+    from agentcore.settings import Settings
+
+    factory = build_dependencies(Settings(data_dir=tmp_path / "data", model=None, sandbox="subprocess")).sandbox_factory
+
+    assert isinstance(factory(tmp_path), SubprocessSandbox)
+
+
+def test_a_pool_endpoint_that_is_not_https_is_a_config_error() -> None:
+    from agentcore.sandbox.factory import RemoteSandboxFactory
+    from agentcore.sandbox.server.standin_pool import StaticTokenCredential
+
+    with pytest.raises(ConfigError, match="https"):
+        RemoteSandboxFactory("http://pool.example.net", StaticTokenCredential("t"), SandboxLimits())
+
+
+def test_each_workspace_gets_a_session_named_after_it(tmp_path: Path) -> None:
+    from agentcore.sandbox.factory import RemoteSandboxFactory
+    from agentcore.sandbox.remote import RemoteSandbox
+    from agentcore.sandbox.server.standin_pool import StaticTokenCredential
+
+    factory = RemoteSandboxFactory("https://pool.example.net", StaticTokenCredential("t"), SandboxLimits())
+    first, child = tmp_path / "inv-2026-01", tmp_path / "inv-2026-01.child-1"
+    first.mkdir()
+    child.mkdir()
+
+    sandboxes = [factory(first), factory(child), factory(first)]
+
+    assert all(isinstance(s, RemoteSandbox) for s in sandboxes)
+    identifiers = [s.client.identifier for s in sandboxes if isinstance(s, RemoteSandbox)]
+    assert identifiers == ["sre-agent-inv-2026-01", "sre-agent-inv-2026-01-child-1", "sre-agent-inv-2026-01"]
+    factory.http.close()
