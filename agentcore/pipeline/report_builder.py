@@ -173,6 +173,7 @@ def _agent_report(
         usage=usage_of(session),
         data_egress=egress_of(session),
         signals=conclusion.signals,
+        escalation=conclusion.escalation,
         errors=tuple(errors),
     )
 
