@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from agentcore.errors import BlobNotFoundError, StorageError
+from agentcore.errors import BlobNotFoundError, StorageError, UserInputError
 from agentcore.reports import Report, load_report
-from agentcore.review.feedback import Verdict, iter_feedback
+from agentcore.review.feedback import Verdict, read_feedback_at
 from agentcore.storage import BlobStore
 
 NO_SKILL = "(no skill)"
@@ -45,6 +45,7 @@ HUMAN_CORRECTNESS = {
 """A reviewer's verdict as how right the run was, to compare with the agent's confidence."""
 _REPORT_JSON = re.compile(r"^reports/\d{4}/\d{2}/\d{2}/[A-Za-z0-9][A-Za-z0-9._-]*\.json$")
 _NOISE = re.compile(r"[^a-z0-9 ]+")
+_FEEDBACK_SUFFIX = ".feedback.json"
 
 
 class _Frozen(BaseModel):
@@ -107,24 +108,31 @@ def build_skill_health(store: BlobStore, *, now: datetime, window_days: int) -> 
 
 
 def _runs(store: BlobStore, start: datetime, now: datetime) -> list[_Run]:
-    verdicts = {r.report_blob: r.latest.verdict for r in iter_feedback(store, start, until=now)}
     runs = []
     for name in _report_blobs(store, start, now):
         try:
             report = load_report(store, name)
         except (BlobNotFoundError, StorageError):
-            continue
+            continue  # being rewritten, or not a report: one bad blob must not stop the daily job
         if report.signals is not None and start <= report.started_at <= now:
-            runs.append(_run_of(report, verdicts.get(name)))
+            runs.append(_run_of(report, _verdict(store, name)))
     return sorted(runs, key=lambda r: r.started_at)
+
+
+def _verdict(store: BlobStore, report_blob: str) -> Verdict | None:
+    """The reviewers' latest verdict on a report; None when nobody reviewed it or the feedback is unreadable."""
+    try:
+        record = read_feedback_at(store, report_blob)
+    except (StorageError, UserInputError):
+        return None
+    return record.latest.verdict if record is not None else None
 
 
 def _report_blobs(store: BlobStore, start: datetime, now: datetime) -> Iterable[str]:
     day = start.date()
     while day <= now.date():
-        yield from (
-            n for n in sorted(store.list(f"reports/{day:%Y/%m/%d}/")) if _REPORT_JSON.match(n) and n.count(".") == 1
-        )
+        names = sorted(store.list(f"reports/{day:%Y/%m/%d}/"))
+        yield from (n for n in names if _REPORT_JSON.match(n) and not n.endswith(_FEEDBACK_SUFFIX))
         day += timedelta(days=1)
 
 

@@ -15,6 +15,7 @@ from agentcore.reports import report_location
 from agentcore.review.feedback import Feedback, Verdict, record_feedback
 from agentcore.skills import SkillHealth, SkillHealthReport, build_skill_health, skill_health_names
 from agentcore.storage import BlobStore
+from agentcore.storage.local import LocalBlobStore
 from tests.skills.skills_harness import conclusion, investigate, runner_at, skill_turns
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -133,3 +134,16 @@ def test_the_daily_job_stores_the_report_as_json_and_markdown(data_dir: Path) ->
     assert stored == build_skill_health(deps.blob_store, now=NOW, window_days=14)
     markdown = deps.blob_store.get(markdown_name).data.decode()
     assert "| kql-investigation | 4 | 3.75 | 2 | 4 | 0.53 | mean self-score fell from 5.00 to 2.50;" in markdown
+
+
+def test_an_unreadable_report_or_feedback_blob_does_not_stop_the_job(data_dir: Path, tmp_path: Path) -> None:
+    source = store_of(data_dir)
+    day = f"reports/{START + timedelta(days=1):%Y/%m/%d}/"
+    [good] = [n for n in source.list(day) if n.endswith(".json") and not n.endswith(".feedback.json")]
+    store = LocalBlobStore(tmp_path / "blobs")
+    store.put(good, source.get(good).data)
+    store.put(good.removesuffix(".json") + ".feedback.json", b"{not json")
+    store.put(f"{day}inv-broken.json", b'{"id": "inv-broken"}')
+    report = build_skill_health(store, now=NOW, window_days=14)
+    assert report.runs == 1
+    assert (skill(report, KQL).runs, skill(report, KQL).reviewed_runs) == (1, 0)
