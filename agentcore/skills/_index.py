@@ -20,8 +20,8 @@ INDEX_HEADING = "# Skills"
 _PREAMBLE = (
     "How-tos for specific kinds of investigation, in `skills/<name>/SKILL.md`. Only each skill's name and "
     "description are listed here. When one matches what you are doing, read its SKILL.md with read_file "
-    "before you go on, follow it, and respect its stop-and-escalate conditions: when one holds, end "
-    '`inconclusive` with `"escalation"` set (see "How to finish") instead of guessing.'
+    "before you go on, follow it, and respect its stop-and-escalate conditions: when one holds, stop and "
+    "escalate as it says instead of guessing."
 )
 
 
