@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agentcore.reports import render_markdown
 from agentcore.reports.conclusion import Conclusion, conclusion_problem
 from agentcore.telemetry.signals import read_agent_signals
 from tests.context.context_helpers import FilesOnlySandbox
@@ -86,3 +87,10 @@ def test_a_confidence_outside_zero_to_one_is_refused(confidence: float) -> None:
     signals = {"what_worked": "a", "what_was_hard": "b", "self_score": 3, "confidence": confidence}
     with pytest.raises(ValueError, match="confidence"):
         Conclusion.model_validate(conclusion(signals=signals))
+
+
+def test_the_markdown_report_names_the_escalating_skill_and_the_agents_confidence(tmp_path: Path) -> None:
+    markdown = render_markdown(investigate(tmp_path, DAY, skill_turns("llm-api-errors", ESCALATED)))
+    assert f"**Escalated by skill `llm-api-errors`:** {ESCALATION['condition']}" in markdown
+    assert "**Confidence:** 0.40" in markdown
+    assert "**Skill `llm-api-errors`:** helped" in markdown
