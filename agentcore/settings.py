@@ -210,6 +210,16 @@ class Settings(BaseSettings):
     """Clusters at the top of a clusters report (timer or `sre-agent cluster`) whose new ones each get an
     investigation, at most one per cluster and day; 0 starts none."""
 
+    skills_org_dir: Path | None = None
+    """Folder of the organization's skills (`<name>/SKILL.md`); unset, they come from blobs `skills/org/`."""
+
+    skills_team_dir: Path | None = None
+    """Folder of the team's skills (`<name>/SKILL.md`), winning over organization and built-in skills of the
+    same name; unset, they come from blobs `skills/team/`."""
+
+    skill_health_window_days: int = Field(default=14, ge=2)
+    """Days of finished investigations (by start date, today included) the daily skill-health report covers."""
+
     pr_repo_allowlist: tuple[str, ...] = ()
     """Repositories a draft pull request may be opened against; empty means the `pr` stage refuses all."""
 

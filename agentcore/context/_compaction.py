@@ -19,6 +19,7 @@ from agentcore.context._spill import is_masked, masked_placeholder
 from agentcore.errors import AgentCoreError
 from agentcore.models import Message, ModelRequest
 from agentcore.sandbox import Sandbox
+from agentcore.skills import skill_file_of
 
 SKILLS_FOLDER = "skills/"
 PLAN_PATH = "notes/plan.md"
@@ -99,15 +100,16 @@ def evicted_markdown(session: Session, evicted: list[Message], number: int) -> s
 
 
 def recent_skills(messages: list[Message], limit: int) -> list[str]:
-    """Paths of skills read with read_file, most recent first, without repeats."""
+    """SKILL.md paths of the skills read with read_file (`skills/<name>/...`), most recent first, no repeats."""
     calls = calls_by_id(messages)
     paths: list[str] = []
     for message in reversed(messages):
         if message.role != "tool" or message.is_error:
             continue
         path = read_path(calls.get(message.tool_call_id or ""))
-        if path and path.startswith(SKILLS_FOLDER) and path not in paths:
-            paths.append(path)
+        skill = skill_file_of(path) if path else None  # a supporting file's read re-injects its SKILL.md
+        if skill and skill not in paths:
+            paths.append(skill)
         if len(paths) >= limit:
             break
     return paths

@@ -1,5 +1,6 @@
-"""Hook: the knowledge map — memory/MEMORY.md when it exists, else an index of memory/ from front matter;
-and the skills/ index. Top level only: the map points at deeper files, it does not inline them."""
+"""Hook: the knowledge map — memory/MEMORY.md when it exists, else an index of memory/ from front matter.
+Top level only: the map points at deeper files, it does not inline them. Skills are indexed in the static
+system prompt (agentcore.skills); here only a pointer to it, and any loose file in skills/ that is no skill."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ INDEX_CHARS = 6_000
 FRONT_MATTER_CHARS = 2_000
 MAX_ENTRIES = 40
 _DESCRIBING_KEYS = ("description", "summary", "title", "name")
+SKILLS_POINTER = "The skills are indexed in the system prompt (# Skills): read skills/<name>/SKILL.md when one matches."
 
 
 def render_knowledge(sandbox: Sandbox, budget_chars: int) -> str:
@@ -23,9 +25,15 @@ def render_knowledge(sandbox: Sandbox, budget_chars: int) -> str:
         lines += [f"### {MEMORY_INDEX}", index]
     else:
         lines += ["### memory/", *(_index(sandbox, "memory") or ["(empty)"])]
-    lines += ["### skills/ (read one with read_file when it matches what you are doing)"]
-    lines += _index(sandbox, "skills") or ["(none)"]
+    lines += ["### skills/", SKILLS_POINTER, *_loose_skill_files(sandbox)]
     return clip_chars("\n".join(lines), budget_chars)
+
+
+def _loose_skill_files(sandbox: Sandbox) -> list[str]:
+    """Markdown files directly in skills/ (a scenario may ship its how-tos that way): they are not in the index."""
+    loose = [path for path in list_files(sandbox, "skills") if path.count("/") == 1 and path.endswith(".md")]
+    entries = [f"- {path}" + (f": {about}" if (about := _description(sandbox, path)) else "") for path in loose]
+    return clip_lines(entries, MAX_ENTRIES, "entries")
 
 
 def _index(sandbox: Sandbox, folder: str) -> list[str]:

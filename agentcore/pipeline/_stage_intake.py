@@ -27,6 +27,7 @@ from agentcore.pipeline.state import InvestigationState, RequestSpec, Stage, sta
 from agentcore.pipeline.task import task_message
 from agentcore.redaction import redact_model, redact_text
 from agentcore.scenarios import Scenario, load_scenario
+from agentcore.skills import install_skills, load_skill_layers, workspace_skills_index
 from agentcore.triage import Triage, run_triage
 from agentcore.workspace import (
     PreparedWorkspace,
@@ -88,15 +89,17 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         spec = state.request
         scenario = load_scenario(Path(spec.scenario_dir)) if spec.scenario_dir else None
         prepared = _prepare(spec, scenario, root, state.started_at, ctx.clone_cache)
+        install_skills(root, load_skill_layers(deps.settings, deps.blob_store))
         triage = _triage(prepared, deps.log_store)
         session_blob = None
         if state.mode == "agent" and deps.model is not None:
             alert = scenario.alert if scenario else spec.alert
             task = task_message(state.id, prepared.incident_time, alert, spec.question, triage, scope=spec.scope)
-            orientation = render_orientation(deps.sandbox_factory(root), incident_time=prepared.incident_time)
+            sandbox = deps.sandbox_factory(root)
+            orientation = render_orientation(sandbox, incident_time=prepared.incident_time)
             session = new_parent_session(
                 state.id, model=deps.model, orientation=orientation, task=task,
-                settings=deps.settings,
+                settings=deps.settings, skills_index=workspace_skills_index(sandbox),
             )  # fmt: skip
             session_blob = put_session(deps, state.id, state.step + 1, session)
         with_repos = state.with_repos(prepared.repos)

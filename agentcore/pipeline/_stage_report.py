@@ -31,6 +31,7 @@ from agentcore.reports import (
 )
 from agentcore.reports.conclusion import ConclusionError, read_conclusion
 from agentcore.settings import Settings
+from agentcore.telemetry.signals import emit_agent_signals
 from agentcore.triage import Triage
 from agentcore.workspace import directory_lock, forget_restored
 
@@ -50,6 +51,7 @@ def run_report(ctx: StageContext, loaded: Loaded) -> None:
         report = attach_patch(ctx.deps.blob_store, report, report_location(report).json_name, patch,
                               ctx.deps.settings, pr_next=next_stage is Stage.PR)  # fmt: skip
         location = save_report(ctx.deps.blob_store, report)
+        emit_agent_signals(report, ctx.deps.settings.data_dir / "telemetry")
         _post_back(ctx, report)
         forget_restored(root)
         _write_local_copy(root, report)

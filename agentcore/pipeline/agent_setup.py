@@ -13,6 +13,7 @@ from agentcore.models import Message, ModelClient, SystemBlock, Usage
 from agentcore.reports.conclusion import conclusion_problem
 from agentcore.sandbox import Sandbox
 from agentcore.settings import Settings
+from agentcore.skills import workspace_skills_index
 from agentcore.tools import Toolbox
 from agentcore.tools.core import core_tools
 
@@ -39,22 +40,29 @@ def child_budget(settings: Settings) -> Budget:
     )
 
 
-def system_blocks(prompt_name: str, orientation: str) -> tuple[SystemBlock, ...]:
-    """Static prompt (cache breakpoint 1), then the session-static orientation (breakpoint 2)."""
+def system_blocks(prompt_name: str, orientation: str, skills_index: str = "") -> tuple[SystemBlock, ...]:
+    """Static prompt with the skills index (cache breakpoint 1), then the session-static orientation (breakpoint 2)."""
+    static = render_prompt(prompt_name) + (f"\n{skills_index}" if skills_index else "")
     return (
-        SystemBlock(text=render_prompt(prompt_name), cache_breakpoint=True),
+        SystemBlock(text=static, cache_breakpoint=True),
         SystemBlock(text=orientation, cache_breakpoint=True),
     )
 
 
 def new_parent_session(
-    investigation_id: str, *, model: ModelClient, orientation: str, task: str, settings: Settings
+    investigation_id: str,
+    *,
+    model: ModelClient,
+    orientation: str,
+    task: str,
+    settings: Settings,
+    skills_index: str = "",
 ) -> Session:
     return Session(
         id=investigation_id,
         investigation_id=investigation_id,
         model=f"{model.provider}:{model.model}",
-        system=system_blocks("system", orientation),
+        system=system_blocks("system", orientation, skills_index),
         messages=[Message(role="user", content=task)],
         budget=parent_budget(settings),
     )
@@ -158,7 +166,9 @@ def child_runner(
             investigation_id=parent.investigation_id,
             parent_id=parent.id,
             model=parent.model,
-            system=system_blocks("subagent", parent.system[1].text if len(parent.system) > 1 else ""),
+            system=system_blocks(
+                "subagent", parent.system[1].text if len(parent.system) > 1 else "", workspace_skills_index(sandbox)
+            ),
             messages=[Message(role="user", content=_child_task(hypothesis))],
             budget=child_budget(settings),
             redaction=parent.redaction.model_copy(deep=True, update={"counts": {}}),

@@ -20,6 +20,7 @@ from agentcore.clustering.report import ClusteringReport, render_markdown
 from agentcore.errors import ConfigError
 from agentcore.pipeline._stage_io import StageContext
 from agentcore.pipeline.cluster_investigations import ClusterRequest, start_cluster_investigations
+from agentcore.pipeline.skill_health import run_skill_health
 from agentcore.pipeline.wiring import Dependencies
 from agentcore.storage import BlobStore
 
@@ -69,7 +70,8 @@ def investigate_and_store(
 
 
 def run_daily_clustering(deps: Dependencies, *, past_due: bool = False) -> str:
-    """Cluster the configured log store's last 24 h; store the report and a run record; return the record's name."""
+    """Cluster the configured log store's last 24 h; store the report, the day's skill-health report and a run
+    record; return the record's name."""
     now: datetime = deps.now()
     record: dict[str, object] = {"started_at": now.isoformat(), "past_due": past_due}
     if deps.log_store is None:
@@ -86,6 +88,7 @@ def run_daily_clustering(deps: Dependencies, *, past_due: bool = False) -> str:
                    "investigations": list(report.investigations)}  # fmt: skip
         logger.info("daily error clustering: %d records, %d clusters (%d new): %s",
                     report.records, len(report.clusters), new, stored.json_name)  # fmt: skip
+    record["skill_health"] = run_skill_health(deps, now=now)
     name = f"clustering/runs/{now:%Y/%m/%d}/{now:%H%M%S}.json"
     deps.blob_store.put(name, json.dumps(record, indent=1).encode(), content_type="application/json")
     return name

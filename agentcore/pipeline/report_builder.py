@@ -178,6 +178,7 @@ def _agent_report(
         data_egress=egress_of(session),
         commands_ran_in=commands_ran_in,
         signals=conclusion.signals,
+        escalation=conclusion.escalation,
         errors=tuple(errors),
     )
 

@@ -132,13 +132,35 @@ class DataEgress(_Frozen):
     """How many of `redactions` were of each kind (`azure-storage-key`, `jwt`, ...), kinds sorted by name."""
 
 
+class SkillNote(_Frozen):
+    """How one skill the agent read served this run: whether it helped, and how it fell short when it did not."""
+
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    helped: bool
+    note: str = ""
+    """What was missing or wrong in the skill; empty when it helped as it is."""
+
+
 class Signals(_Frozen):
-    """The agent's own account of the run, for improving skills and prompts."""
+    """The agent's own account of the run, for improving skills and prompts (Agent Signals)."""
 
     what_worked: str
     what_was_hard: str
     skill_gaps: tuple[str, ...] = ()
     self_score: Annotated[int, Field(ge=1, le=5)]
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    """How sure the agent is of its conclusion, 0..1; compared with reviewers' verdicts by the skill-health job."""
+    skills: tuple[SkillNote, ...] = ()
+    """One note per skill it read."""
+
+
+class Escalation(_Frozen):
+    """A skill's stop-and-escalate condition held: the run ended inconclusive and went to `transfer_to`."""
+
+    skill: Annotated[str, Field(min_length=1, max_length=64)]
+    condition: Annotated[str, Field(min_length=1)]
+    """The condition, as the skill states it, and what showed that it held."""
+    transfer_to: Annotated[str, Field(min_length=1)]
 
 
 class ReportedError(_Frozen):
@@ -172,6 +194,8 @@ class Report(_Frozen):
     """Where the agent's shell commands ran (this host's sandbox, or a remote session pool); None when no agent ran."""
     signals: Signals | None = None
     errors: tuple[ReportedError, ...] = ()
+    escalation: Escalation | None = None
+    """Set when a skill's stop-and-escalate condition ended the run (additive: after the original schema keys)."""
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Report:

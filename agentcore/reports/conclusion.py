@@ -7,12 +7,12 @@ trigger, times, suspects, usage, egress, errors).
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from agentcore.errors import ModelOutputError
-from agentcore.reports._model import Evidence, Hypothesis, Mitigation, Recommendation, RootCause, Signals
+from agentcore.errors import AgentCoreError, ModelOutputError
+from agentcore.reports._model import Escalation, Evidence, Hypothesis, Mitigation, Recommendation, RootCause, Signals
 from agentcore.sandbox import Sandbox
 
 CONCLUSION_PATH = "report/conclusion.json"
@@ -40,7 +40,27 @@ class Conclusion(BaseModel):
     mitigations: tuple[Mitigation, ...] = ()
     recommendation: Recommendation
     culprit: Culprit | None = None
-    signals: Signals | None = None
+    signals: Signals
+    """Required: every investigation ends with the agent's self-assessment (Agent Signals)."""
+    escalation: Escalation | None = None
+    """Set when a skill's stop-and-escalate condition held; the run then ends inconclusive."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _escalation_names_the_transfer(cls, data: Any) -> Any:
+        """An escalation's `transfer_to` becomes the recommendation's when the agent left that empty."""
+        if not isinstance(data, dict):
+            return data
+        escalation, recommendation = data.get("escalation"), data.get("recommendation")
+        if isinstance(escalation, dict) and isinstance(recommendation, dict) and not recommendation.get("transfer_to"):
+            return {**data, "recommendation": {**recommendation, "transfer_to": escalation.get("transfer_to")}}
+        return data
+
+    @model_validator(mode="after")
+    def _an_escalation_ends_inconclusive(self) -> Conclusion:
+        if self.escalation is not None and self.status != "inconclusive":
+            raise ValueError("an escalation ends the run inconclusive: set status to inconclusive")
+        return self
 
     @model_validator(mode="after")
     def _hypotheses_cite_existing_evidence(self) -> Conclusion:
@@ -79,7 +99,19 @@ def read_conclusion(sandbox: Sandbox) -> Conclusion:
 def conclusion_problem(sandbox: Sandbox) -> str | None:
     """None when the conclusion is present and valid; otherwise what is wrong with it."""
     try:
-        read_conclusion(sandbox)
+        conclusion = read_conclusion(sandbox)
     except ConclusionError as e:
         return str(e)
+    if conclusion.escalation is not None:
+        return _escalation_problem(sandbox, conclusion.escalation)
+    return None
+
+
+def _escalation_problem(sandbox: Sandbox, escalation: Escalation) -> str | None:
+    """An escalation must name a skill of the workspace, the one whose condition held."""
+    path = f"skills/{escalation.skill}/SKILL.md"
+    try:
+        sandbox.stat(path)
+    except (OSError, AgentCoreError):
+        return f"{CONCLUSION_PATH}: escalation.skill names {escalation.skill!r}, but there is no {path}."
     return None

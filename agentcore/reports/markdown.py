@@ -150,8 +150,16 @@ def _recommendation(report: Report) -> str:
             f"**Auto-mitigate:** {'yes' if advice.auto_mitigate else 'no'}",
             f"**Transfer to:** {_one_line(advice.transfer_to) if advice.transfer_to else 'nobody (stays here)'}",
             f"**Reason:** {_one_line(advice.reason)}",
+            *_escalation(report),
         ]
     )
+
+
+def _escalation(report: Report) -> list[str]:
+    if report.escalation is None:
+        return []
+    escalation = report.escalation
+    return [f"**Escalated by skill `{escalation.skill}`:** {_one_line(escalation.condition)}"]
 
 
 def _usage(usage: UsageTotals) -> str:
@@ -188,6 +196,12 @@ def _signals(signals: Signals) -> str:
             f"**What was hard:** {_one_line(signals.what_was_hard)}",
             f"**Skill gaps:** {_one_line(gaps)}",
             f"**Self-score:** {signals.self_score}/5",
+            *([f"**Confidence:** {signals.confidence:.2f}"] if signals.confidence is not None else []),
+            *(
+                f"**Skill `{note.name}`:** {'helped' if note.helped else 'fell short'}"
+                + (f": {_one_line(note.note)}" if note.note else "")
+                for note in signals.skills
+            ),
         ]
     )
 

@@ -69,6 +69,7 @@ def _copy_what_it_saw(request: ModelRequest) -> ModelResponse:
         "hypotheses": [{"statement": "the logger prints connection strings", "status": "confirmed", "evidence": [0]}],
         "mitigations": [{"action": "rotate the keys", "risk": "low", "automated": False}],
         "recommendation": {"auto_mitigate": False, "transfer_to": "checkout team", "reason": seen},
+        "signals": {"what_worked": "grep", "what_was_hard": "nothing", "skill_gaps": [], "self_score": 4},
     }  # fmt: skip
     return call("write", {"path": "report/conclusion.json", "content": json.dumps(conclusion)})
 

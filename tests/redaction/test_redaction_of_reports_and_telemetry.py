@@ -111,6 +111,7 @@ def test_an_agent_report_copying_a_secret_holds_its_placeholder() -> None:
         "title": "Keys leak", "status": "inconclusive", "summary": f"we saw {AWS}", "root_cause": None,
         "evidence": [], "hypotheses": [], "mitigations": [],
         "recommendation": {"auto_mitigate": False, "transfer_to": None, "reason": f"rotate {KEY}"},
+        "signals": {"what_worked": "grep", "what_was_hard": "nothing", "skill_gaps": [], "self_score": 3},
     })  # fmt: skip
     built = agent_report(
         "inv-1", title="t", trigger=Trigger(kind="cli", ref="x"), started_at=STARTED, finished_at=STARTED,
