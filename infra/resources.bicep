@@ -6,6 +6,7 @@ param tags object
 param agentModel string
 param kustoClusterUrl string
 param kustoDatabase string
+param responsePlansPath string
 param maximumInstanceCount int
 param instanceMemoryMB int
 
@@ -189,6 +190,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'SRE_AGENT_MODEL', value: agentModel }
         { name: 'SRE_AGENT_KUSTO_CLUSTER_URL', value: kustoClusterUrl }
         { name: 'SRE_AGENT_KUSTO_DATABASE', value: kustoDatabase }
+        { name: 'SRE_AGENT_RESPONSE_PLANS_PATH', value: responsePlansPath }
       ], modelKeySettings)
     }
   }

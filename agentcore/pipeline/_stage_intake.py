@@ -23,6 +23,7 @@ from agentcore.pipeline._stage_io import (
     workspace_fields,
 )
 from agentcore.pipeline.agent_setup import new_parent_session
+from agentcore.pipeline.response_plans import load_response_plans
 from agentcore.pipeline.state import InvestigationState, RequestSpec, Stage, stage_message
 from agentcore.pipeline.task import task_message
 from agentcore.redaction import redact_model, redact_text
@@ -88,14 +89,18 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         scenario = load_scenario(Path(spec.scenario_dir)) if spec.scenario_dir else None
         prepared = _prepare(spec, scenario, root, state.started_at, ctx.clone_cache)
         triage = _triage(prepared, deps.log_store)
+        alert = scenario.alert if scenario else spec.alert
+        plans = load_response_plans(deps.settings)
+        plan = plans.choose(alert, state.title) if plans is not None else None
         session_blob = None
         if state.mode == "agent" and deps.model is not None:
-            alert = scenario.alert if scenario else spec.alert
             task = task_message(state.id, prepared.incident_time, alert, spec.question, triage, scope=spec.scope)
+            if plan is not None:
+                task += "\n\n" + plan.guidance()
             orientation = render_orientation(deps.sandbox_factory(root), incident_time=prepared.incident_time)
             session = new_parent_session(
                 state.id, model=deps.model, orientation=orientation, task=task,
-                settings=deps.settings,
+                settings=plan.budgeted(deps.settings) if plan is not None else deps.settings,
             )  # fmt: skip
             session_blob = put_session(deps, state.id, state.step + 1, session)
         with_repos = state.with_changes(state.updated_at, repos=prepared.repos)
@@ -103,9 +108,11 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         next_stage = Stage.TURNS if session_blob else Stage.REPORT
         new_state = state.advanced(
             deps.now(), stage=next_stage, incident_time=prepared.incident_time, triage=triage, repos=prepared.repos,
-            session_blob=session_blob, **workspace_fields(checkpoint),
+            session_blob=session_blob, response_plan=plan, **workspace_fields(checkpoint),
             next_message=stage_message(next_stage, state.id, state.step + 1),
         )  # fmt: skip
+        if plan is not None:
+            logger.info("investigation=%s response plan %s (%s)", state.id, plan.name, plan.autonomy)
         if commit(ctx, loaded, new_state):
             mark_restored(root, new_state.workspace_blob, new_state.outputs)
         else:
