@@ -17,7 +17,7 @@ ReportFactory = Callable[..., Report]
 SCHEMA_KEYS = [
     "id", "title", "status", "mode", "trigger", "started_at", "finished_at", "summary", "root_cause",
     "evidence", "suspects", "hypotheses", "mitigations", "recommendation", "usage", "data_egress",
-    "signals", "errors",
+    "signals", "errors", "response_plan", "confidence_basis",
 ]  # fmt: skip
 
 
