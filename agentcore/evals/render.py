@@ -108,13 +108,14 @@ def _case_summary(case: CaseScore | None) -> str:
     if case is None:
         return "absent"
     first = sum(bool(r.culprit_first) for r in case.runs)
-    right = sum(bool(r.correct) for r in case.runs)
+    named = [r.correct for r in case.runs if r.correct is not None]
+    right = f"right {sum(named)}/{len(named)}" if named else "no root cause"
     reproduced = sum(r.evidence_reproduced[0] for r in case.runs)
     checkable = sum(r.evidence_reproduced[1] for r in case.runs)
     judged = [r.judge.verdict for r in case.runs if r.judge and r.judge.verdict]
     judge = f", judge {'/'.join(judged)}" if judged else ""
     n = len(case.runs)
-    return f"first {first}/{n}, right {right}/{n}, evidence {reproduced}/{checkable}{judge}"
+    return f"first {first}/{n}, {right}, evidence {reproduced}/{checkable}{judge}"
 
 
 def render_comparison(a: Scorecard, b: Scorecard, *, a_name: str = "A", b_name: str = "B") -> str:
