@@ -8,6 +8,8 @@ from agentcore.reports import Report, render_markdown, report_to_json
 
 TOP_N = 3
 SHORT_SHA = 7
+MIN_TITLE = 10
+"""A suspect's title shorter than this is too common a phrase to name it."""
 
 
 def same_commit(a: str, b: str) -> bool:
@@ -34,7 +36,8 @@ def category_matches(report: Report, expected: Expected) -> bool | None:
 def root_cause_correct(report: Report, expected: Expected) -> bool | None:
     """The deterministic verdict on the root cause; None when the report names none (it abstained).
 
-    Right category, and when a culprit is known, the statement names its commit or the culprit is the top suspect.
+    Right category, and when a culprit is known, the statement names it: its commit (7+ hex digits) or the title of
+    the suspect that is the culprit.
     A recorded case without a category is judged by its reviewer: `correct` is right, anything else is not.
     """
     if report.root_cause is None:
@@ -46,8 +49,13 @@ def root_cause_correct(report: Report, expected: Expected) -> bool | None:
     culprit = expected.culprit
     if culprit is None:
         return True
-    named = culprit.commit[:SHORT_SHA].lower() in report.root_cause.statement.lower()
-    return named or culprit_rank(report, culprit) == 1
+    statement = report.root_cause.statement.lower()
+    titles = [
+        s.title.lower() for s in report.suspects if s.repo == culprit.repo and same_commit(s.commit, culprit.commit)
+    ]
+    return culprit.commit[:SHORT_SHA].lower() in statement or any(
+        len(title) >= MIN_TITLE and title in statement for title in titles
+    )
 
 
 def secrets_in(report: Report) -> tuple[str, ...]:

@@ -19,7 +19,8 @@ from agentcore.evals.checks import TOP_N, category_matches, culprit_rank, root_c
 from agentcore.evals.judge import JudgeResult, judge_report
 from agentcore.evals.reproduce import check_evidence
 from agentcore.evals.scorecard import CaseScore, JudgeScore, RunScore, Scorecard, aggregate, calibration
-from agentcore.models import ModelClient
+from agentcore.models import ModelClient, Usage
+from agentcore.models.pricing import estimate_cost_usd
 from agentcore.pipeline import InvestigationRequest, run_investigation
 from agentcore.pipeline.wiring import Dependencies
 from agentcore.reports import Report, Trigger
@@ -105,7 +106,7 @@ def score_report(
         secrets=secrets_in(report),
         judge=_judge_score(result) if result is not None else None,
         error=error,
-        cost_usd=usage.cost_usd,
+        cost_usd=round(usage.cost_usd + _judge_cost(judge, extra), 6),
         input_tokens=usage.input_tokens + (extra.input_tokens if extra else 0),
         output_tokens=usage.output_tokens + (extra.output_tokens if extra else 0),
         wall_time_s=round(wall_time_s, 3),
@@ -132,6 +133,13 @@ def _judge_score(result: JudgeResult) -> JudgeScore:
         agreement=None if result.agreement is None else round(result.agreement, 4),
         unparsed=result.unparsed,
     )
+
+
+def _judge_cost(judge: ModelClient | None, usage: Usage | None) -> float:
+    """The judge's estimated spend (0 when its price is unknown, as the ledger counts it)."""
+    if judge is None or usage is None:
+        return 0.0
+    return estimate_cost_usd(judge.model, usage) or 0.0
 
 
 def _mean(values: list[int]) -> float | None:

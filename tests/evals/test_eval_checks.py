@@ -64,3 +64,16 @@ def test_a_secret_left_in_a_report_is_found_by_kind() -> None:
 
 def test_a_redacted_report_has_no_secret() -> None:
     assert secrets_in(report(summary="the key was [REDACTED:aws-access-key#1]")) == ()
+
+
+def test_a_root_cause_naming_the_culprit_by_its_title_is_right() -> None:
+    cause = RootCause(statement="Coupons: accept marketing campaign codes broke expiry", category="code-defect",
+                      confidence=0.8)  # fmt: skip
+    culprit = suspect("b12894d2a204").model_copy(update={"title": "coupons: accept marketing campaign codes"})
+    assert root_cause_correct(report(culprit, cause=cause), EXPECTED) is True
+
+
+def test_a_root_cause_that_does_not_name_the_culprit_is_wrong_even_when_it_is_the_top_suspect() -> None:
+    cause = RootCause(statement="the payment gateway times out", category="code-defect", confidence=0.8)
+    top = suspect("b12894d2a204").model_copy(update={"title": "coupons: accept marketing campaign codes"})
+    assert root_cause_correct(report(top, cause=cause), EXPECTED) is False

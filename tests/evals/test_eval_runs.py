@@ -173,3 +173,16 @@ def test_a_recorded_model_run_replays_offline_to_the_same_scores(tmp_path: Path)
 def _scores(card: Scorecard) -> list[tuple[object, ...]]:
     return [(r.status, r.culprit_rank, r.correct, r.confidence, r.judge.verdict if r.judge else None)
             for c in card.cases for r in c.runs]  # fmt: skip
+
+
+def test_a_scripted_model_eval_of_every_example_separates_right_from_wrong_in_the_calibration(
+    tmp_path: Path,
+) -> None:
+    loaded = load_cases(sorted(SCENARIOS.iterdir()))
+    deps = dependencies(tmp_path, ScriptedModel(agent_turns(len(loaded.cases))))
+    card = run_eval(loaded, deps)
+    right = {c.name: c.runs[0].correct for c in card.cases}
+    assert right.pop("checkout-bad-deploy") is True
+    assert set(right.values()) == {False}, "the checkout conclusion is wrong for every other incident"
+    assert card.calibration.points == len(loaded.cases)
+    assert card.calibration.brier == round((0.25**2 + 3 * 0.75**2) / 4, 4)

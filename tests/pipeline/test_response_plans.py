@@ -155,3 +155,11 @@ def test_an_autonomous_plan_leaves_the_decision_to_the_pull_request_policy(tmp_p
     decision = pr_decision(ctx, state)
     assert "review-only" not in decision
     assert decision.startswith("not opened: GitHub is not configured")
+
+
+def test_the_example_plans_file_routes_the_example_alert_to_its_checkout_plan() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "response_plans.yaml"
+    plans = load_response_plans(Settings(response_plans_path=str(example)))
+    assert plans is not None
+    chosen = plans.choose(ALERT, "checkout-api exception spike (Sev2)")
+    assert (chosen.name, chosen.autonomy) == ("checkout-exceptions", "autonomous")
