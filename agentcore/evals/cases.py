@@ -45,7 +45,7 @@ class Expected(BaseModel):
 class EvalCase(BaseModel):
     """One case: a scenario to investigate, or a recorded report to score as it is."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     kind: Literal["scenario", "recorded"]
@@ -56,7 +56,7 @@ class EvalCase(BaseModel):
 
 
 class LoadedCases(BaseModel):
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True)
 
     cases: tuple[EvalCase, ...]
     skipped: tuple[tuple[str, str], ...]
