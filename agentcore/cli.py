@@ -62,7 +62,21 @@ def _parser() -> argparse.ArgumentParser:
     cluster.add_argument("--service", help="only this AppRoleName")
     cluster.add_argument("--data-dir", type=Path, help="where the clusters report is stored")
     cluster.add_argument("--json", action="store_true", help="print the clusters report JSON to stdout")
+    _add_eval(commands)
     return parser
+
+
+def _add_eval(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    evaluate = commands.add_parser("eval", help="score investigations of cases with known answers; compare scorecards")
+    cases_help = "scenario directories with truth.json, or reports with feedback beside them; others are skipped"
+    evaluate.add_argument("cases", nargs="*", type=Path, help=cases_help)
+    evaluate.add_argument("--model", help="PROVIDER:MODEL of the agent and judge (default: env; else evidence-only)")
+    evaluate.add_argument("--runs", type=int, default=1, help="runs of each case (and gradings of its first report)")
+    evaluate.add_argument("--out", type=Path, help="where the scorecard and the runs' data go")
+    evaluate.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="two scorecards side by side")
+    evaluate.add_argument("--record", type=Path, help="record the model's calls to this cassette (JSONL)")
+    evaluate.add_argument("--replay", type=Path, help="answer from a recorded cassette instead of a model (offline)")
+    evaluate.add_argument("--sandbox", choices=["bubblewrap", "subprocess"], help="where shell commands run")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,13 +89,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from agentcore.pipeline.input_checks import check_data_dir
 
         settings = _settings_from(args)
-        check_data_dir(settings.data_dir, named_as="--data-dir" if args.data_dir else "data directory")
+        named_as = "--data-dir" if getattr(args, "data_dir", None) else "data directory"
+        check_data_dir(settings.data_dir, named_as=named_as)
         if args.command == "investigate":
             return _investigate(args, settings)
         if args.command == "serve":
             return _serve(args, settings)
         if args.command == "cluster":
             return _cluster(args, settings)
+        if args.command == "eval":
+            from agentcore.evals.command import run_eval_command
+
+            return run_eval_command(args, settings, _err, _out)
     except AgentCoreError as e:
         if args.debug:
             raise

@@ -240,6 +240,14 @@ class Settings(BaseSettings):
     pr_label: str = "sre-agent"
     """Label put on every pull request the `pr` stage opens (they are always drafts, never merged)."""
 
+    response_plans_path: str | None = None
+    """YAML file of response plans (`agentcore.pipeline.response_plans`): which instructions, skills, budget and
+    autonomy an alert gets. None or empty: no plan applies. In Azure, a path inside the deployed package."""
+
+    conclusion_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    """Least evidence-based confidence (0 to 1) a root cause needs; below it the report is `inconclusive`,
+    with the best leads, instead of a guess."""
+
     github_api_url: str = "https://api.github.com"
     """GitHub's REST API root; GitHub Enterprise Server's is https://<host>/api/v3."""
 

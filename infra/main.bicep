@@ -20,6 +20,9 @@ param kustoClusterUrl string = ''
 @description('Database (or workspace name) of kustoClusterUrl.')
 param kustoDatabase string = ''
 
+@description('Response plans YAML inside the deployed package (e.g. /home/site/wwwroot/response_plans.yaml); empty: none.')
+param responsePlansPath string = ''
+
 @description('Most Function App instances (Flex Consumption scale-out cap).')
 @minValue(1)
 @maxValue(1000)
@@ -62,6 +65,7 @@ module resources 'resources.bicep' = {
     agentModel: agentModel
     kustoClusterUrl: kustoClusterUrl
     kustoDatabase: kustoDatabase
+    responsePlansPath: responsePlansPath
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     sandboxMaxConcurrentSessions: sandboxMaxConcurrentSessions

@@ -6,6 +6,7 @@ param tags object
 param agentModel string
 param kustoClusterUrl string
 param kustoDatabase string
+param responsePlansPath string
 param maximumInstanceCount int
 param instanceMemoryMB int
 param sandboxMaxConcurrentSessions int
@@ -216,6 +217,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         // Shell commands run in the session pool (agentcore.sandbox.remote), one session per investigation.
         { name: 'SRE_AGENT_SANDBOX_POOL_ENDPOINT', value: sandbox.outputs.poolManagementEndpoint }
         { name: 'SRE_AGENT_SANDBOX_SESSION_AUDIENCE', value: 'https://dynamicsessions.io' }
+        { name: 'SRE_AGENT_RESPONSE_PLANS_PATH', value: responsePlansPath }
       ], modelKeySettings)
     }
   }

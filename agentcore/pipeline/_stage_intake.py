@@ -23,6 +23,7 @@ from agentcore.pipeline._stage_io import (
     with_checkpoint,
 )
 from agentcore.pipeline.agent_setup import new_parent_session
+from agentcore.pipeline.response_plans import load_response_plans
 from agentcore.pipeline.state import InvestigationState, RequestSpec, Stage, stage_message
 from agentcore.pipeline.task import task_message
 from agentcore.redaction import redact_model, redact_text
@@ -91,15 +92,20 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         prepared = _prepare(spec, scenario, root, state.started_at, ctx.clone_cache)
         install_skills(root, load_skill_layers(deps.settings, deps.blob_store))
         triage = _triage(prepared, deps.log_store)
+        alert = scenario.alert if scenario else spec.alert
+        plans = load_response_plans(deps.settings)
+        plan = plans.choose(alert, state.title) if plans is not None else None
         session_blob = None
         if state.mode == "agent" and deps.model is not None:
-            alert = scenario.alert if scenario else spec.alert
             task = task_message(state.id, prepared.incident_time, alert, spec.question, triage, scope=spec.scope)
+            if plan is not None:
+                task += "\n\n" + plan.guidance()
             sandbox = deps.sandbox_factory(root)
             orientation = render_orientation(sandbox, incident_time=prepared.incident_time)
             session = new_parent_session(
                 state.id, model=deps.model, orientation=orientation, task=task,
-                settings=deps.settings, skills_index=workspace_skills_index(sandbox),
+                settings=plan.budgeted(deps.settings) if plan is not None else deps.settings,
+                skills_index=workspace_skills_index(sandbox),
             )  # fmt: skip
             session_blob = put_session(deps, state.id, state.step + 1, session)
         with_repos = state.with_repos(prepared.repos)
@@ -108,9 +114,12 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         new_state = with_checkpoint(
             with_repos.next_step(deps.now(), next_stage)
             .with_triage(prepared.incident_time, triage)
-            .with_session(session_blob),
+            .with_session(session_blob)
+            .with_response_plan(plan),
             checkpoint,
         )
+        if plan is not None:
+            logger.info("investigation=%s response plan %s (%s)", state.id, plan.name, plan.autonomy)
         if commit(ctx, loaded, new_state):
             mark_restored(root, new_state.workspace_blob, new_state.outputs)
         else:

@@ -15,6 +15,7 @@ from agentcore.errors import BlobNotFoundError, ConfigError, UserInputError
 from agentcore.pipeline._patch import Patch, PatchError, apply_patch, read_patch
 from agentcore.pipeline._pr_policy import check_access, check_patch
 from agentcore.pipeline._stage_io import Loaded, StageContext, commit
+from agentcore.pipeline.response_plans import REVIEW_ONLY_REFUSAL
 from agentcore.pipeline.state import InvestigationState, Stage
 from agentcore.reports import Mitigation, Report, load_report, save_report
 from agentcore.settings import Settings
@@ -103,6 +104,8 @@ def pr_decision(ctx: StageContext, state: InvestigationState) -> str:
     settings = ctx.deps.settings
     if state.report_json is None:
         return "refused: there is no report"
+    if state.response_plan is not None and state.response_plan.autonomy == "review":
+        return f"refused: {REVIEW_ONLY_REFUSAL} ({state.response_plan.name})"
     report = load_report(ctx.deps.blob_store, state.report_json)
     repo = report.suspects[0].repo if report.suspects else None
     access = check_access(settings, repo=repo, approved_by=state.pr_approved_by)

@@ -46,6 +46,8 @@ def run_report(ctx: StageContext, loaded: Loaded) -> None:
     root = ctx.workspace_root(state.id)
     with directory_lock(root):
         report = _build_report(ctx, state)
+        if state.response_plan is not None:
+            report = report.model_copy(update={"response_plan": state.response_plan.name})
         next_stage = _after_report(state, report, ctx.deps.settings)
         patch = read_workspace_patch(root) if state.mode == "agent" else None
         report = attach_patch(ctx.deps.blob_store, report, report_location(report).json_name, patch,
@@ -95,6 +97,7 @@ def _build_report(ctx: StageContext, state: InvestigationState) -> Report:
         state.id, title=state.title, trigger=state.request.trigger, started_at=state.started_at,
         finished_at=deps.now(), triage=triage, session=session, conclusion=conclusion, conclusion_problem=problem,
         commands_ran_in=commands_location(deps),
+        min_confidence=deps.settings.conclusion_min_confidence,
     )  # fmt: skip
 
 
@@ -171,6 +174,7 @@ def failed_report(state: InvestigationState, *, stage: str, reason: str, finishe
         ),
         usage=state.usage,
         errors=(ReportedError(stage=stage, error_class="StageFailed", message=reason[:2000]),),
+        response_plan=state.response_plan.name if state.response_plan is not None else None,
     )
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from agentcore.agent.session import Session, SessionStatus
+from agentcore.pipeline._confidence import calibrate
 from agentcore.reports import (
     DataEgress,
     Hypothesis,
@@ -105,9 +106,12 @@ def agent_report(
     conclusion: Conclusion | None,
     conclusion_problem: str | None,
     commands_ran_in: str | None = None,
+    min_confidence: float = 0.5,
 ) -> Report:
     """The report of an agent run: its conclusion, then the deterministic evidence after its own.
 
+    Its confidence is capped by what the evidence supports, and below `min_confidence` (the setting
+    `conclusion_min_confidence`) it abstains: `inconclusive`, with the best leads (`_confidence`).
     Redacted with the session's numbering, so a secret has the same placeholder as the agent saw.
     """
     report = _agent_report(
@@ -115,6 +119,7 @@ def agent_report(
         triage=triage, session=session, conclusion=conclusion, conclusion_problem=conclusion_problem,
         commands_ran_in=commands_ran_in,
     )  # fmt: skip
+    report = calibrate(report, triage.problems, min_confidence=min_confidence)
     return redact_report(report, session.redaction)
 
 

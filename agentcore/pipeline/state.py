@@ -26,6 +26,7 @@ from agentcore.agent.session import Session
 from agentcore.agent.spawn import Hypothesis
 from agentcore.alerts import Alert
 from agentcore.errors import UserInputError
+from agentcore.pipeline.response_plans import ResponsePlan
 from agentcore.reports import Trigger, UsageTotals
 from agentcore.triage import Triage
 from agentcore.workspace import RepoSource
@@ -194,6 +195,8 @@ class InvestigationState(BaseModel):
     pr_note: str | None = None
     """What the `pr` stage decided, in words (it opens no pull request yet)."""
     pr_approved_by: str | None = None
+    response_plan: ResponsePlan | None = None
+    """The response plan the intake stage applied (None: no plans configured)."""
     next_message: StageMessage | None = None
     """The message this state's commit owes the queue (re-sent if a crash lost it)."""
 
@@ -245,6 +248,9 @@ class InvestigationState(BaseModel):
 
     def with_report(self, json_blob: str, markdown_blob: str, status: str) -> InvestigationState:
         return self._changed(report_json=json_blob, report_markdown=markdown_blob, report_status=status)
+
+    def with_response_plan(self, plan: ResponsePlan | None) -> InvestigationState:
+        return self._changed(response_plan=plan)
 
     def with_pr_note(self, note: str) -> InvestigationState:
         return self._changed(pr_note=note)

@@ -6,6 +6,7 @@
 
 from agentcore.reports._model import (
     REPORT_ID_PATTERN,
+    ConfidenceBasis,
     DataEgress,
     Escalation,
     Evidence,
@@ -30,6 +31,7 @@ from agentcore.reports.store import ReportLocation, load_report, report_location
 __all__ = [
     "EVIDENCE_ONLY_BANNER",
     "REPORT_ID_PATTERN",
+    "ConfidenceBasis",
     "DataEgress",
     "Escalation",
     "Evidence",

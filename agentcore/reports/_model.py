@@ -171,6 +171,20 @@ class ReportedError(_Frozen):
     message: str
 
 
+class ConfidenceBasis(_Frozen):
+    """What the report's confidence rests on: the evidence behind the conclusion and the data that was missing.
+
+    `computed` is the confidence the evidence supports; the agent's `stated` one is capped by it.
+    """
+
+    stated: Fraction
+    computed: Fraction
+    supporting_sources: Count
+    """Distinct evidence sources (kind and reference) cited by confirmed hypotheses."""
+    missing_data: tuple[str, ...] = ()
+    """What could not be checked (triage problems), each of which lowers `computed`."""
+
+
 class Report(_Frozen):
     """The outcome of one investigation: `report.json`, and through `render_markdown`, `report.md`."""
 
@@ -196,6 +210,10 @@ class Report(_Frozen):
     errors: tuple[ReportedError, ...] = ()
     escalation: Escalation | None = None
     """Set when a skill's stop-and-escalate condition ended the run (additive: after the original schema keys)."""
+    response_plan: str | None = None
+    """The response plan the investigation ran under (`agentcore.pipeline.response_plans`); None: no plans."""
+    confidence_basis: ConfidenceBasis | None = None
+    """How the evidence bounded the root cause's confidence; None when no root cause was weighed."""
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Report:

@@ -74,6 +74,7 @@ def _header(report: Report) -> str:
             f"**Trigger:** {report.trigger.kind} {_code(report.trigger.ref)}",
             f"**Ran:** {_time(report.started_at)} → {_time(report.finished_at)} ({_duration(elapsed)})",
             f"**Report id:** {_code(report.id)}",
+            *([f"**Response plan:** {_code(report.response_plan)}"] if report.response_plan else []),
         ]
     )
 

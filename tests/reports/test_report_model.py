@@ -17,7 +17,7 @@ ReportFactory = Callable[..., Report]
 SCHEMA_KEYS = [
     "id", "title", "status", "mode", "trigger", "started_at", "finished_at", "summary", "root_cause",
     "evidence", "suspects", "hypotheses", "mitigations", "recommendation", "usage", "data_egress",
-    "commands_ran_in", "signals", "errors", "escalation",
+    "commands_ran_in", "signals", "errors", "escalation", "response_plan", "confidence_basis",
 ]  # fmt: skip
 
 
