@@ -29,6 +29,7 @@ ADAPTERS: dict[str, set[str]] = {
     "azure.storage": {"agentcore/storage/azure.py"},
     "azure.servicebus": {"agentcore/queues/servicebus.py"},
     "azure.kusto": {"agentcore/connectors/logs/kusto.py"},
+    "azure.monitor": {"agentcore/telemetry/azure_monitor.py"},
     "github": {"agentcore/connectors/code/github.py"},
     # the local HTTP server: the ASGI app, and the server that runs it
     "starlette": {"agentcore/pipeline/asgi.py"},
