@@ -18,6 +18,7 @@ from agentcore.agent.redact import KnownClean, Marked, mark_untrusted, redact_se
 from agentcore.agent.session import COMPACT_COMMAND, Session, SessionStatus
 from agentcore.errors import ContextTooLongError, ModelError
 from agentcore.models import Message, ModelClient, ModelRequest, ModelResponse, ToolCall, Usage
+from agentcore.telemetry.scope import bind_step
 from agentcore.tools import Toolbox, ToolResult
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ def run_session(
 
 def advance(session: Session, runtime: AgentRuntime) -> None:
     """Run one step: finish a half-done step after a crash, or call the model and run its tools."""
+    bind_step(session.investigation_id, session.step + 1)  # spans, logs and telemetry rows name the step
     step_started = runtime.clock()
     if session.pending_tool_calls():
         _run_pending_tools(session, runtime)
