@@ -13,7 +13,7 @@ from agentcore.models import Message, ModelClient, SystemBlock, Usage
 from agentcore.reports.conclusion import conclusion_problem
 from agentcore.sandbox import Sandbox
 from agentcore.settings import Settings
-from agentcore.telemetry.spans import TracedToolbox
+from agentcore.telemetry.spans import TracedToolbox, local_tool_rows
 from agentcore.tools.core import core_tools
 
 Checkpoint = Callable[[Session], None]
@@ -110,7 +110,7 @@ def build_agent_runtime(
         )
         child_runtime = AgentRuntime(
             model=model,
-            toolbox=TracedToolbox(core_tools(sandbox)),
+            toolbox=TracedToolbox(core_tools(sandbox), rows=local_tool_rows(settings)),
             clock=clock,
             estimate_cost_usd=estimate_cost_usd,
             on_step=on_step,
@@ -144,7 +144,7 @@ def build_agent_runtime(
     )
     return AgentRuntime(
         model=model,
-        toolbox=TracedToolbox([*core_tools(sandbox), spawn]),
+        toolbox=TracedToolbox([*core_tools(sandbox), spawn], rows=local_tool_rows(settings)),
         clock=clock,
         estimate_cost_usd=estimate_cost_usd,
         checkpoint=checkpoint,

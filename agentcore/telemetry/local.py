@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -39,6 +40,17 @@ PROVIDER_HOSTS = {"anthropic": "api.anthropic.com", "openai": "api.openai.com"}
 MODEL_ERROR_TYPE = f"{ModelError.__module__}.{ModelError.__qualname__}"
 
 
+@dataclass(frozen=True)
+class ToolCallRecord:
+    """One tool call of the agent: an `execute_tool <name>` span, or an InProc dependency row."""
+
+    time: datetime
+    name: str
+    call_id: str
+    duration_s: float
+    is_error: bool
+
+
 class LocalTelemetryTables:
     """A ModelCallLedger that appends AppDependencies and AppExceptions rows under `directory`. Thread-safe."""
 
@@ -52,6 +64,31 @@ class LocalTelemetryTables:
         self._append("AppDependencies", dependency_row(entry, self.app_role_name, properties))
         if entry.outcome == "error":
             self._append("AppExceptions", exception_row(entry, self.app_role_name, properties))
+
+    def record_tool(self, entry: ToolCallRecord) -> None:
+        """A tool call as an InProc AppDependencies row (Application Insights' kind for in-process spans)."""
+        scope = current_scope()
+        properties: dict[str, JsonValue] = {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": entry.name,
+            "gen_ai.tool.call.id": entry.call_id,
+            **scope.attributes(),
+        }
+        if entry.is_error:
+            properties["error.type"] = "tool_error"
+        row: dict[str, JsonValue] = {
+            "TimeGenerated": _utc(entry.time),
+            "AppRoleName": self.app_role_name,
+            "Name": f"execute_tool {entry.name}",
+            "Target": entry.name,
+            "DependencyType": "InProc",
+            "ResultCode": "error" if entry.is_error else "ok",
+            "DurationMs": round(entry.duration_s * 1000.0, 3),
+            "Success": not entry.is_error,
+            "OperationId": _hash_id(scope.investigation_id),
+            "Properties": properties,
+        }
+        self._append("AppDependencies", row)
 
     def files(self) -> dict[str, Path]:
         """`{table: file}` of the tables written so far, for `DuckDbLogStore.load`."""
@@ -144,8 +181,11 @@ def exception_row(entry: ModelCallRecord, app_role_name: str, properties: dict[s
 
 
 def _operation_id(entry: ModelCallRecord) -> str:
+    return _hash_id(entry.investigation_id or current_scope().investigation_id)
+
+
+def _hash_id(investigation_id: str | None) -> str:
     """Rows of one investigation share an operation id, as one distributed trace's rows do."""
-    investigation_id = entry.investigation_id or current_scope().investigation_id
     return hashlib.sha256(investigation_id.encode()).hexdigest()[:32] if investigation_id else ""
 
 
@@ -161,6 +201,7 @@ __all__ = [
     "APP_ROLE_NAME",
     "PROVIDER_HOSTS",
     "LocalTelemetryTables",
+    "ToolCallRecord",
     "dependency_row",
     "exception_row",
     "model_call_properties",

@@ -10,15 +10,19 @@ spans (Azure Monitor, or none) is decided at the edge (`agentcore.telemetry.otel
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
 from agentcore.models import ToolCall
 from agentcore.redaction import redact_text
+from agentcore.settings import Settings
 from agentcore.telemetry.ledger import ModelCallRecord
+from agentcore.telemetry.local import ToolCallRecord
 from agentcore.telemetry.scope import INVESTIGATION_ID, current_scope
 from agentcore.tools import Tool, Toolbox, ToolResult
 
@@ -76,12 +80,20 @@ def _ns(seconds: float) -> int:
     return int(timedelta(seconds=seconds) / timedelta(microseconds=1)) * 1000
 
 
-class TracedToolbox(Toolbox):
-    """A Toolbox whose every dispatch runs in an `execute_tool <name>` span."""
+class ToolCallRows(Protocol):
+    def record_tool(self, entry: ToolCallRecord) -> None: ...
 
-    def __init__(self, tools: Iterable[Tool], *, tracer: Tracer | None = None) -> None:
+
+class TracedToolbox(Toolbox):
+    """A Toolbox whose every dispatch runs in an `execute_tool <name>` span and, on the embedded default,
+    also becomes a row of the local log tables (`rows`)."""
+
+    def __init__(
+        self, tools: Iterable[Tool], *, tracer: Tracer | None = None, rows: ToolCallRows | None = None
+    ) -> None:
         super().__init__(tools)
         self._tracer = tracer or trace.get_tracer(TRACER_NAME)
+        self._rows = rows
 
     def dispatch(self, call: ToolCall) -> ToolResult:
         attributes: dict[str, str | int] = {
@@ -90,6 +102,7 @@ class TracedToolbox(Toolbox):
             "gen_ai.tool.call.id": call.id,
             **current_scope().attributes(),
         }
+        started, started_clock = datetime.now(UTC), time.perf_counter()
         with self._tracer.start_as_current_span(
             f"execute_tool {call.name}", kind=SpanKind.INTERNAL, attributes=attributes
         ) as span:
@@ -97,7 +110,19 @@ class TracedToolbox(Toolbox):
             if result.is_error:
                 span.set_attribute("error.type", "tool_error")
                 span.set_status(Status(StatusCode.ERROR))
-            return result
+        if self._rows is not None:
+            duration_s = time.perf_counter() - started_clock
+            self._rows.record_tool(ToolCallRecord(started, call.name, call.id, duration_s, result.is_error))
+        return result
 
 
-__all__ = ["TRACER_NAME", "SpanLedger", "TracedToolbox", "model_call_attributes"]
+def local_tool_rows(settings: Settings) -> ToolCallRows | None:
+    """Where tool calls go besides their spans: the local log tables on the embedded default, else nowhere."""
+    if settings.applicationinsights_connection_string is not None:
+        return None
+    from agentcore.telemetry.local import LocalTelemetryTables
+
+    return LocalTelemetryTables(settings.data_dir / "telemetry")
+
+
+__all__ = ["TRACER_NAME", "SpanLedger", "ToolCallRows", "TracedToolbox", "local_tool_rows", "model_call_attributes"]

@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 
+from agentcore.errors import ToolError
+from agentcore.models import ToolSpec
 from agentcore.telemetry.ledger import ModelCallRecord
 from agentcore.telemetry.local import LocalTelemetryTables
 from agentcore.telemetry.scope import bind_step
 from agentcore.telemetry.stack import describe_exception
+from agentcore.tools import ToolResult
 
 WHEN = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
 
@@ -116,3 +119,22 @@ def test_rows_load_into_the_embedded_log_store(tmp_path: Path, table: str) -> No
         assert result.as_dicts()[0]["Count"] == 1
     finally:
         store.close()
+
+
+def test_a_tool_call_is_an_inproc_dependency_row_with_the_step(tmp_path: Path) -> None:
+    from agentcore.models import ToolCall
+    from agentcore.telemetry.spans import TracedToolbox
+
+    class Missing:
+        spec = ToolSpec(name="read_file", description="Read.", input_schema={"type": "object"})
+
+        def run(self, arguments: dict[str, Any]) -> ToolResult:
+            raise ToolError("no such file: notes/plan.md")
+
+    bind_step("inv-4", 6)
+    TracedToolbox([Missing()], rows=LocalTelemetryTables(tmp_path)).dispatch(ToolCall(id="t1", name="read_file"))
+    [row] = rows(tmp_path, "AppDependencies")
+    assert (row["Name"], row["DependencyType"], row["Success"]) == ("execute_tool read_file", "InProc", False)
+    assert row["Properties"]["gen_ai.tool.name"] == "read_file"
+    assert row["Properties"]["error.type"] == "tool_error"
+    assert row["Properties"]["sre_agent.investigation.step"] == 6
