@@ -14,6 +14,7 @@ ADAPTERS: dict[str, set[str]] = {
     "openai": {"agentcore/models/openai.py"},
     "azure.identity": {
         "agentcore/models/openai.py",
+        "agentcore/telemetry/azure_monitor.py",
         "agentcore/storage/azure.py",
         "agentcore/queues/servicebus.py",
         "agentcore/connectors/logs/kusto.py",

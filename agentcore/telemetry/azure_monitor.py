@@ -7,6 +7,7 @@ spans of the anthropic/openai SDKs' HTTP come from our own model-call spans inst
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from azure.monitor.opentelemetry import configure_azure_monitor
 from opentelemetry.sdk.trace import SpanProcessor
@@ -15,11 +16,24 @@ SERVICE_NAME = "sre-agent"
 """Becomes the AppRoleName (cloud role name) of the exported rows, as on the embedded default."""
 
 
-def configure_azure_monitor_exporter(connection_string: str, *, span_processors: Sequence[SpanProcessor]) -> None:
-    """Install the global tracer and logger providers that export to the resource of `connection_string`."""
+def configure_azure_monitor_exporter(
+    connection_string: str,
+    *,
+    span_processors: Sequence[SpanProcessor],
+    entra_id: bool = False,
+    managed_identity_client_id: str | None = None,
+) -> None:
+    """Install the global tracer and logger providers that export to the resource of `connection_string`;
+    with `entra_id`, authenticated as the managed identity (a user-assigned one by client id) or a developer."""
     from opentelemetry.sdk.resources import Resource
 
+    options: dict[str, Any] = {}
+    if entra_id:
+        from azure.identity import DefaultAzureCredential
+
+        options["credential"] = DefaultAzureCredential(managed_identity_client_id=managed_identity_client_id)
     configure_azure_monitor(
+        **options,
         connection_string=connection_string,
         resource=Resource.create({"service.name": SERVICE_NAME}),
         span_processors=list(span_processors),

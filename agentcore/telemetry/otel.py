@@ -38,6 +38,13 @@ class ScopeSpanProcessor(SpanProcessor):
         return True
 
 
+def entra_authentication(authentication_string: str | None) -> tuple[bool, str | None]:
+    """`(use Entra ID, client id)` from `ClientId=<id>;Authorization=AAD`, as the Functions host reads it."""
+    parts = dict(part.split("=", 1) for part in (authentication_string or "").split(";") if "=" in part)
+    fields = {key.strip().lower(): value.strip() for key, value in parts.items()}
+    return fields.get("authorization", "").upper() == "AAD", fields.get("clientid") or None
+
+
 _configured: str | None = None
 _lock = threading.Lock()
 
@@ -57,10 +64,16 @@ def configure_exporters(settings: Settings) -> bool:
         if _configured is None:
             from agentcore.telemetry.azure_monitor import configure_azure_monitor_exporter
 
-            configure_azure_monitor_exporter(secret.get_secret_value(), span_processors=[ScopeSpanProcessor()])
+            entra_id, client_id = entra_authentication(settings.applicationinsights_authentication_string)
+            configure_azure_monitor_exporter(
+                secret.get_secret_value(),
+                span_processors=[ScopeSpanProcessor()],
+                entra_id=entra_id,
+                managed_identity_client_id=client_id or settings.managed_identity_client_id,
+            )
             _configured = "azure-monitor"
             logger.info("own telemetry: exporting spans and logs to Application Insights")
     return True
 
 
-__all__ = ["ScopeSpanProcessor", "configure_exporters"]
+__all__ = ["ScopeSpanProcessor", "configure_exporters", "entra_authentication"]

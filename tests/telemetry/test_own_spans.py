@@ -15,7 +15,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from agentcore.errors import ToolError
 from agentcore.models import ToolCall, ToolSpec
 from agentcore.telemetry.ledger import ModelCallRecord
-from agentcore.telemetry.otel import ScopeSpanProcessor
+from agentcore.telemetry.otel import ScopeSpanProcessor, entra_authentication
 from agentcore.telemetry.scope import bind_step
 from agentcore.telemetry.spans import SpanLedger, TracedToolbox
 from agentcore.telemetry.stack import FailureDetails
@@ -138,3 +138,17 @@ def test_log_records_carry_the_investigation_and_step(caplog: pytest.LogCaptureF
         logging.getLogger("agentcore.test").info("hello")
     [record] = caplog.records
     assert (getattr(record, "investigation_id", None), getattr(record, "step", None)) == ("inv-3", 7)
+
+
+@pytest.mark.parametrize(
+    ("authentication", "expected"),
+    [
+        ("Authorization=AAD", (True, None)),
+        ("ClientId=1d6a-client;Authorization=AAD", (True, "1d6a-client")),
+        (None, (False, None)),
+    ],
+)
+def test_the_authentication_string_selects_entra_id_and_the_identity(
+    authentication: str | None, expected: tuple[bool, str | None]
+) -> None:
+    assert entra_authentication(authentication) == expected
