@@ -21,6 +21,8 @@ from agentcore.redaction import redact_text
 SOURCE_ROOT = Path(agentcore.__file__).resolve().parent.parent
 """The directory holding the `agentcore` package: in-app paths are relative to it."""
 
+_INSTALLED = {"site-packages", "dist-packages", "venv"}
+
 MAX_FRAMES = 64
 """Deeper stacks keep their innermost frames (where it failed) and lose the outermost callers."""
 
@@ -99,8 +101,8 @@ def source_file(filename: str) -> str:
         relative = path.resolve().relative_to(SOURCE_ROOT)
     except ValueError:
         return filename
-    if relative.parts and relative.parts[0] in {".venv", "venv"}:
-        return filename
+    if relative.parts and (relative.parts[0].startswith(".") or _INSTALLED & set(relative.parts)):
+        return filename  # a virtualenv or the Functions app's .python_packages beside our code
     return relative.as_posix()
 
 

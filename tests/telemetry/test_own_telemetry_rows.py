@@ -138,3 +138,15 @@ def test_a_tool_call_is_an_inproc_dependency_row_with_the_step(tmp_path: Path) -
     assert row["Properties"]["gen_ai.tool.name"] == "read_file"
     assert row["Properties"]["error.type"] == "tool_error"
     assert row["Properties"]["sre_agent.investigation.step"] == 6
+
+
+@pytest.mark.parametrize(
+    "installed",
+    [".python_packages/lib/site-packages/anthropic/_client.py", ".venv/lib/python3.11/site-packages/httpx/_api.py"],
+)
+def test_installed_packages_beside_the_source_keep_their_absolute_paths(installed: str) -> None:
+    from agentcore.telemetry.stack import SOURCE_ROOT, source_file
+
+    path = str(SOURCE_ROOT / installed)
+    assert source_file(path) == path
+    assert source_file(str(SOURCE_ROOT / "agentcore" / "models" / "_retry.py")) == "agentcore/models/_retry.py"
