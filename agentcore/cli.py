@@ -20,6 +20,8 @@ from agentcore.errors import AgentCoreError, ConfigError, UserInputError
 from agentcore.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from agentcore.clustering.report import ClusteringReport
     from agentcore.pipeline.clustering import StoredClusteringReport
     from agentcore.pipeline.wiring import Dependencies
@@ -57,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     source_of_errors = cluster.add_mutually_exclusive_group()
     source_of_errors.add_argument("--lines", type=Path, help="a plain log file, one record per line")
     source_of_errors.add_argument("--scenario", type=Path, help="a scenario's telemetry, up to its incident time")
+    source_of_errors.add_argument(
+        "--self", dest="own", action="store_true", help="sre-agent's own telemetry under --data-dir/telemetry"
+    )
     cluster.add_argument("--assignments", type=Path, help="with --lines: write line,cluster_id,template to this CSV")
     cluster.add_argument("--since", default="24h", help="the window, ending now or at the incident (default 24h)")
     cluster.add_argument("--service", help="only this AppRoleName")
@@ -140,7 +145,7 @@ def _settings_from(args: argparse.Namespace) -> Settings:
 
 
 def _cluster(args: argparse.Namespace, settings: Settings) -> int:
-    from agentcore.clustering.commands import cluster_scenario, parse_window, write_line_assignments
+    from agentcore.clustering.commands import parse_window, write_line_assignments
 
     if args.lines is not None:
         if args.assignments is None:
@@ -150,21 +155,16 @@ def _cluster(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.assignments is not None:
         raise UserInputError("--assignments goes with --lines")
-    from agentcore.clustering import cluster_window
     from agentcore.pipeline.wiring import build_dependencies
 
-    window = parse_window(args.since)
     deps = build_dependencies(settings)
-    if args.scenario is not None:
-        top_n = settings.cluster_investigations_top_n
-        report = cluster_scenario(args.scenario, window=window, service=args.service, trace_top_n=top_n)
-    elif deps.log_store is not None:
-        report = cluster_window(deps.log_store, window_end=deps.now(), window=window, service=args.service)
+    report = _cluster_report(args, deps, parse_window(args.since))
+    if args.own:  # sre-agent's own errors: the report, without investigations of sre-agent by itself
+        from agentcore.pipeline.clustering import store_clustering_report
+
+        stored = store_clustering_report(deps.blob_store, report, now=deps.now())
     else:
-        raise UserInputError(
-            "no log store is configured: give --scenario DIR or --lines FILE, or set the Kusto settings"
-        )
-    report, stored = _investigate_clusters(deps, report, args.scenario)
+        report, stored = _investigate_clusters(deps, report, args.scenario)
     if args.json:
         _out.print(report.model_dump_json(indent=2), markup=False, soft_wrap=True)
     new = sum(cluster.new for cluster in report.clusters)
@@ -178,6 +178,20 @@ def _cluster(args: argparse.Namespace, settings: Settings) -> int:
     for investigation_id in report.investigations:
         _err.print(f"investigation: {investigation_id}", markup=False, soft_wrap=True)
     return 0
+
+
+def _cluster_report(args: argparse.Namespace, deps: Dependencies, window: timedelta) -> ClusteringReport:
+    from agentcore.clustering import cluster_window
+    from agentcore.clustering.commands import cluster_own_telemetry, cluster_scenario
+
+    if args.scenario is not None:
+        top_n = deps.settings.cluster_investigations_top_n
+        return cluster_scenario(args.scenario, window=window, service=args.service, trace_top_n=top_n)
+    if args.own:
+        return cluster_own_telemetry(deps.settings.data_dir / "telemetry", window=window, now=deps.now())
+    if deps.log_store is not None:
+        return cluster_window(deps.log_store, window_end=deps.now(), window=window, service=args.service)
+    raise UserInputError("no log store is configured: give --scenario DIR or --lines FILE, or set the Kusto settings")
 
 
 def _investigate_clusters(

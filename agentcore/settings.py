@@ -65,6 +65,24 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".sre-agent")
     """Local folder for blobs, workspaces and the model-call ledger on the embedded default."""
 
+    applicationinsights_connection_string: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "APPLICATIONINSIGHTS_CONNECTION_STRING", "SRE_AGENT_APPLICATIONINSIGHTS_CONNECTION_STRING"
+        ),
+    )
+    """When set, sre-agent's own spans and logs (model and tool calls) are exported to this Application
+    Insights resource; unset, they land as log-table rows under `<data_dir>/telemetry/` (the embedded default)."""
+
+    applicationinsights_authentication_string: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "SRE_AGENT_APPLICATIONINSIGHTS_AUTHENTICATION_STRING"
+        ),
+    )
+    """`Authorization=AAD` (optionally `ClientId=<id>;Authorization=AAD`): export with an Entra ID token of the
+    managed identity, as a resource with local authentication disabled requires. Holds no secret."""
+
     sandbox: Literal["bubblewrap", "subprocess"] = "bubblewrap"
     """Where shell commands run. `subprocess` is for development only: it is not a boundary."""
 

@@ -6,7 +6,10 @@ configuration serves all 14 datasets. drain3 runs with its defaults in a virtual
 (`bench/.venvs/drain3`, made on first use from PyPI), because it pins old dependencies; its row is
 skipped with the reason when that venv cannot be made. Throughput is lines per second over each
 dataset (the miner's whole pass, masking included). Targets: average GA >= 0.92 and >= 3x drain3's
-lines per second. A last row mines one million synthetic error lines for time and peak memory.
+lines per second. A row mines one million synthetic error lines for time and peak memory; the last
+clusters one million synthetic error *records with stack traces* end to end on the embedded default
+(AppExceptions JSONL loaded into DuckDB, then `cluster_window`), in a process of its own so its peak
+resident memory is its own; its ratio is the clustering time over the loading time of the same run.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -61,7 +65,7 @@ def run(quick: bool = False) -> list[BenchResult]:
     names = datasets()
     if not names:
         print(f"clustering: no Loghub samples under {DATA_DIR}; set SRE_AGENT_LOGHUB_DIR")
-        return []
+        return [_million_records(quick)]
     repeats = 1 if quick else 5
     drain = _drain3(names, repeats)
     results, ours_ga, drain_ga = [], [], []
@@ -90,6 +94,7 @@ def run(quick: bool = False) -> list[BenchResult]:
     print(f"  {'met   ' if speedup >= TARGET_SPEEDUP else 'MISSED'} >= {TARGET_SPEEDUP:.0f}x drain3's lines/s: "
           f"{speedup:.1f}x")  # fmt: skip
     results.append(_million(quick))
+    results.append(_million_records(quick))
     return results
 
 
@@ -109,6 +114,26 @@ def _million(quick: bool) -> BenchResult:
     return BenchResult(group="clustering", name=f"{count:,} synthetic error lines", median_s=seconds, p90_s=seconds,
                        samples=1, ratio=float("nan"), baseline_median_s=float("nan"), peak_bytes=peak,
                        detail=f"{count / seconds:,.0f} lines/s; {len(set(templates))} templates")  # fmt: skip
+
+
+def _million_records(quick: bool) -> BenchResult:
+    count = 100_000 if quick else 1_000_000
+    with tempfile.TemporaryDirectory(prefix="sre-agent-bench-records-") as scratch:
+        done = subprocess.run([sys.executable, "-m", "bench._error_records", str(count), scratch], cwd=ROOT,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+    if done.returncode:
+        raise RuntimeError(f"the error-records run failed: {done.stderr.strip()[-500:]}")
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    load_s, cluster_s, peak = measured["load_s"], measured["cluster_s"], int(measured["peak_rss_bytes"])
+    total = load_s + cluster_s
+    print(f"clustering: {count:,} error records with stacks, embedded default: load {load_s:.1f}s, "
+          f"cluster {cluster_s:.1f}s, {count / total:,.0f} records/s, peak RSS {peak / 2**20:,.0f} MiB, "
+          f"{measured['clusters']} clusters (expected {measured['expected_clusters']})")  # fmt: skip
+    return BenchResult(group="clustering", name=f"{count:,} synthetic error records (DuckDB + cluster_window)",
+                       median_s=total, p90_s=total, samples=1, ratio=cluster_s / load_s, baseline_median_s=load_s,
+                       peak_bytes=peak, detail=f"{count / total:,.0f} records/s end to end; peak RSS "
+                       f"{peak / 2**20:,.0f} MiB; {measured['clusters']}/{measured['expected_clusters']} clusters; "
+                       f"JSONL {measured['file_bytes'] / 2**20:,.0f} MiB")  # fmt: skip
 
 
 def synthetic_error_lines(count: int, seed: int = 11) -> list[str]:

@@ -14,6 +14,7 @@ ADAPTERS: dict[str, set[str]] = {
     "openai": {"agentcore/models/openai.py"},
     "azure.identity": {
         "agentcore/models/openai.py",
+        "agentcore/telemetry/azure_monitor.py",
         "agentcore/storage/azure.py",
         "agentcore/queues/servicebus.py",
         "agentcore/connectors/logs/kusto.py",
@@ -30,6 +31,7 @@ ADAPTERS: dict[str, set[str]] = {
     "azure.storage": {"agentcore/storage/azure.py"},
     "azure.servicebus": {"agentcore/queues/servicebus.py"},
     "azure.kusto": {"agentcore/connectors/logs/kusto.py"},
+    "azure.monitor": {"agentcore/telemetry/azure_monitor.py"},
     "github": {"agentcore/connectors/code/github.py"},
     # the local HTTP server: the ASGI app, and the server that runs it
     "starlette": {"agentcore/pipeline/asgi.py", "agentcore/sandbox/server/_app.py"},

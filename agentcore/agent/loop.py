@@ -20,6 +20,7 @@ from agentcore.agent.session import Session, SessionStatus
 from agentcore.agent.spawn import SpawnRequest
 from agentcore.errors import AgentCoreError, ContextTooLongError, ModelError
 from agentcore.models import Message, ModelRequest, ModelResponse, ToolCall, Usage
+from agentcore.telemetry.scope import bind_step
 from agentcore.tools import ToolControl, ToolResult
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def advance(session: Session, runtime: AgentRuntime) -> FanOutRequested | None:
 
     A spawn that defers its children ends the step early with its request (its call still pending).
     """
+    bind_step(session.investigation_id, session.step + 1)  # spans, logs and telemetry rows name the step
     step_started = runtime.clock()
     if session.pending_tool_calls():
         return _run_tools_and_end_step(session, runtime, step_started, Usage())

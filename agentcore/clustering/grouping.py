@@ -3,7 +3,11 @@
 1. an explicit fingerprint: someone decided these are one problem;
 2. the exception type plus the top in-app frames (module and function, never line numbers, which
    move with every unrelated edit; framework and standard-library frames skipped, since they say
-   how the code was called, not where it failed);
+   how the code was called, not where it failed), and the record's `error.type` when it has one:
+   one call site that wraps every failure of a dependency in one exception class (a model client's
+   ModelError for 429s, timeouts and 400s alike) fails in different ways that need different fixes
+   (capacity, a deadline, a malformed payload), and OpenTelemetry's `error.type` is the attribute
+   that says which; a record without it keeps the key it always had;
 3. the logging statement's location;
 4. a message template mined from the text, over the whole batch.
 The cluster id hashes the evidence kind and key, so the same errors get the same id every day.
@@ -78,7 +82,8 @@ def _explicit_key(record: ErrorRecord) -> GroupKey | None:
         return GroupKey(Evidence.FINGERPRINT, record.fingerprint)
     in_app = [frame_identity(f) for f in record.frames if is_in_app(f)][:TOP_IN_APP_FRAMES]
     if record.exception_type and in_app:
-        return GroupKey(Evidence.STACK, f"{record.exception_type}@{'<'.join(in_app)}")
+        kind = f"[{record.error_type}]" if record.error_type else ""
+        return GroupKey(Evidence.STACK, f"{record.exception_type}{kind}@{'<'.join(in_app)}")
     if record.logging_location:
         return GroupKey(Evidence.LOGGING_LOCATION, f"{record.service}|{record.logging_location}")
     return None

@@ -41,6 +41,8 @@ class ErrorRecord:
     logging_location: str = ""
     """The statement that logged it: `file:function` or `category|format`; empty when unknown."""
     fingerprint: str = ""
+    error_type: str = ""
+    """OpenTelemetry's `error.type` from Properties (`http_429`, `timeout`): the class of failure, when told."""
     source: str = ""
     """`AppExceptions` or `AppTraces`, for the report."""
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -86,6 +88,7 @@ def exception_record(row: Mapping[str, JsonValue]) -> ErrorRecord:
         exception_type=str(row.get("ExceptionType") or ""),
         frames=tuple(_frames(row.get("Details"))),
         fingerprint=str(properties.get("fingerprint") or ""),
+        error_type=str(properties.get("error.type") or ""),
         source="AppExceptions",
     )
 

@@ -24,6 +24,7 @@ import httpx2
 from agentcore.errors import ContextTooLongError, ModelError
 from agentcore.models import ModelRequest, ModelResponse, Usage, stable_prefix_hash
 from agentcore.telemetry.ledger import ModelCallLedger, ModelCallRecord
+from agentcore.telemetry.stack import FailureDetails, describe_exception
 
 logger = logging.getLogger(__name__)
 _Event = TypeVar("_Event")
@@ -199,7 +200,7 @@ def call_with_retries(
             response = attempt()
         except Exception as exc:
             failure = classify(exc) or _unexpected(exc)
-            recorder.error(number, started, clock(), failure)
+            recorder.error(number, started, clock(), failure, exc)
             if not failure.retryable or number >= policy.max_attempts:
                 raise _final_error(provider, model, failure, number) from exc
             delay = _delay_s(policy, number, failure, clock(), rand)
@@ -253,11 +254,20 @@ class _AttemptRecorder:
     def ok(self, number: int, started: float, ended: float, response: ModelResponse) -> None:
         self._write(number, started, ended, usage=response.usage, failure=None)
 
-    def error(self, number: int, started: float, ended: float, failure: AttemptFailure) -> None:
-        self._write(number, started, ended, usage=Usage(), failure=failure)
+    def error(self, number: int, started: float, ended: float, failure: AttemptFailure, exc: Exception) -> None:
+        # The stack is read now, while the callers of the failed attempt are still on it.
+        details = describe_exception(exc, message=failure.message) if self._ledger is not None else None
+        self._write(number, started, ended, usage=Usage(), failure=failure, details=details)
 
     def _write(
-        self, number: int, started: float, ended: float, *, usage: Usage, failure: AttemptFailure | None
+        self,
+        number: int,
+        started: float,
+        ended: float,
+        *,
+        usage: Usage,
+        failure: AttemptFailure | None,
+        details: FailureDetails | None = None,
     ) -> None:
         if self._ledger is None:
             return
@@ -277,5 +287,6 @@ class _AttemptRecorder:
                 status_code=None if failure is None else failure.status,
                 prefix_hash=self._prefix_hash,
                 attempt=number,
+                failure=details,
             )
         )

@@ -14,7 +14,7 @@ from agentcore.reports.conclusion import conclusion_problem
 from agentcore.sandbox import Sandbox
 from agentcore.settings import Settings
 from agentcore.skills import workspace_skills_index
-from agentcore.tools import Toolbox
+from agentcore.telemetry.spans import TracedToolbox, local_tool_rows
 from agentcore.tools.core import core_tools
 
 Checkpoint = Callable[[Session], None]
@@ -126,7 +126,7 @@ def build_agent_runtime(
     )
     return AgentRuntime(
         model=model,
-        toolbox=Toolbox([*core_tools(sandbox), spawn]),
+        toolbox=TracedToolbox([*core_tools(sandbox), spawn], rows=local_tool_rows(settings)),
         clock=clock,
         estimate_cost_usd=estimate_cost_usd,
         checkpoint=checkpoint,
@@ -175,7 +175,7 @@ def child_runner(
         )
         child_runtime = AgentRuntime(
             model=model,
-            toolbox=Toolbox(core_tools(sandbox)),
+            toolbox=TracedToolbox(core_tools(sandbox), rows=local_tool_rows(settings)),
             clock=clock,
             estimate_cost_usd=estimate_cost_usd,
             on_step=on_step,

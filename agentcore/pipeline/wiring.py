@@ -25,7 +25,7 @@ from agentcore.queues.local import LocalQueue
 from agentcore.sandbox import Sandbox, SandboxLimits
 from agentcore.settings import Settings, load_settings
 from agentcore.storage import BlobStore
-from agentcore.telemetry import JsonlLedger, ModelCallLedger
+from agentcore.telemetry import FanoutLedger, JsonlLedger, ModelCallLedger
 from agentcore.workspace import shared_object_dirs
 
 SandboxFactory = Callable[[Path], Sandbox]
@@ -95,7 +95,7 @@ def build_dependencies(settings: Settings) -> Dependencies:
     """Build adapters from settings, skipping any part that an active `override` replaces."""
     settings = _overrides.get("settings", settings)
     blob_store = _overrides.get("blob_store") or _build_blob_store(settings)
-    ledger = _overrides.get("ledger") or JsonlLedger(settings.data_dir / "telemetry" / "model-calls.jsonl")
+    ledger = _overrides.get("ledger") or _build_ledger(settings)
     if "model" in _overrides:
         model = _overrides["model"]
     else:
@@ -126,6 +126,22 @@ def build_dependencies(settings: Settings) -> Dependencies:
     )
     rest = {k: v for k, v in _overrides.items() if k in {"clock", "now"}}
     return replace(deps, **rest)
+
+
+def _build_ledger(settings: Settings) -> ModelCallLedger:
+    """The model-call ledger file, plus sre-agent's own telemetry: spans exported to Application Insights when
+    a connection string is set, else rows of the local log tables under `<data_dir>/telemetry/`."""
+    from agentcore.telemetry.otel import configure_exporters
+
+    telemetry_dir = settings.data_dir / "telemetry"
+    file = JsonlLedger(telemetry_dir / "model-calls.jsonl")
+    if configure_exporters(settings):
+        from agentcore.telemetry.spans import SpanLedger
+
+        return FanoutLedger(file, SpanLedger())
+    from agentcore.telemetry.local import LocalTelemetryTables
+
+    return FanoutLedger(file, LocalTelemetryTables(telemetry_dir))
 
 
 _app_dependencies: Dependencies | None = None

@@ -10,6 +10,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from agentcore.redaction import redact_text
+from agentcore.telemetry.stack import FailureDetails
 
 
 class ModelCallRecord(BaseModel):
@@ -31,6 +32,8 @@ class ModelCallRecord(BaseModel):
     status_code: int | None = None
     prefix_hash: str | None = None
     attempt: int = 1
+    failure: FailureDetails | None = None
+    """A failed attempt's exception with its real stack, for the AppExceptions row; None when it succeeded."""
 
 
 class ModelCallLedger(Protocol):
@@ -49,6 +52,17 @@ class InMemoryLedger:
     def record(self, entry: ModelCallRecord) -> None:
         with self._lock:
             self.records.append(entry)
+
+
+class FanoutLedger:
+    """Hands every record to each of several ledgers, in order (the file, the local log tables, the spans)."""
+
+    def __init__(self, *ledgers: ModelCallLedger) -> None:
+        self.ledgers = ledgers
+
+    def record(self, entry: ModelCallRecord) -> None:
+        for ledger in self.ledgers:
+            ledger.record(entry)
 
 
 class JsonlLedger:
