@@ -75,7 +75,7 @@ def check_document(name: str, document: MemoryDocument, world: World) -> FileChe
 
 def garden(store: MemoryStore, world: World, *, now: datetime, by: str = "gardening") -> list[FileCheck]:
     """Check every active file; mark the ones whose evidence is gone stale (a merge-safe write)."""
-    results = []
+    results, written = [], False
     for name, document in sorted(store.documents().items()):
         if document.front.status is not MemoryStatus.ACTIVE:
             continue
@@ -86,7 +86,11 @@ def garden(store: MemoryStore, world: World, *, now: datetime, by: str = "garden
             update |= {"status": MemoryStatus.STALE, "stale_reason": f"{now:%Y-%m-%d}: {result.reason}"}
         elif result.checked == 0:
             continue  # nothing could be verified: do not claim it was
-        store.write(name, document.model_copy(update={"front": document.front.model_copy(update=update)}), now=now)
+        changed = document.model_copy(update={"front": document.front.model_copy(update=update)})
+        store.write(name, changed, now=now, update_index=False)
+        written = True
+    if written:
+        store.rebuild_index()
     return results
 
 

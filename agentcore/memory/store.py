@@ -98,13 +98,24 @@ class MemoryStore:
             self.rebuild_index()
         return outcome
 
-    def write(self, name: str, document: MemoryDocument, *, now: datetime) -> list[str]:
-        """Write `document` as `name`, merging with whatever is there now; return conflicting sections."""
+    def write(
+        self,
+        name: str,
+        document: MemoryDocument,
+        *,
+        now: datetime,
+        base: BaseEntry | None = None,
+        update_index: bool = True,
+    ) -> list[str]:
+        """Write `document` as `name`, merging with whatever is there now (an edit of `base`, when given, so
+        sections it left alone take the store's); return conflicting sections. A batch of writes passes
+        `update_index=False` and calls `rebuild_index` once at its end."""
         outcome = MergeOutcome()
-        self._merge_one(name, render_document(document), None, by=document.front.by, now=now, outcome=outcome)
+        self._merge_one(name, render_document(document), base, by=document.front.by, now=now, outcome=outcome)
         if name in outcome.refused:
             raise MemoryFormatError(outcome.refused[name])
-        self.rebuild_index()
+        if update_index:
+            self.rebuild_index()
         return list(outcome.conflicts.get(name, ()))
 
     def _merge_one(

@@ -23,6 +23,7 @@ from agentcore.pipeline._stage_io import (
     workspace_fields,
 )
 from agentcore.pipeline.agent_setup import new_parent_session
+from agentcore.pipeline.memory_session import open_memory
 from agentcore.pipeline.state import InvestigationState, RequestSpec, Stage, stage_message
 from agentcore.pipeline.task import task_message
 from agentcore.redaction import redact_model, redact_text
@@ -88,6 +89,10 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         scenario = load_scenario(Path(spec.scenario_dir)) if spec.scenario_dir else None
         prepared = _prepare(spec, scenario, root, state.started_at, ctx.clone_cache)
         triage = _triage(prepared, deps.log_store)
+        memory_base = open_memory(
+            deps.blob_store, root, state.id, seed=scenario.memory_dir if scenario else None,
+            seed_by=f"scenario:{scenario.name}" if scenario else "scenario", now=deps.now(),
+        )  # fmt: skip
         session_blob = None
         if state.mode == "agent" and deps.model is not None:
             alert = scenario.alert if scenario else spec.alert
@@ -103,7 +108,7 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         next_stage = Stage.TURNS if session_blob else Stage.REPORT
         new_state = state.advanced(
             deps.now(), stage=next_stage, incident_time=prepared.incident_time, triage=triage, repos=prepared.repos,
-            session_blob=session_blob, **workspace_fields(checkpoint),
+            session_blob=session_blob, memory_base_blob=memory_base, **workspace_fields(checkpoint),
             next_message=stage_message(next_stage, state.id, state.step + 1),
         )  # fmt: skip
         if commit(ctx, loaded, new_state):

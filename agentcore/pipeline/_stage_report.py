@@ -17,6 +17,7 @@ from agentcore.pipeline._stage_io import (
     load_state,
 )
 from agentcore.pipeline._stage_pr import attach_patch, read_workspace_patch, run_pr
+from agentcore.pipeline.memory_session import remember_report
 from agentcore.pipeline.report_builder import agent_report, evidence_only_report
 from agentcore.pipeline.state import InvestigationState, Stage, stage_message, state_blob
 from agentcore.reports import (
@@ -43,7 +44,7 @@ def run_report(ctx: StageContext, loaded: Loaded) -> None:
     state = loaded.state
     root = ctx.workspace_root(state.id)
     with directory_lock(root):
-        report = _build_report(ctx, state)
+        report = remember_report(ctx.deps.blob_store, state, root, _build_report(ctx, state), now=ctx.deps.now())
         next_stage = _after_report(state, report, ctx.deps.settings)
         patch = read_workspace_patch(root) if state.mode == "agent" else None
         report = attach_patch(ctx.deps.blob_store, report, report_location(report).json_name, patch,

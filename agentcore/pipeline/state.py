@@ -193,6 +193,8 @@ class InvestigationState(BaseModel):
     pr_note: str | None = None
     """What the `pr` stage decided, in words (it opens no pull request yet)."""
     pr_approved_by: str | None = None
+    memory_base_blob: str | None = None
+    """The memory the session was given at intake (names, ETags, text), for the merge at the report."""
     next_message: StageMessage | None = None
     """The message this state's commit owes the queue (re-sent if a crash lost it)."""
 
