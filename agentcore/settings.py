@@ -199,6 +199,13 @@ class Settings(BaseSettings):
     """Clusters at the top of a clusters report (timer or `sre-agent cluster`) whose new ones each get an
     investigation, at most one per cluster and day; 0 starts none."""
 
+    memory_repos: tuple[str, ...] = ()
+    """Repositories the daily memory check verifies citations against, as `NAME=PATH[@COMMIT]` (local clones at
+    the deployed commit; `HEAD` when no commit is given). Citations of other repositories stay unverified."""
+
+    memory_snapshot_retention_days: int = Field(default=30, ge=1)
+    """Days a daily snapshot of the whole memory (`memory-snapshots/<date>/`) is kept."""
+
     pr_repo_allowlist: tuple[str, ...] = ()
     """Repositories a draft pull request may be opened against; empty means the `pr` stage refuses all."""
 
