@@ -33,6 +33,7 @@ from agentcore.errors import BlobNotFoundError, UserInputError
 from agentcore.pipeline._stage_intake import start_investigation
 from agentcore.pipeline._stage_io import StageContext, load_state, send_owed, update_state
 from agentcore.pipeline.alert_intake import enqueue_alert
+from agentcore.pipeline.memory_teach import NEEDS_AGENT, is_teaching, teaching_message
 from agentcore.pipeline.state import INVESTIGATION_ID, InvestigationState, RequestSpec, Stage, StageMessage
 from agentcore.redaction import redact_text
 from agentcore.reports import Trigger
@@ -199,6 +200,8 @@ def post_message(ctx: StageContext, investigation_id: str, body: bytes) -> ApiRe
     if isinstance(follow_up, str):
         return _error(400, follow_up)
     assert isinstance(follow_up, _FollowUp)
+    if state.mode != "agent" and is_teaching(follow_up.message):
+        return _error(409, NEEDS_AGENT)
     if state.mode != "agent":
         return _error(409, "no model is configured for this investigation, so there is no agent to ask")
     if state.stage is Stage.FAILED:
@@ -221,7 +224,7 @@ def post_message(ctx: StageContext, investigation_id: str, body: bytes) -> ApiRe
 def _with_follow_up(ctx: StageContext, state: InvestigationState, text: str) -> InvestigationState:
     """A running investigation queues the follow-up; an ended one moves to `turns` (or `compact`)."""
     now = ctx.deps.now()
-    text = redact_text(text)  # stored in state.json
+    text = teaching_message(redact_text(text))  # stored in state.json
     if text == COMPACT_COMMAND:
         if state.stage is Stage.DONE:
             return state.advanced(now, stage=Stage.COMPACT, next_message=_message("compact", state))
