@@ -74,9 +74,12 @@ def check_document(name: str, document: MemoryDocument, world: World) -> FileChe
 
 
 def garden(store: MemoryStore, world: World, *, now: datetime, by: str = "gardening") -> list[FileCheck]:
-    """Check every active file; mark the ones whose evidence is gone stale (a merge-safe write)."""
+    """Check every active file; mark the ones whose evidence is gone stale (a merge-safe write); rebuild the
+    index once, from the documents as written, when anything was."""
     results, written = [], False
-    for name, document in sorted(store.documents().items()):
+    entries = store.entries()
+    documents = {name: document for name, (_entry, document) in entries.items()}
+    for name, (entry, document) in sorted(entries.items()):
         if document.front.status is not MemoryStatus.ACTIVE:
             continue
         result = check_document(name, document, world)
@@ -87,10 +90,10 @@ def garden(store: MemoryStore, world: World, *, now: datetime, by: str = "garden
         elif result.checked == 0:
             continue  # nothing could be verified: do not claim it was
         changed = document.model_copy(update={"front": document.front.model_copy(update=update)})
-        store.write(name, changed, now=now, update_index=False)
+        documents[name] = store.update(name, changed, read=(entry, document), now=now)
         written = True
     if written:
-        store.rebuild_index()
+        store.rebuild_index(documents)
     return results
 
 

@@ -49,8 +49,9 @@ class CheckSummary:
 def check_memory(blobs: BlobStore, world: World, *, now: datetime) -> CheckSummary:
     """Garden the store against `world` (stale files are marked, never deleted; the index marks them)."""
     store = MemoryStore(blobs)
-    checks = tuple(garden(store, world, now=now))
-    store.rebuild_index()
+    checks = tuple(garden(store, world, now=now))  # rebuilds the index when it wrote
+    if store.read(INDEX_NAME) is None:
+        store.rebuild_index()
     return CheckSummary(checks)
 
 
