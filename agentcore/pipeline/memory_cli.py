@@ -1,4 +1,4 @@
-"""`sre-agent memory check|snapshot|restore|import|export`: the arguments and what each one does.
+"""`sre-agent memory check|snapshot|restore|import|export|teach`: the arguments and what each one does.
 
 It returns what to print (the CLI's output layer prints it): `Printed.out` for stdout, `Printed.err` for
 stderr, with the exit code.
@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 
 from agentcore.connectors.topology.scenario import ScenarioTopology
+from agentcore.errors import UserInputError
+from agentcore.pipeline.api import dispatch
+from agentcore.pipeline.local_runner import LocalRunner
 from agentcore.pipeline.memory_daily import (
     check_memory,
     export_folder,
@@ -20,6 +24,8 @@ from agentcore.pipeline.memory_daily import (
     restore_memory,
     snapshot_memory,
 )
+from agentcore.pipeline.memory_session import latest_record
+from agentcore.pipeline.memory_teach import is_teaching
 from agentcore.pipeline.memory_world import DeployedWorld, parse_repo_option
 from agentcore.pipeline.wiring import Dependencies
 
@@ -48,6 +54,11 @@ def add_memory_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     imported.add_argument("folder", type=Path)
     exported = actions.add_parser("export", help="write every memory file into a folder")
     exported.add_argument("folder", type=Path)
+    teach = actions.add_parser("teach", help='a "remember ..." or "forget ..." follow-up: the agent edits memory')
+    teach.add_argument("investigation", help="the investigation whose agent is taught (its session continues)")
+    teach.add_argument("message", help='starts with "remember" or "forget"')
+    teach.add_argument("--model", help="PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6 (default: env)")
+    teach.add_argument("--sandbox", choices=["bubblewrap", "subprocess"], help="where shell commands run")
 
 
 def run_memory_command(args: argparse.Namespace, deps: Dependencies) -> Printed:
@@ -62,12 +73,31 @@ def run_memory_command(args: argparse.Namespace, deps: Dependencies) -> Printed:
     if command == "restore":
         kept = restore_memory(blobs, args.date, now=now)
         return Printed(err=[f"memory restored from {args.date}; what it replaced is in {kept}"])
+    if command == "teach":
+        return _teach(args, deps)
     if command == "import":
         written, problems = import_folder(blobs, args.folder, now=now)
         return Printed(code=EXIT_REFUSED if problems else 0, out=written,
                        err=[*problems, f"imported {len(written)} file(s), refused {len(problems)}"])  # fmt: skip
     written = export_folder(blobs, args.folder)
     return Printed(err=[f"exported {len(written)} file(s) to {args.folder}"])
+
+
+def _teach(args: argparse.Namespace, deps: Dependencies) -> Printed:
+    """The message as a follow-up to the investigation, run here to the end; the files its report stage wrote."""
+    if not is_teaching(args.message):
+        raise UserInputError('a teaching message starts with "remember" or "forget"')
+    body = json.dumps({"message": args.message}).encode()
+    with LocalRunner(deps) as runner:
+        answer = dispatch(runner.context, "POST", f"/api/investigations/{args.investigation}/messages", body=body)
+        if answer.status != HTTPStatus.ACCEPTED:
+            raise UserInputError(str(json.loads(answer.body).get("error", answer.status)))
+        [state] = runner.wait_for([args.investigation])
+    record = latest_record(deps.blob_store, state.id)
+    written = record.written if record is not None else []
+    return Printed(
+        out=written, err=[f"investigation {state.id} is {state.stage.value}; memory files written: {len(written)}"]
+    )
 
 
 def _check(args: argparse.Namespace, deps: Dependencies) -> Printed:

@@ -108,6 +108,15 @@ def record_blob(investigation_id: str, step: int) -> str:
     return f"investigations/{investigation_id}/memory-merged/{step}.json"
 
 
+def latest_record(blobs: BlobStore, investigation_id: str) -> MemoryRecord | None:
+    """What the investigation's last report stage did to memory, if one ran."""
+    names = list(blobs.list(f"investigations/{investigation_id}/memory-merged/"))
+    if not names:
+        return None
+    last = max(names, key=lambda n: int(n.rsplit("/", 1)[-1].removesuffix(".json")))
+    return MemoryRecord(**json.loads(blobs.get(last).data))
+
+
 @dataclass(frozen=True)
 class Closing:
     """What the report stage hands over: where the session's memory is, and what it knew when it began."""
@@ -193,6 +202,7 @@ __all__ = [
     "Closing",
     "MemoryRecord",
     "close_memory",
+    "latest_record",
     "open_memory",
     "remember_report",
     "seed_from_folder",

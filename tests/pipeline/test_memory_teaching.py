@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from agentcore.cli import main
 from agentcore.memory import MemoryStore
 from agentcore.pipeline.api import dispatch
 from agentcore.pipeline.memory_teach import NEEDS_AGENT, teaching_message
+from agentcore.pipeline.wiring import override
 from tests.pipeline.pipeline_harness import QUESTION_TURNS, ConversationModel, ask, drain, quick_runner
 from tests.pipeline.test_memory_across_investigations import TEAM_NOTE, RecordingModel
 
@@ -54,3 +58,31 @@ def test_teaching_an_evidence_only_investigation_is_refused_with_the_reason(tmp_
     drain(runner)
     status, body = follow_up(runner, investigation_id, "forget the old gateway runbook")
     assert (status, body["error"]) == (409, NEEDS_AGENT)
+
+
+def test_teaching_from_the_cli_runs_the_follow_up_and_lists_the_files_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    writes = ("write", {"path": "memory/services/checkout/team.md", "content": TEAM_NOTE})
+    model = ConversationModel(turns=[*QUESTION_TURNS, writes, "Noted."])
+    runner = quick_runner(tmp_path, model=model)
+    investigation_id = ask(runner)
+    drain(runner)
+    with override(model=model):
+        code = main(
+            ["memory", "--data-dir", str(tmp_path), "teach", investigation_id, TAUGHT, "--sandbox", "subprocess"]
+        )
+    out = capsys.readouterr()
+    assert code == 0
+    assert "services/checkout/team.md" in out.out.splitlines()
+    assert f"investigation {investigation_id} is done" in out.err
+
+
+def test_teaching_from_the_cli_without_a_model_says_it_needs_the_agent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runner = quick_runner(tmp_path)
+    investigation_id = ask(runner)
+    drain(runner)
+    assert main(["memory", "--data-dir", str(tmp_path), "teach", investigation_id, "forget the gateway"]) == 2
+    assert "no model is configured for this investigation" in capsys.readouterr().err
