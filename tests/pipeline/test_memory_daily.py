@@ -3,6 +3,8 @@ imported with one line per bad file, and exported as stored."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +12,10 @@ import pytest
 
 from agentcore.cli import main
 from agentcore.memory import MemoryStore, parse_document
+from agentcore.pipeline.clustering import run_daily_clustering
 from agentcore.pipeline.memory_daily import prune_snapshots, restore_memory, snapshot_dates, snapshot_memory
+from agentcore.pipeline.wiring import build_dependencies, override
+from agentcore.settings import Settings
 from agentcore.storage.local import LocalBlobStore
 
 NOW = datetime(2026, 3, 14, 6, 0, tzinfo=UTC)
@@ -71,3 +76,26 @@ def test_export_writes_every_file_and_the_index(tmp_path: Path) -> None:
     assert main(["memory", "--data-dir", str(data), "export", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "runbooks" / "deploy.md").read_text().endswith("# Deploy\n")
     assert "- runbooks/deploy.md: deploys" in (tmp_path / "out" / "MEMORY.md").read_text()
+
+
+def test_the_daily_timer_gardens_and_snapshots_memory_even_without_a_log_store(tmp_path: Path) -> None:
+    repo = tmp_path / "payments"
+    repo.mkdir()
+    subprocess.run(["git", "-C", str(repo), "init", "-q", "-b", "main"], check=True)
+    (repo / "client.py").write_text("x = 1\n")
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "c"],
+                   check=True)  # fmt: skip
+    settings = Settings(data_dir=tmp_path / "data", model=None, memory_repos=(f"payments={repo}",))
+    with override(now=lambda: NOW):
+        deps = build_dependencies(settings)
+    cited = note("# Retries\n").replace(
+        "---\n# Retries", "evidence:\n- repo: payments\n  path: retry.py\n---\n# Retries"
+    )
+    MemoryStore(deps.blob_store).write("services/payments/logs.md", parse_document(cited, name="l"), now=NOW)
+    record = json.loads(deps.blob_store.get(run_daily_clustering(deps)).data)
+    assert record["memory"]["stale"] == [
+        {"name": "services/payments/logs.md", "reason": "payments/retry.py no longer exists at the deployed commit"}
+    ]
+    assert record["memory"]["snapshot"] == "memory-snapshots/2026-03-14/"
+    assert snapshot_dates(deps.blob_store) == ["2026-03-14"]
