@@ -148,7 +148,7 @@ class MemoryStore:
         except MemoryFormatError as e:
             outcome.refused[name] = str(e)
             return
-        base = known[1] if known is not None else parse_document(was.text, name=name) if was is not None else None
+        base = known[1] if known is not None else _parsed_or_none(was, name)
         for attempt in range(MAX_WRITE_ATTEMPTS):
             current = known[0] if known is not None and attempt == 0 else self.read(name)
             conflicts: tuple[str, ...] = ()
@@ -156,9 +156,12 @@ class MemoryStore:
                 merged = ours
             else:
                 theirs = known[1] if known is not None and current.etag == known[0].etag else None
-                theirs = theirs or parse_document(current.text, name=name)
-                result = merge_documents(base, ours, theirs, now=now)
-                merged, conflicts = result.document, result.conflicts
+                theirs = theirs or _parsed_or_none(current, name)
+                if theirs is None:
+                    merged = ours  # what is stored has no valid front matter: this write repairs it
+                else:
+                    result = merge_documents(base, ours, theirs, now=now)
+                    merged, conflicts = result.document, result.conflicts
             try:
                 self._put(name, render_document(merged), None if current is None else current.etag)
             except PreconditionFailedError:
@@ -183,6 +186,15 @@ class MemoryStore:
         index = render_index(self.documents() if documents is None else documents, self.limits.index_chars)
         self._blobs.put(PREFIX + INDEX_NAME, index.encode("utf-8"), content_type="text/markdown; charset=utf-8")
         return index
+
+
+def _parsed_or_none(entry: BaseEntry | None, name: str) -> MemoryDocument | None:
+    if entry is None:
+        return None
+    try:
+        return parse_document(entry.text, name=name)
+    except MemoryFormatError:
+        return None
 
 
 __all__ = ["PREFIX", "BaseEntry", "MemoryStore", "MergeOutcome"]

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from agentcore.errors import BlobNotFoundError
+from agentcore.errors import AgentCoreError, BlobNotFoundError, StorageError
 from agentcore.memory import INDEX_NAME, FrontMatter, MemoryDocument, MemoryFormatError, MemoryStore, parse_document
 from agentcore.memory.insight import incident_name, insight_note, with_link
 from agentcore.memory.store import BaseEntry
@@ -194,7 +194,13 @@ def remember_report(
     folder = root / "memory" if state.mode == "agent" else None
     service = service_of(report, repos)
     closing = Closing(state.id, state.step, state.memory_base_blob, folder, service, repos, state.title)
-    errors = close_memory(blobs, closing, report, now=now).errors()
+    try:
+        errors = close_memory(blobs, closing, report, now=now).errors()
+    except StorageError:
+        raise  # the store may answer on redelivery: the stage runs again, and memory writes are merges
+    except AgentCoreError as e:
+        logger.warning("investigation=%s memory not updated: %s", state.id, e)
+        errors = (ReportedError(stage="memory", error_class=type(e).__name__, message=str(e)[:2000]),)
     return report.model_copy(update={"errors": (*report.errors, *errors)}) if errors else report
 
 
