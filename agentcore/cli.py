@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     cluster.add_argument("--data-dir", type=Path, help="where the clusters report is stored")
     cluster.add_argument("--json", action="store_true", help="print the clusters report JSON to stdout")
     _add_eval(commands)
+    from agentcore.pipeline.memory_cli import add_memory_parser
+
+    add_memory_parser(commands)
     return parser
 
 
@@ -106,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from agentcore.evals.command import run_eval_command
 
             return run_eval_command(args, settings, _err, _out)
+        if args.command == "memory":
+            return _memory(args, settings)
     except AgentCoreError as e:
         if args.debug:
             raise
@@ -120,6 +125,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(f"unexpected {type(e).__name__}: {e} (run with --debug for details)")
         return EXIT_FAILED
     return EXIT_USAGE
+
+
+def _memory(args: argparse.Namespace, settings: Settings) -> int:
+    from agentcore.pipeline.memory_cli import run_memory_command
+    from agentcore.pipeline.wiring import build_dependencies
+
+    printed = run_memory_command(args, build_dependencies(settings))
+    for line in printed.out:
+        _out.print(line, markup=False, soft_wrap=True, highlight=False)
+    for line in printed.err:
+        _err.print(line, markup=False, soft_wrap=True)
+    return printed.code
 
 
 def _fail(message: str) -> None:

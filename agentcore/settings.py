@@ -238,6 +238,13 @@ class Settings(BaseSettings):
     skill_health_window_days: int = Field(default=14, ge=2)
     """Days of finished investigations (by start date, today included) the daily skill-health report covers."""
 
+    memory_repos: tuple[str, ...] = ()
+    """Repositories the daily memory check verifies citations against, as `NAME=PATH[@COMMIT]` (local clones at
+    the deployed commit; `HEAD` when no commit is given). Citations of other repositories stay unverified."""
+
+    memory_snapshot_retention_days: int = Field(default=30, ge=1)
+    """Days a daily snapshot of the whole memory (`memory-snapshots/<date>/`) is kept."""
+
     pr_repo_allowlist: tuple[str, ...] = ()
     """Repositories a draft pull request may be opened against; empty means the `pr` stage refuses all."""
 

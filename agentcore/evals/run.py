@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from agentcore.errors import AgentCoreError
@@ -24,6 +26,7 @@ from agentcore.models.pricing import estimate_cost_usd
 from agentcore.pipeline import InvestigationRequest, run_investigation
 from agentcore.pipeline.wiring import Dependencies
 from agentcore.reports import Report, Trigger
+from agentcore.storage.local import LocalBlobStore
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +75,21 @@ def _one_run(case: EvalCase, number: int, deps: Dependencies, judge: ModelClient
         assert case.scenario is not None
         request = InvestigationRequest(trigger=Trigger(kind="cli", ref=case.scenario.name), scenario=case.scenario)
         try:
-            report = run_investigation(request, deps).report
+            report = run_investigation(request, _isolated(deps, case, number)).report
         except AgentCoreError as e:
             logger.warning("eval case %s run %d failed: %s", case.name, number, e)
             return _failed(number, f"{type(e).__name__}: {e}", time.monotonic() - started)
     recorded_wall = (report.finished_at - report.started_at).total_seconds()
     wall = time.monotonic() - started if case.recorded is None else recorded_wall
     return score_report(case, number, report, judge=judge, judge_runs=judge_runs, wall_time_s=wall)
+
+
+def _isolated(deps: Dependencies, case: EvalCase, number: int) -> Dependencies:
+    """The run's own blob store: investigations learn (memory, insight notes), and a run that saw an earlier
+    run's notes, which name the root cause, would not be scored independently of it."""
+    run_id = uuid.uuid4().hex[:8]
+    folder = deps.settings.data_dir / "eval-runs" / f"{case.name}-{number}-{run_id}" / "blobs"
+    return replace(deps, blob_store=LocalBlobStore(folder))
 
 
 def score_report(

@@ -74,9 +74,12 @@ def check_document(name: str, document: MemoryDocument, world: World) -> FileChe
 
 
 def garden(store: MemoryStore, world: World, *, now: datetime, by: str = "gardening") -> list[FileCheck]:
-    """Check every active file; mark the ones whose evidence is gone stale (a merge-safe write)."""
-    results = []
-    for name, document in sorted(store.documents().items()):
+    """Check every active file; mark the ones whose evidence is gone stale (a merge-safe write); rebuild the
+    index once, from the documents as written, when anything was."""
+    results, written = [], False
+    entries = store.entries()
+    documents = {name: document for name, (_entry, document) in entries.items()}
+    for name, (entry, document) in sorted(entries.items()):
         if document.front.status is not MemoryStatus.ACTIVE:
             continue
         result = check_document(name, document, world)
@@ -86,7 +89,11 @@ def garden(store: MemoryStore, world: World, *, now: datetime, by: str = "garden
             update |= {"status": MemoryStatus.STALE, "stale_reason": f"{now:%Y-%m-%d}: {result.reason}"}
         elif result.checked == 0:
             continue  # nothing could be verified: do not claim it was
-        store.write(name, document.model_copy(update={"front": document.front.model_copy(update=update)}), now=now)
+        changed = document.model_copy(update={"front": document.front.model_copy(update=update)})
+        documents[name] = store.update(name, changed, read=(entry, document), now=now)
+        written = True
+    if written:
+        store.rebuild_index(documents)
     return results
 
 

@@ -12,8 +12,9 @@ from agentcore.redaction import Redactor
 class MemoryLimits:
     file_chars: int = 24_000
     """Largest memory file; a bigger one must be split into files the index links."""
-    index_chars: int = 8_000
-    """MEMORY.md, about 2k tokens: it sits in every session's prompt."""
+    index_chars: int = 6_000
+    """MEMORY.md, under 2k tokens: it sits in every session's prompt, and the knowledge-map hook shows at most
+    6,000 characters of it (`agentcore.context._hook_knowledge.INDEX_CHARS`)."""
 
 
 def check_document(name: str, text: str, limits: MemoryLimits) -> None:

@@ -4,6 +4,7 @@ it ends, with ETag-conditional writes so two investigations never overwrite each
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,8 @@ class MergeOutcome:
     conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
     """File -> why it was not written (bad front matter, a secret, over a size cap)."""
+    merged: dict[str, MemoryDocument] = field(default_factory=dict)
+    """File -> the document as written."""
 
 
 class MemoryStore:
@@ -58,16 +61,32 @@ class MemoryStore:
 
     def documents(self) -> dict[str, MemoryDocument]:
         """Every readable memory file, parsed; a file with bad front matter is logged and skipped."""
-        found: dict[str, MemoryDocument] = {}
+        return {name: document for name, (_entry, document) in self.entries().items()}
+
+    def entries(self) -> dict[str, tuple[BaseEntry, MemoryDocument]]:
+        """`documents`, each with the text and ETag it was read at (for `update`)."""
+        found: dict[str, tuple[BaseEntry, MemoryDocument]] = {}
         for name in self.names():
             entry = self.read(name)
             if entry is None:
                 continue
             try:
-                found[name] = parse_document(entry.text, name=name)
+                found[name] = (entry, parse_document(entry.text, name=name))
             except MemoryFormatError as e:
                 logger.warning("memory file skipped: %s", e)
         return found
+
+    def update(self, name: str, document: MemoryDocument, *, read: tuple[BaseEntry, MemoryDocument],
+               now: datetime) -> MemoryDocument:  # fmt: skip
+        """An edit of the file as `read` (from `entries`): one conditional write when nobody wrote since, else
+        merged again with what is there. The index is not rebuilt (a batch rebuilds it once). Returns the
+        document as written."""
+        outcome = MergeOutcome()
+        self._merge_one(name, render_document(document), read[0], by=document.front.by, now=now, outcome=outcome,
+                        known=read)  # fmt: skip
+        if name in outcome.refused:
+            raise MemoryFormatError(outcome.refused[name])
+        return outcome.merged[name]
 
     def copy_into(self, folder: Path) -> dict[str, BaseEntry]:
         """Write every memory file (and the index) under `folder`; return what was copied, for the merge."""
@@ -98,38 +117,57 @@ class MemoryStore:
             self.rebuild_index()
         return outcome
 
-    def write(self, name: str, document: MemoryDocument, *, now: datetime) -> list[str]:
-        """Write `document` as `name`, merging with whatever is there now; return conflicting sections."""
+    def write(
+        self,
+        name: str,
+        document: MemoryDocument,
+        *,
+        now: datetime,
+        base: BaseEntry | None = None,
+        update_index: bool = True,
+    ) -> list[str]:
+        """Write `document` as `name`, merging with whatever is there now (an edit of `base`, when given, so
+        sections it left alone take the store's); return conflicting sections. A batch of writes passes
+        `update_index=False` and calls `rebuild_index` once at its end."""
         outcome = MergeOutcome()
-        self._merge_one(name, render_document(document), None, by=document.front.by, now=now, outcome=outcome)
+        self._merge_one(name, render_document(document), base, by=document.front.by, now=now, outcome=outcome)
         if name in outcome.refused:
             raise MemoryFormatError(outcome.refused[name])
-        self.rebuild_index()
+        if update_index:
+            self.rebuild_index()
         return list(outcome.conflicts.get(name, ()))
 
     def _merge_one(
-        self, name: str, text: str, was: BaseEntry | None, *, by: str, now: datetime, outcome: MergeOutcome
-    ) -> None:
+        self, name: str, text: str, was: BaseEntry | None, *, by: str, now: datetime, outcome: MergeOutcome,
+        known: tuple[BaseEntry, MemoryDocument] | None = None,
+    ) -> None:  # fmt: skip
+        """`known`: what the store held when the caller last read it; tried first, saving a read and a parse."""
         try:
             ours = parse_document(text, name=name)
             check_document(name, text, self.limits)
         except MemoryFormatError as e:
             outcome.refused[name] = str(e)
             return
-        base = parse_document(was.text, name=name) if was is not None else None
-        for _ in range(MAX_WRITE_ATTEMPTS):
-            current = self.read(name)
+        base = known[1] if known is not None else _parsed_or_none(was, name)
+        for attempt in range(MAX_WRITE_ATTEMPTS):
+            current = known[0] if known is not None and attempt == 0 else self.read(name)
             conflicts: tuple[str, ...] = ()
             if current is None:
                 merged = ours
             else:
-                result = merge_documents(base, ours, parse_document(current.text, name=name), now=now)
-                merged, conflicts = result.document, result.conflicts
+                theirs = known[1] if known is not None and current.etag == known[0].etag else None
+                theirs = theirs or _parsed_or_none(current, name)
+                if theirs is None:
+                    merged = ours  # what is stored has no valid front matter: this write repairs it
+                else:
+                    result = merge_documents(base, ours, theirs, now=now)
+                    merged, conflicts = result.document, result.conflicts
             try:
                 self._put(name, render_document(merged), None if current is None else current.etag)
             except PreconditionFailedError:
                 continue  # someone wrote in between: merge again against what is there now
             outcome.written.append(name)
+            outcome.merged[name] = merged
             if conflicts:
                 outcome.conflicts[name] = conflicts
             return
@@ -142,11 +180,21 @@ class MemoryStore:
         else:
             self._blobs.put(PREFIX + name, data, if_match=etag, content_type="text/markdown; charset=utf-8")
 
-    def rebuild_index(self) -> str:
-        """MEMORY.md: one line per file with its summary and any status other than active."""
-        index = render_index(self.documents(), self.limits.index_chars)
+    def rebuild_index(self, documents: Mapping[str, MemoryDocument] | None = None) -> str:
+        """MEMORY.md: one line per file with its summary and any status other than active (from `documents`
+        when the caller holds them all, as written)."""
+        index = render_index(self.documents() if documents is None else documents, self.limits.index_chars)
         self._blobs.put(PREFIX + INDEX_NAME, index.encode("utf-8"), content_type="text/markdown; charset=utf-8")
         return index
+
+
+def _parsed_or_none(entry: BaseEntry | None, name: str) -> MemoryDocument | None:
+    if entry is None:
+        return None
+    try:
+        return parse_document(entry.text, name=name)
+    except MemoryFormatError:
+        return None
 
 
 __all__ = ["PREFIX", "BaseEntry", "MemoryStore", "MergeOutcome"]

@@ -23,6 +23,7 @@ from agentcore.pipeline._stage_io import (
     with_checkpoint,
 )
 from agentcore.pipeline.agent_setup import new_parent_session
+from agentcore.pipeline.memory_session import open_memory
 from agentcore.pipeline.response_plans import load_response_plans
 from agentcore.pipeline.state import InvestigationState, RequestSpec, Stage, stage_message
 from agentcore.pipeline.task import task_message
@@ -95,6 +96,10 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         alert = scenario.alert if scenario else spec.alert
         plans = load_response_plans(deps.settings)
         plan = plans.choose(alert, state.title) if plans is not None else None
+        memory_base = open_memory(
+            deps.blob_store, root, state.id, seed=scenario.memory_dir if scenario else None,
+            seed_by=f"scenario:{scenario.name}" if scenario else "scenario", now=deps.now(),
+        )  # fmt: skip
         session_blob = None
         if state.mode == "agent" and deps.model is not None:
             task = task_message(state.id, prepared.incident_time, alert, spec.question, triage, scope=spec.scope)
@@ -115,7 +120,8 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
             with_repos.next_step(deps.now(), next_stage)
             .with_triage(prepared.incident_time, triage)
             .with_session(session_blob)
-            .with_response_plan(plan),
+            .with_response_plan(plan)
+            .with_memory_base(memory_base),
             checkpoint,
         )
         if plan is not None:

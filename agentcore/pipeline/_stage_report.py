@@ -17,6 +17,7 @@ from agentcore.pipeline._stage_io import (
     load_state,
 )
 from agentcore.pipeline._stage_pr import attach_patch, read_workspace_patch, run_pr
+from agentcore.pipeline.memory_session import remember_report
 from agentcore.pipeline.report_builder import agent_report, evidence_only_report
 from agentcore.pipeline.state import InvestigationState, Stage, state_blob
 from agentcore.pipeline.wiring import commands_location
@@ -48,6 +49,7 @@ def run_report(ctx: StageContext, loaded: Loaded) -> None:
         report = _build_report(ctx, state)
         if state.response_plan is not None:
             report = report.model_copy(update={"response_plan": state.response_plan.name})
+        report = remember_report(ctx.deps.blob_store, state, root, report, now=ctx.deps.now())
         next_stage = _after_report(state, report, ctx.deps.settings)
         patch = read_workspace_patch(root) if state.mode == "agent" else None
         report = attach_patch(ctx.deps.blob_store, report, report_location(report).json_name, patch,

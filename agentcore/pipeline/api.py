@@ -36,6 +36,7 @@ from agentcore.errors import BlobNotFoundError, UserInputError
 from agentcore.pipeline._stage_intake import start_investigation
 from agentcore.pipeline._stage_io import StageContext, load_state, send_owed, update_state
 from agentcore.pipeline.alert_intake import enqueue_alert
+from agentcore.pipeline.memory_teach import NEEDS_AGENT, is_teaching, teaching_message
 from agentcore.pipeline.state import INVESTIGATION_ID, InvestigationState, RequestSpec, Stage
 from agentcore.redaction import redact_text
 from agentcore.reports import Trigger
@@ -228,6 +229,8 @@ def post_message(ctx: StageContext, investigation_id: str, body: bytes) -> ApiRe
     follow_up = _follow_up_request(parsed)
     if isinstance(follow_up, str):
         return _error(400, follow_up)
+    if state.mode != "agent" and follow_up.question is not None and is_teaching(follow_up.question):
+        return _error(409, NEEDS_AGENT)
     if state.mode != "agent":
         return _error(409, "no model is configured for this investigation, so there is no agent to ask")
     if state.stage is Stage.FAILED:
@@ -252,7 +255,7 @@ def _with_follow_up(ctx: StageContext, state: InvestigationState, request: Follo
     now = ctx.deps.now()
     follow_ups = state.follow_ups
     if request.question is not None:
-        follow_ups = (*follow_ups, redact_text(request.question))  # stored in state.json
+        follow_ups = (*follow_ups, teaching_message(redact_text(request.question)))  # stored in state.json
     updated = state.with_follow_ups(follow_ups).with_compaction_requested(state.compact_requested or request.compact)
     if state.stage is not Stage.DONE:
         return updated.updated(now)

@@ -17,7 +17,7 @@ from typing import Literal
 
 from agentcore.clustering import cluster_window
 from agentcore.clustering.report import ClusteringReport, render_markdown
-from agentcore.errors import ConfigError
+from agentcore.errors import AgentCoreError, ConfigError
 from agentcore.pipeline._stage_io import StageContext
 from agentcore.pipeline.cluster_investigations import ClusterRequest, start_cluster_investigations
 from agentcore.pipeline.skill_health import run_skill_health
@@ -69,6 +69,17 @@ def investigate_and_store(
     return report, store_clustering_report(ctx.deps.blob_store, report, now=now)
 
 
+def _daily_memory(deps: Dependencies) -> dict[str, object]:
+    """Memory gardening and its snapshot ride on the same timer; their failure never stops the clustering."""
+    from agentcore.pipeline.memory_daily import run_daily_memory
+
+    try:
+        return run_daily_memory(deps)
+    except AgentCoreError as e:
+        logger.warning("daily memory check failed: %s", e)
+        return {"status": "failed", "error": str(e)[:500]}
+
+
 def run_daily_clustering(deps: Dependencies, *, past_due: bool = False) -> str:
     """Cluster the configured log store's last 24 h; store the report, the day's skill-health report and a run
     record; return the record's name."""
@@ -89,6 +100,7 @@ def run_daily_clustering(deps: Dependencies, *, past_due: bool = False) -> str:
         logger.info("daily error clustering: %d records, %d clusters (%d new): %s",
                     report.records, len(report.clusters), new, stored.json_name)  # fmt: skip
     record["skill_health"] = run_skill_health(deps, now=now)
+    record["memory"] = _daily_memory(deps)
     name = f"clustering/runs/{now:%Y/%m/%d}/{now:%H%M%S}.json"
     deps.blob_store.put(name, json.dumps(record, indent=1).encode(), content_type="application/json")
     return name

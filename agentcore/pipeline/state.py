@@ -197,6 +197,8 @@ class InvestigationState(BaseModel):
     pr_approved_by: str | None = None
     response_plan: ResponsePlan | None = None
     """The response plan the intake stage applied (None: no plans configured)."""
+    memory_base_blob: str | None = None
+    """The memory the session was given at intake (names, ETags, text), for the merge at the report."""
     next_message: StageMessage | None = None
     """The message this state's commit owes the queue (re-sent if a crash lost it)."""
 
@@ -251,6 +253,9 @@ class InvestigationState(BaseModel):
 
     def with_response_plan(self, plan: ResponsePlan | None) -> InvestigationState:
         return self._changed(response_plan=plan)
+
+    def with_memory_base(self, memory_base_blob: str | None) -> InvestigationState:
+        return self._changed(memory_base_blob=memory_base_blob)
 
     def with_pr_note(self, note: str) -> InvestigationState:
         return self._changed(pr_note=note)

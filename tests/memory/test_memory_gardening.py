@@ -92,3 +92,20 @@ def test_evidence_the_world_cannot_check_neither_stales_nor_verifies(tmp_path) -
     document = store.documents()["q.md"]
     assert (result.status, result.checked) == (MemoryStatus.ACTIVE, 0)
     assert document.front.verified_at is None
+
+
+def test_an_edit_made_while_gardening_ran_is_kept_beside_the_stale_mark(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = MemoryStore(LocalBlobStore(tmp_path))
+    stored(store, "a.md", note("- repo: payments\n  path: src/retry.py\n"))
+
+    class EditingWorld(KnownWorld):
+        def has_file(self, repo: str, path: str) -> bool | None:
+            edited = note("- repo: payments\n  path: src/retry.py\n", "# Retries\nThe client retries five times.\n")
+            if "five" not in (store.read("a.md") or store.read("x")).text:  # type: ignore[union-attr]
+                store.write("a.md", parse_document(edited, name="a.md"), now=NOW, base=store.read("a.md"))
+            return False
+
+    garden(store, EditingWorld(files={"payments": set()}), now=NOW)
+    document = store.documents()["a.md"]
+    assert document.front.status is MemoryStatus.STALE
+    assert "The client retries five times." in document.body

@@ -128,3 +128,14 @@ def test_the_index_stays_within_its_cap(blobs: BlobStore) -> None:
     assert index is not None
     assert len(index.text) <= 600 + 120
     assert "more files not listed" in index.text
+
+
+def test_a_session_that_adds_front_matter_to_a_loose_stored_file_repairs_it(blobs: BlobStore, tmp_path: Path) -> None:
+    blobs.put("memory/runbooks/loose.md", b"# Loose notes\n- restart the pod\n")
+    store = MemoryStore(blobs)
+    folder = tmp_path / "ws"
+    base = store.copy_into(folder)
+    (folder / "runbooks" / "loose.md").write_text(memory_file("# Loose notes\n- restart the pod\n"))
+    outcome = store.merge_back(folder, base, by="inv-a", now=NOW)
+    assert outcome.written == ["runbooks/loose.md"]
+    assert "runbooks/loose.md" in store.documents()

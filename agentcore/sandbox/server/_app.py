@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from agentcore.errors import SandboxError
 from agentcore.sandbox._wire import (
     KEY_HEADER,
     PARAMS_HEADER,
@@ -52,7 +53,7 @@ _SPOOL_BYTES = 16 * 1024**2
 _ZSTD = "application/zstd"
 
 
-class _Missing(Exception):
+class _Missing(SandboxError):
     """No workspace with the request's key: a fresh (or recycled) session."""
 
 
