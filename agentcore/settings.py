@@ -238,6 +238,13 @@ class Settings(BaseSettings):
     skill_health_window_days: int = Field(default=14, ge=2)
     """Days of finished investigations (by start date, today included) the daily skill-health report covers."""
 
+    cluster_trace_top_n: int = Field(default=3, ge=0)
+    """Clusters, from the top of the daily ranking, traced into `trace_repos`."""
+
+    trace_repos: tuple[str, ...] = ()
+    """Local clones the daily clustering traces clusters into, as `SERVICE=PATH[@COMMIT]` (SERVICE is the
+    AppRoleName; COMMIT what runs, `HEAD` when not given). A cluster of another service is reported untraced."""
+
     memory_repos: tuple[str, ...] = ()
     """Repositories the daily memory check verifies citations against, as `NAME=PATH[@COMMIT]` (local clones at
     the deployed commit; `HEAD` when no commit is given). Citations of other repositories stay unverified."""

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from agentcore.clustering import cluster_window
 from agentcore.clustering.report import ClusteringReport, render_markdown
+from agentcore.clustering.tracing import RepoHistory, trace_cluster
 from agentcore.errors import AgentCoreError, ConfigError
 from agentcore.pipeline._stage_io import StageContext
 from agentcore.pipeline.cluster_investigations import ClusterRequest, start_cluster_investigations
+from agentcore.pipeline.memory_world import parse_repo_option
 from agentcore.pipeline.skill_health import run_skill_health
 from agentcore.pipeline.wiring import Dependencies
 from agentcore.storage import BlobStore
@@ -69,6 +72,24 @@ def investigate_and_store(
     return report, store_clustering_report(ctx.deps.blob_store, report, now=now)
 
 
+def with_live_traces(report: ClusteringReport, trace_repos: Sequence[str], *, top_n: int) -> ClusteringReport:
+    """The top clusters traced into the local clones named by `trace_repos` (`SERVICE=PATH[@COMMIT]`).
+
+    A live service has no scenario's deployment records here, so the commit given (or HEAD) is taken as the
+    one deployed; blame still dates each line. A clone that cannot be read is reported and skipped."""
+    repos = {repo.name: repo for repo in map(parse_repo_option, trace_repos)}
+    traces = []
+    for cluster in report.clusters[:top_n]:
+        repo = next((repos[s] for s in cluster.services if s in repos), None)
+        if repo is None:
+            continue
+        try:
+            traces.append(trace_cluster(cluster, RepoHistory(repo.name, repo.path, (), repo.commit)))
+        except AgentCoreError as e:
+            logger.warning("cluster %s not traced into %s: %s", cluster.id, repo.path, e)
+    return report.model_copy(update={"traces": tuple(traces)}) if traces else report
+
+
 def _daily_memory(deps: Dependencies) -> dict[str, object]:
     """Memory gardening and its snapshot ride on the same timer; their failure never stops the clustering."""
     from agentcore.pipeline.memory_daily import run_daily_memory
@@ -90,6 +111,7 @@ def run_daily_clustering(deps: Dependencies, *, past_due: bool = False) -> str:
         logger.warning("daily error clustering: %s", NO_LOG_STORE)
     else:
         report = cluster_window(deps.log_store, window_end=now, window=DAILY_WINDOW)
+        report = with_live_traces(report, deps.settings.trace_repos, top_n=deps.settings.cluster_trace_top_n)
         if deps.queue is None:
             raise ConfigError("the daily clustering job needs a queue to start investigations on")
         report, stored = investigate_and_store(StageContext(deps, deps.queue), report, now=now)
