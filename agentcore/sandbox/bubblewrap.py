@@ -51,13 +51,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Collection, Generator, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from agentcore.errors import SandboxError
-from agentcore.sandbox import WORKSPACE_MOUNT, CommandResult, FileStat, SandboxLimits
+from agentcore.sandbox import WORKSPACE_MOUNT, CommandResult, SandboxLimits
 from agentcore.sandbox._local_files import LocalWorkspaceFiles
+from agentcore.sandbox._local_reads import LocalReads
 from agentcore.sandbox._process import bash_path, effective_timeout, parent_environment, process_cap, run_command
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ _PROBE_TIMEOUT_S = 15.0
 _DEFAULT_LIMITS = SandboxLimits()
 
 
-class BubblewrapSandbox:
+class BubblewrapSandbox(LocalReads):
     """The workspace at `root`, with commands run inside bubblewrap. See the module docstring."""
 
     def __init__(
@@ -116,25 +117,8 @@ class BubblewrapSandbox:
                 limits.wall_time_s,
             )
 
-    def stat(self, path: str) -> FileStat:
-        return self.files.stat(path)
-
-    def read_bytes(self, path: str, offset: int, length: int) -> bytes:
-        return self.files.read_bytes(path, offset, length)
-
     def write_bytes(self, path: str, data: bytes) -> None:
         self.files.write_bytes(path, data)
-
-    def iter_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Iterator[FileStat]:
-        return self.files.iter_files(path, skip_dirs=skip_dirs)
-
-    def list_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Generator[str, None, None]:
-        return self.files.list_files(path, skip_dirs=skip_dirs)
-
-    def files_containing(
-        self, path: str, text: str, *, ignore_case: bool = False, skip_dirs: Collection[str] = ()
-    ) -> Generator[str, None, None]:
-        return self.files.files_containing(path, text, ignore_case=ignore_case, skip_dirs=skip_dirs)
 
     def run(self, command: str, *, timeout_s: float | None = None, cwd: str = ".") -> CommandResult:
         workdir = self.files.relative_of(self.files.resolve_directory(cwd))

@@ -27,7 +27,7 @@ import logging
 import secrets
 import tempfile
 import uuid
-from collections.abc import Collection, Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -36,9 +36,10 @@ from pydantic import BaseModel
 from agentcore.connectors._broker_protocol import SOCKET_PATH
 from agentcore.connectors._unix_socket import connected
 from agentcore.errors import SandboxError
-from agentcore.sandbox import CommandResult, FileStat, SandboxLimits, format_size
+from agentcore.sandbox import CommandResult, SandboxLimits, format_size
 from agentcore.sandbox._archive import content_bytes, pack_workspace, remove_path, unpack
 from agentcore.sandbox._local_files import LocalWorkspaceFiles
+from agentcore.sandbox._local_reads import LocalReads
 from agentcore.sandbox._pool_client import SessionPoolClient, TokenCredential
 from agentcore.sandbox._process import effective_timeout, parent_environment
 from agentcore.sandbox._session_record import SessionRecord, forget_record, load_record, mirror_digest, save_record
@@ -68,7 +69,7 @@ _UNAVAILABLE = (
 )
 
 
-class RemoteSandbox:
+class RemoteSandbox(LocalReads):
     """The workspace mirrored at `root`, with commands and writes in the pool session `client` talks to."""
 
     def __init__(
@@ -93,26 +94,8 @@ class RemoteSandbox:
         self.uploads = 0
         """How many times the workspace was uploaded (the first time, and after each recycled session)."""
 
-    # -- reads: the mirror ---------------------------------------------------------------------
-
-    def stat(self, path: str) -> FileStat:
-        return self.files.stat(path)
-
-    def read_bytes(self, path: str, offset: int, length: int) -> bytes:
-        return self.files.read_bytes(path, offset, length)
-
-    def iter_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Iterator[FileStat]:
-        return self.files.iter_files(path, skip_dirs=skip_dirs)
-
-    def list_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Generator[str, None, None]:
-        # The local workspace mirrors the session's (every command brings its changes back), so searches
-        # read the mirror, with the same rules and results as the local sandboxes.
-        return self.files.list_files(path, skip_dirs=skip_dirs)
-
-    def files_containing(
-        self, path: str, text: str, *, ignore_case: bool = False, skip_dirs: Collection[str] = ()
-    ) -> Generator[str, None, None]:
-        return self.files.files_containing(path, text, ignore_case=ignore_case, skip_dirs=skip_dirs)
+    # -- reads: the mirror (LocalReads): every command brings its changes back, so reads and searches
+    # answer locally, with the same rules and results as the local sandboxes.
 
     # -- writes and commands: the session, then the mirror -------------------------------------
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Collection, Generator, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from agentcore.sandbox import CommandResult, FileStat, SandboxLimits
+from agentcore.sandbox import CommandResult, SandboxLimits
 from agentcore.sandbox._local_files import LocalWorkspaceFiles
+from agentcore.sandbox._local_reads import LocalReads
 from agentcore.sandbox._process import BASE_ENV_NAMES, bash_path, effective_timeout, parent_environment, run_command
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 _DEFAULT_LIMITS = SandboxLimits()
 
 
-class SubprocessSandbox:
+class SubprocessSandbox(LocalReads):
     """The workspace at `root`, with commands run by `bash -c` directly on this host."""
 
     def __init__(
@@ -46,25 +47,8 @@ class SubprocessSandbox:
             self.files.root,
         )
 
-    def stat(self, path: str) -> FileStat:
-        return self.files.stat(path)
-
-    def read_bytes(self, path: str, offset: int, length: int) -> bytes:
-        return self.files.read_bytes(path, offset, length)
-
     def write_bytes(self, path: str, data: bytes) -> None:
         self.files.write_bytes(path, data)
-
-    def iter_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Iterator[FileStat]:
-        return self.files.iter_files(path, skip_dirs=skip_dirs)
-
-    def list_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Generator[str, None, None]:
-        return self.files.list_files(path, skip_dirs=skip_dirs)
-
-    def files_containing(
-        self, path: str, text: str, *, ignore_case: bool = False, skip_dirs: Collection[str] = ()
-    ) -> Generator[str, None, None]:
-        return self.files.files_containing(path, text, ignore_case=ignore_case, skip_dirs=skip_dirs)
 
     def run(self, command: str, *, timeout_s: float | None = None, cwd: str = ".") -> CommandResult:
         workdir = self.files.resolve_directory(cwd)
