@@ -184,13 +184,14 @@ def _investigate(args: argparse.Namespace, settings: Settings) -> int:
     from agentcore.pipeline import InvestigationRequest, run_investigation
     from agentcore.pipeline.input_checks import check_repos, check_telemetry
     from agentcore.pipeline.wiring import build_dependencies
+    from agentcore.workspace import telemetry_cache_dir
 
     check_repos(args.repo)
     request = InvestigationRequest.from_cli(
         scenario=args.scenario, alert_file=args.alert, question=args.question, repos=args.repo
     )
     if request.scenario is not None:
-        check_telemetry(request.scenario)
+        check_telemetry(request.scenario, telemetry_cache_dir(settings.data_dir))
     deps = build_dependencies(settings)
     mode = f"agent ({deps.model.provider}:{deps.model.model})" if deps.model else "evidence-only (no model configured)"
     _err.print(f"[bold]sre-agent[/] investigating — {mode}")

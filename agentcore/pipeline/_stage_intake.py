@@ -86,7 +86,7 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         remove_workspace(root)
         spec = state.request
         scenario = load_scenario(Path(spec.scenario_dir)) if spec.scenario_dir else None
-        prepared = _prepare(spec, scenario, root, state.started_at, ctx.clone_cache)
+        prepared = _prepare(spec, scenario, root, state.started_at, ctx)
         triage = _triage(prepared, deps.log_store)
         session_blob = None
         if state.mode == "agent" and deps.model is not None:
@@ -113,10 +113,10 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
 
 
 def _prepare(
-    spec: RequestSpec, scenario: Scenario | None, root: Path, now: datetime, clone_cache: Path
+    spec: RequestSpec, scenario: Scenario | None, root: Path, now: datetime, ctx: StageContext
 ) -> PreparedWorkspace:
     if scenario is not None:
-        return prepare_from_scenario(scenario, root, clone_cache=clone_cache)
+        return prepare_from_scenario(scenario, root, clone_cache=ctx.clone_cache, telemetry_cache=ctx.telemetry_cache)
     incident_time = spec.alert.fired_at if spec.alert else now
     return prepare_from_repos([Path(r) for r in spec.repos], root, incident_time)
 
