@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from agentcore.agent.loop import StepEvent
 from agentcore.errors import AgentCoreError, ConfigError, UserInputError
 from agentcore.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from agentcore.agent.loop import StepEvent
     from agentcore.clustering.report import ClusteringReport
     from agentcore.pipeline.clustering import StoredClusteringReport
     from agentcore.pipeline.wiring import Dependencies

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from agentcore.connectors.logs import LogStore
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
-from agentcore.context.orientation import render_orientation
 from agentcore.errors import ConfigError
 from agentcore.pipeline._stage_io import (
     Loaded,
@@ -22,9 +21,7 @@ from agentcore.pipeline._stage_io import (
     send_owed,
     workspace_fields,
 )
-from agentcore.pipeline.agent_setup import new_parent_session
 from agentcore.pipeline.state import InvestigationState, RequestSpec, Stage, stage_message
-from agentcore.pipeline.task import task_message
 from agentcore.redaction import redact_model, redact_text
 from agentcore.scenarios import Scenario, load_scenario
 from agentcore.triage import Triage, run_triage
@@ -90,6 +87,11 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         triage = _triage(prepared, deps.log_store)
         session_blob = None
         if state.mode == "agent" and deps.model is not None:
+            # Imported here: an evidence-only run never builds a session, and never pays for these imports.
+            from agentcore.context.orientation import render_orientation
+            from agentcore.pipeline.agent_setup import new_parent_session
+            from agentcore.pipeline.task import task_message
+
             alert = scenario.alert if scenario else spec.alert
             task = task_message(state.id, prepared.incident_time, alert, spec.question, triage, scope=spec.scope)
             orientation = render_orientation(deps.sandbox_factory(root), incident_time=prepared.incident_time)
