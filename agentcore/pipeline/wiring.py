@@ -221,8 +221,6 @@ def _build_blob_store(settings: Settings) -> BlobStore:
 
 
 def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
-    from agentcore.sandbox.factory import build_sandbox
-
     limits = sandbox_limits(settings)
     # Commands inside the sandbox (`logs`, `changes`, `topology`) are this package's modules.
     package_dir = Path(agentcore.__file__).resolve().parent
@@ -230,6 +228,8 @@ def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
     clone_cache = (settings.data_dir / "clone-cache").resolve()
 
     def factory(root: Path) -> Sandbox:
+        from agentcore.sandbox.factory import build_sandbox  # when first used: an evidence-only run has no shell
+
         # Repositories borrow the clone cache's objects: git inside the sandbox must read them too.
         return build_sandbox(
             settings.sandbox,
