@@ -27,6 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from agentcore.connectors.logs import TableSchema
+from agentcore.connectors.logs._kql_warmup import warm_kql_in_background
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.errors import ScenarioError, UserInputError
 from agentcore.git import GitError
@@ -75,6 +76,8 @@ def materialize_workspace(
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise UserInputError(f"{root}: the workspace directory exists and is not empty")
     root.parent.mkdir(parents=True, exist_ok=True)
+    if scenario.telemetry:
+        warm_kql_in_background()  # while git checks the repositories out, in subprocesses that leave the GIL free
     staging = root.parent / f".{root.name}.partial-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:

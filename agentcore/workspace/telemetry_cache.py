@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 
 import agentcore.connectors.logs as logs_package
-from agentcore.connectors.logs.duckdb import DuckDbLogStore
+from agentcore.connectors.logs.duckdb import build_database
 from agentcore.scenarios import Scenario
 
 TELEMETRY_CACHE_FOLDER = "telemetry-cache"
@@ -65,7 +65,7 @@ def cached_telemetry(scenario: Scenario, cache: Path) -> Path | None:
     cache.mkdir(parents=True, exist_ok=True)
     partial = cache / f".{entry.stem}.{uuid.uuid4().hex[:8]}.partial"
     try:
-        DuckDbLogStore.load(scenario.telemetry, partial, query_now=scenario.incident_time).close()
+        build_database(scenario.telemetry, partial, query_now=scenario.incident_time)
         partial.replace(entry)
     finally:
         partial.unlink(missing_ok=True)

@@ -4,11 +4,14 @@ telemetry cache, and intake copies that database into the workspace."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from agentcore.cli import main
-from agentcore.connectors.logs.duckdb import DuckDbLogStore
+from agentcore.connectors.logs import duckdb as logs_duckdb
+from agentcore.connectors.logs.duckdb import build_database
+from agentcore.workspace import telemetry_cache
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "checkout-bad-deploy"
 
@@ -19,13 +22,13 @@ def test_an_investigation_of_a_scenario_loads_its_telemetry_once(
     for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "SRE_AGENT_MODEL"):
         monkeypatch.delenv(name, raising=False)
     loads: list[Path] = []
-    load = DuckDbLogStore.load.__func__  # type: ignore[attr-defined]
 
-    def counted(cls: type[DuckDbLogStore], files: dict[str, Path], database: Path, **options: object) -> object:
+    def counted(files: dict[str, Path], database: Path, **options: Any) -> None:
         loads.append(database)
-        return load(cls, files, database, **options)
+        build_database(files, database, **options)
 
-    monkeypatch.setattr(DuckDbLogStore, "load", classmethod(counted))
+    monkeypatch.setattr(logs_duckdb, "build_database", counted)
+    monkeypatch.setattr(telemetry_cache, "build_database", counted)
     data = tmp_path / "data"
     code = main(["investigate", "--scenario", str(EXAMPLE), "--data-dir", str(data), "--sandbox", "subprocess"])
     assert code == 0, capsys.readouterr().err

@@ -84,26 +84,7 @@ class DuckDbLogStore:
         max_row_bytes: int = DEFAULT_MAX_ROW_BYTES,
     ) -> DuckDbLogStore:
         """Build `database` from `{table: jsonl file}` and open it. Malformed files raise ScenarioError."""
-        import duckdb
-
-        from agentcore.connectors.logs._jsonl_loader import load_jsonl_tables
-
-        if database.exists():
-            raise FileExistsError(f"{database} already exists; load telemetry into a new file")
-        database.parent.mkdir(parents=True, exist_ok=True)
-        warm_kql_in_background()  # the parser warms up while DuckDB loads
-        con = duckdb.connect(str(database))
-        try:
-            con.execute("SET TimeZone='UTC'")
-            load_jsonl_tables(con, files, max_row_bytes=max_row_bytes)
-            con.execute(f"CREATE SCHEMA {_META_SCHEMA}")
-            con.execute(f"CREATE TABLE {_META_SCHEMA}.store_info (key VARCHAR, value VARCHAR)")
-            con.execute(f"INSERT INTO {_META_SCHEMA}.store_info VALUES ('query_now', ?)", [utc_text(query_now)])
-            con.close()
-        except BaseException:
-            con.close()
-            database.unlink(missing_ok=True)
-            raise
+        build_database(files, database, query_now=query_now, max_row_bytes=max_row_bytes)
         return cls(database, query_now=query_now)
 
     def close(self) -> None:
@@ -208,6 +189,35 @@ class DuckDbLogStore:
         return ""
 
 
+def build_database(
+    files: Mapping[str, Path], database: Path, *, query_now: datetime, max_row_bytes: int = DEFAULT_MAX_ROW_BYTES
+) -> None:
+    """Write a new DuckDB file at `database` from `{table: jsonl file}`, for `DuckDbLogStore` to open.
+
+    Malformed files raise ScenarioError and leave no file behind. The KQL translator is not warmed up
+    here: a thread importing it would hold the GIL between the loader's DuckDB calls and slow them down.
+    """
+    import duckdb
+
+    from agentcore.connectors.logs._jsonl_loader import load_jsonl_tables
+
+    if database.exists():
+        raise FileExistsError(f"{database} already exists; load telemetry into a new file")
+    database.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(database))
+    try:
+        con.execute("SET TimeZone='UTC'")
+        load_jsonl_tables(con, files, max_row_bytes=max_row_bytes)
+        con.execute(f"CREATE SCHEMA {_META_SCHEMA}")
+        con.execute(f"CREATE TABLE {_META_SCHEMA}.store_info (key VARCHAR, value VARCHAR)")
+        con.execute(f"INSERT INTO {_META_SCHEMA}.store_info VALUES ('query_now', ?)", [utc_text(query_now)])
+        con.close()
+    except BaseException:
+        con.close()
+        database.unlink(missing_ok=True)
+        raise
+
+
 def _one_line(error: Exception) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     text = " ".join(lines[:2]) if lines else type(error).__name__
@@ -245,4 +255,4 @@ def _construct_name(construct: str) -> str:
     return construct
 
 
-__all__ = ["DEFAULT_MAX_ROW_BYTES", "DuckDbLogStore"]
+__all__ = ["DEFAULT_MAX_ROW_BYTES", "DuckDbLogStore", "build_database"]
