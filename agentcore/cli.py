@@ -7,8 +7,11 @@ The CLI's output layer: the only place that prints. Errors are one line on stder
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -245,5 +248,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def run() -> None:
+    """The `sre-agent` console script: `main()`, then exit without tearing every module down.
+
+    Freeing the KQL parser's tables, DuckDB, pydantic and the rest as the interpreter exits takes about
+    0.15-0.2 s, a sixth of an evidence-only run. Once `main()` has returned, the exit handlers have run,
+    output is flushed and no other non-daemon thread is alive, nothing needs that teardown, so the
+    process ends at once with `main()`'s exit code. With such a thread alive it exits normally.
+    """
+    code = main()
+    if any(t is not threading.main_thread() and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)
+    atexit._run_exitfuncs()  # what normal exit runs first: logging.shutdown, temporary directories, ...
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
