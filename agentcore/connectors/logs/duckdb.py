@@ -73,6 +73,8 @@ class DuckDbLogStore:
         self._con.execute("SET enable_external_access=false")
         self.query_now = query_now or self._stored_query_now()
         self._schema = self._read_schema()
+        self._tables: tuple[TableSchema, ...] | None = None
+        """Described on first use, then kept: the connection is read-only, so they cannot change."""
 
     @classmethod
     def load(
@@ -92,7 +94,9 @@ class DuckDbLogStore:
 
     def tables(self) -> list[TableSchema]:
         with self._lock:
-            return [self._describe(name, columns) for name, columns in sorted(self._columns().items())]
+            if self._tables is None:
+                self._tables = tuple(self._describe(name, cols) for name, cols in sorted(self._columns().items()))
+            return list(self._tables)
 
     def query(self, kql: str, *, max_rows: int = 1000) -> QueryResult:
         import duckdb
