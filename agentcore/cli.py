@@ -7,21 +7,24 @@ The CLI's output layer: the only place that prints. Errors are one line on stder
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from agentcore.agent.loop import StepEvent
 from agentcore.errors import AgentCoreError, ConfigError, UserInputError
 from agentcore.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from datetime import timedelta
 
+    from agentcore.agent.loop import StepEvent
     from agentcore.clustering.report import ClusteringReport
     from agentcore.pipeline.clustering import StoredClusteringReport
     from agentcore.pipeline.wiring import Dependencies
@@ -234,13 +237,14 @@ def _investigate(args: argparse.Namespace, settings: Settings) -> int:
     from agentcore.pipeline import InvestigationRequest, run_investigation
     from agentcore.pipeline.input_checks import check_repos, check_telemetry
     from agentcore.pipeline.wiring import build_dependencies
+    from agentcore.workspace import telemetry_cache_dir
 
     check_repos(args.repo)
     request = InvestigationRequest.from_cli(
         scenario=args.scenario, alert_file=args.alert, question=args.question, repos=args.repo
     )
     if request.scenario is not None:
-        check_telemetry(request.scenario)
+        check_telemetry(request.scenario, telemetry_cache_dir(settings.data_dir))
     deps = build_dependencies(settings)
     mode = f"agent ({deps.model.provider}:{deps.model.model})" if deps.model else "evidence-only (no model configured)"
     _err.print(f"[bold]sre-agent[/] investigating — {mode}")
@@ -294,5 +298,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def run() -> None:
+    """The `sre-agent` console script: `main()`, then exit without tearing every module down.
+
+    Freeing the KQL parser's tables, DuckDB, pydantic and the rest as the interpreter exits takes about
+    0.15-0.2 s, a sixth of an evidence-only run. Once `main()` has returned, the exit handlers have run,
+    output is flushed and no other non-daemon thread is alive, nothing needs that teardown, so the
+    process ends at once with `main()`'s exit code. With such a thread alive it exits normally.
+    """
+    code = main()
+    if any(t is not threading.main_thread() and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)
+    atexit._run_exitfuncs()  # what normal exit runs first: logging.shutdown, temporary directories, ...
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

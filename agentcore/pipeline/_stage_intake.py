@@ -9,7 +9,6 @@ from pathlib import Path
 
 from agentcore.connectors.logs import LogStore
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
-from agentcore.context.orientation import render_orientation
 from agentcore.errors import ConfigError
 from agentcore.pipeline._stage_io import (
     Loaded,
@@ -22,11 +21,9 @@ from agentcore.pipeline._stage_io import (
     send_owed,
     with_checkpoint,
 )
-from agentcore.pipeline.agent_setup import new_parent_session
 from agentcore.pipeline.memory_session import open_memory
 from agentcore.pipeline.response_plans import load_response_plans
 from agentcore.pipeline.state import InvestigationState, RequestSpec, Stage, stage_message
-from agentcore.pipeline.task import task_message
 from agentcore.redaction import redact_model, redact_text
 from agentcore.scenarios import Scenario, load_scenario
 from agentcore.skills import install_skills, load_skill_layers, workspace_skills_index
@@ -90,7 +87,7 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         remove_workspace(root)
         spec = state.request
         scenario = load_scenario(Path(spec.scenario_dir)) if spec.scenario_dir else None
-        prepared = _prepare(spec, scenario, root, state.started_at, ctx.clone_cache)
+        prepared = _prepare(spec, scenario, root, state.started_at, ctx)
         install_skills(root, load_skill_layers(deps.settings, deps.blob_store))
         triage = _triage(prepared, deps.log_store)
         alert = scenario.alert if scenario else spec.alert
@@ -102,6 +99,11 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         )  # fmt: skip
         session_blob = None
         if state.mode == "agent" and deps.model is not None:
+            # Imported here: an evidence-only run never builds a session, and never pays for these imports.
+            from agentcore.context.orientation import render_orientation
+            from agentcore.pipeline.agent_setup import new_parent_session
+            from agentcore.pipeline.task import task_message
+
             task = task_message(state.id, prepared.incident_time, alert, spec.question, triage, scope=spec.scope)
             if plan is not None:
                 task += "\n\n" + plan.guidance()
@@ -133,10 +135,10 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
 
 
 def _prepare(
-    spec: RequestSpec, scenario: Scenario | None, root: Path, now: datetime, clone_cache: Path
+    spec: RequestSpec, scenario: Scenario | None, root: Path, now: datetime, ctx: StageContext
 ) -> PreparedWorkspace:
     if scenario is not None:
-        return prepare_from_scenario(scenario, root, clone_cache=clone_cache)
+        return prepare_from_scenario(scenario, root, clone_cache=ctx.clone_cache, telemetry_cache=ctx.telemetry_cache)
     incident_time = spec.alert.fired_at if spec.alert else now
     return prepare_from_repos([Path(r) for r in spec.repos], root, incident_time)
 

@@ -29,7 +29,13 @@ from agentcore.pipeline.state import (
 )
 from agentcore.pipeline.wiring import Dependencies
 from agentcore.queues import Queue
-from agentcore.workspace import WorkspaceCheckpoint, is_restored, mark_restored, restore_workspace
+from agentcore.workspace import (
+    WorkspaceCheckpoint,
+    is_restored,
+    mark_restored,
+    restore_workspace,
+    telemetry_cache_dir,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +66,10 @@ class StageContext:
     @property
     def clone_cache(self) -> Path:
         return (self.deps.settings.data_dir / "clone-cache").resolve()
+
+    @property
+    def telemetry_cache(self) -> Path:
+        return telemetry_cache_dir(self.deps.settings.data_dir)
 
 
 def load_state(deps: Dependencies, investigation_id: str) -> Loaded | None:

@@ -4,8 +4,8 @@ An investigation that starts on bad input fails in a stage, leaves a failed repo
 error is not recognisably the user's (an empty repository makes `git rev-parse HEAD` fail), is
 retried as if it were a transient failure. So the CLI checks here first: the data directory, the
 local repositories (a git repository, with a commit, each with its own folder name in the
-workspace) and a scenario's telemetry (loaded once into a scratch DuckDB, which is what intake
-does). A user error is never retried: it is reported and the CLI exits 2.
+workspace) and a scenario's telemetry (loaded into the telemetry cache, from which intake then copies
+it instead of loading it again). A user error is never retried: it is reported and the CLI exits 2.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.errors import UserInputError
 from agentcore.git import GitError, run_git
 from agentcore.scenarios import Scenario
+from agentcore.workspace.telemetry_cache import cached_telemetry
 
 GIT_CHECK_TIMEOUT_S = 30.0
 
@@ -66,11 +66,6 @@ def _check_repo(repo: Path) -> None:
         raise UserInputError(f"--repo {repo}: the repository has no commits yet") from e
 
 
-def check_telemetry(scenario: Scenario) -> None:
-    """The scenario's telemetry loads (a malformed line raises ScenarioError naming file and line)."""
-    if not scenario.telemetry:
-        return
-    with tempfile.TemporaryDirectory(prefix="sre-agent-check-") as scratch:
-        DuckDbLogStore.load(
-            scenario.telemetry, Path(scratch) / "telemetry.duckdb", query_now=scenario.incident_time
-        ).close()
+def check_telemetry(scenario: Scenario, cache: Path) -> None:
+    """The scenario's telemetry loads into `cache` (a malformed line raises ScenarioError naming file and line)."""
+    cached_telemetry(scenario, cache)

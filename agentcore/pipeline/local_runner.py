@@ -17,18 +17,21 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from agentcore.agent.loop import StepEvent
 from agentcore.errors import AgentCoreError
 from agentcore.pipeline._stage_io import ALERTS_QUEUE, STAGES_QUEUE, StageContext, load_state
 from agentcore.pipeline.alert_intake import handle_alert_message
-from agentcore.pipeline.fanout import run_fan_out_on_threads
 from agentcore.pipeline.resume import resume_unfinished
 from agentcore.pipeline.stages import StageOutcome, handle_stage_message
 from agentcore.pipeline.state import InvestigationState
 from agentcore.pipeline.wiring import Dependencies, local_queue
 from agentcore.queues import LockLostError, ReceivedMessage
 from agentcore.queues.local import LocalQueue
+
+if TYPE_CHECKING:
+    from agentcore.pipeline.fanout import FanOutOrder
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +48,13 @@ class _Activity:
     busy: int = 0
     handled: int = 0
     last_change: float = 0.0
+
+
+def _fan_out_on_threads(ctx: StageContext, order: FanOutOrder) -> None:
+    """`fanout.run_fan_out_on_threads`, imported on the first fan-out (an evidence-only run has none)."""
+    from agentcore.pipeline.fanout import run_fan_out_on_threads
+
+    run_fan_out_on_threads(ctx, order)
 
 
 class LocalRunner:
@@ -126,7 +136,7 @@ class LocalRunner:
         if message.queue == ALERTS_QUEUE:
             return handle_alert_message(self.context, message.body)
         return handle_stage_message(
-            self.context, message.body, delivery_count=message.delivery_count, fan_out_runner=run_fan_out_on_threads
+            self.context, message.body, delivery_count=message.delivery_count, fan_out_runner=_fan_out_on_threads
         )
 
     @staticmethod

@@ -16,19 +16,20 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import ValidationError
 
 from agentcore.errors import ConfigError, UserInputError
-from agentcore.pipeline._stage_agent import fan_out_stage, run_fanout_done, run_turns
 from agentcore.pipeline._stage_intake import run_intake
 from agentcore.pipeline._stage_io import Loaded, StageContext, load_state, send_owed
 from agentcore.pipeline._stage_lease import InvestigationBusyError, investigation_lease
 from agentcore.pipeline._stage_report import fail_investigation, run_pr, run_report
-from agentcore.pipeline.fanout import FanOutOrder
 from agentcore.pipeline.state import STAGE_OF_MESSAGE, StageMessage
 from agentcore.sandbox.quota import WorkspaceQuotaError
+
+if TYPE_CHECKING:  # the agent's stages are imported when first run: an evidence-only run never loads them
+    from agentcore.pipeline.fanout import FanOutOrder
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class StageOutcome:
 
 COMPLETE = StageOutcome("complete")
 
-FanOutRunner = Callable[[StageContext, FanOutOrder], None]
+FanOutRunner = Callable[[StageContext, "FanOutOrder"], None]
 """Runs a fan-out to its end, synchronously (the local runner's threads)."""
 
 
@@ -144,6 +145,8 @@ def _run_stage(
 ) -> StageOutcome:
     logger.info("investigation=%s step=%d running stage %s", message.investigation_id, message.step, message.type)
     if message.type == "fanout":
+        from agentcore.pipeline._stage_agent import fan_out_stage
+
         order = fan_out_stage(loaded)
         if fan_out_runner is None:
             return StageOutcome("complete", fan_out=order)
@@ -172,15 +175,29 @@ def _resend_if_lost(ctx: StageContext, loaded: Loaded, message: StageMessage) ->
         send_owed(ctx.queue, state)
 
 
+def _turns(ctx: StageContext, loaded: Loaded) -> None:
+    from agentcore.pipeline._stage_agent import run_turns
+
+    run_turns(ctx, loaded)
+
+
 def _compact(ctx: StageContext, loaded: Loaded) -> None:
+    from agentcore.pipeline._stage_agent import run_turns
+
     run_turns(ctx, loaded, compact=True)
+
+
+def _fanout_done(ctx: StageContext, loaded: Loaded) -> None:
+    from agentcore.pipeline._stage_agent import run_fanout_done
+
+    run_fanout_done(ctx, loaded)
 
 
 _HANDLERS: dict[str, Callable[[StageContext, Loaded], None]] = {
     "intake": run_intake,
-    "turns": run_turns,
+    "turns": _turns,
     "compact": _compact,
-    "fanout_done": run_fanout_done,
+    "fanout_done": _fanout_done,
     "report": run_report,
     "pr": run_pr,
 }

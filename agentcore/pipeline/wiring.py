@@ -246,7 +246,7 @@ def _build_blob_store(settings: Settings) -> BlobStore:
 
 
 def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
-    from agentcore.sandbox.factory import RemoteSandboxFactory, build_sandbox
+    from agentcore.sandbox.factory import RemoteSandboxFactory
 
     limits = sandbox_limits(settings)
     if settings.sandbox_pool_endpoint:
@@ -269,6 +269,8 @@ def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
     clone_cache = (settings.data_dir / "clone-cache").resolve()
 
     def factory(root: Path) -> Sandbox:
+        from agentcore.sandbox.factory import build_sandbox  # when first used: an evidence-only run has no shell
+
         # Repositories borrow the clone cache's objects: git inside the sandbox must read them too.
         return build_sandbox(
             settings.sandbox,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +27,10 @@ from agentcore.scenarios._models import (
 )
 
 _Model = TypeVar("_Model", bound=BaseModel)
+_RECENT_LIMIT = 8
+_RECENT: dict[tuple[Path, tuple[tuple[str, int, int, int], ...]], Scenario] = {}
+"""The last scenarios loaded, by directory and `directory_signature`."""
+_RECENT_LOCK = threading.Lock()
 _REPO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
@@ -35,10 +41,30 @@ def load_scenario(directory: Path) -> Scenario:
 
     Bundles are read here (HEAD's history; every deployment and culprit commit must be in its bundle).
     Telemetry rows are checked when they are loaded into DuckDB (`materialize_workspace`), with the
-    same kind of error naming file and line; here only the table names are."""
+    same kind of error naming file and line; here only the table names are.
+
+    A scenario loaded before in this process, whose files have not changed since (same names, sizes,
+    modification times and inodes), is returned again without reading its bundles: the CLI and intake
+    both load the one a run investigates."""
     root = directory.resolve()
     if not root.is_dir():
         raise ScenarioError(f"{directory}: not a scenario directory")
+    signature = directory_signature(root)
+    if signature is not None:
+        with _RECENT_LOCK:
+            found = _RECENT.get((root, signature))
+        if found is not None:
+            return found
+    scenario = _load(root)
+    if signature is not None:
+        with _RECENT_LOCK:
+            _RECENT[(root, signature)] = scenario
+            while len(_RECENT) > _RECENT_LIMIT:
+                del _RECENT[next(iter(_RECENT))]
+    return scenario
+
+
+def _load(root: Path) -> Scenario:
     spec = _read_model(root, "scenario.json", ScenarioSpec)
     if spec is None:
         raise ScenarioError("scenario.json: missing; every scenario needs one")
@@ -63,6 +89,23 @@ def load_scenario(directory: Path) -> Scenario:
         skills_dir=_optional_directory(root, "skills"),
         truth=truth,
     )
+
+
+def directory_signature(root: Path) -> tuple[tuple[str, int, int, int], ...] | None:
+    """Every entry under `root` with its size, modification time and inode; None when a directory is a
+    symlink (what it holds could change without anything under `root` changing)."""
+    entries: list[tuple[str, int, int, int]] = []
+    for current, directories, files in os.walk(root, followlinks=False):
+        for name in [*directories, *files]:
+            path = Path(current) / name
+            if name in directories and path.is_symlink():
+                return None
+            try:
+                found = path.stat()
+            except OSError:
+                return None
+            entries.append((str(path.relative_to(root)), found.st_size, found.st_mtime_ns, found.st_ino))
+    return tuple(sorted(entries))
 
 
 def scenario_file(root: Path, relative: str) -> Path | None:

@@ -3,6 +3,7 @@
 - `materialize`: a scenario as a workspace (repos at the deployed commits, memory, skills, telemetry);
 - `setup`: the pipeline's entry points (`prepare_from_scenario`, `prepare_from_repos`) and `bin/`;
 - `checkout`: the clone cache and checkouts that borrow its objects;
+- `telemetry_cache`: a scenario's telemetry loaded into DuckDB once per content, copied into workspaces;
 - `snapshot`: the workspace as blobs (a tar.zst, content-addressed outputs) and back, and which
   local directory matches which checkpoint.
 
@@ -32,6 +33,7 @@ from agentcore.workspace.snapshot import (
     workspace_digest,
     write_snapshot,
 )
+from agentcore.workspace.telemetry_cache import cached_telemetry, telemetry_cache_dir
 
 __all__ = [
     "TELEMETRY_DATABASE",
@@ -43,6 +45,7 @@ __all__ = [
     "WorkspaceCheckpoint",
     "WorkspaceManifest",
     "cached_clone",
+    "cached_telemetry",
     "checkpoint_workspace",
     "directory_lock",
     "extract_snapshot",
@@ -59,6 +62,7 @@ __all__ = [
     "restore_workspace",
     "shared_object_dirs",
     "sync_outputs",
+    "telemetry_cache_dir",
     "workspace_digest",
     "write_snapshot",
 ]

@@ -10,7 +10,8 @@ notes/ outputs/ report/
 ```
 truth.json is never copied. The workspace is built beside `root` and renamed into place at the end,
 so a failure leaves nothing half-made behind. Given a clone cache, repositories borrow its objects
-(`checkout.check_out_shared`); without one, each is a self-contained clone of its bundle.
+(`checkout.check_out_shared`); without one, each is a self-contained clone of its bundle. Given a
+telemetry cache, the telemetry database is a copy of its entry (`telemetry_cache`), loaded at most once.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from agentcore.connectors.logs import TableSchema
+from agentcore.connectors.logs._kql_warmup import warm_kql_in_background
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.errors import ScenarioError, UserInputError
 from agentcore.git import GitError
 from agentcore.scenarios import DeployedCommit, RepoBundle, Scenario
 from agentcore.workspace.checkout import cached_clone, check_out_bundle, check_out_shared, head_commit
+from agentcore.workspace.telemetry_cache import copy_telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +68,16 @@ class WorkspaceManifest(BaseModel):
     """Scenario files not copied (symlinks, special files), relative to the scenario."""
 
 
-def materialize_workspace(scenario: Scenario, root: Path, *, clone_cache: Path | None = None) -> WorkspaceManifest:
+def materialize_workspace(
+    scenario: Scenario, root: Path, *, clone_cache: Path | None = None, telemetry_cache: Path | None = None
+) -> WorkspaceManifest:
     """Create the workspace for `scenario` at `root`, which must not exist or be empty; repositories
-    borrow their objects from `clone_cache` when one is given."""
+    borrow their objects from `clone_cache`, and telemetry is copied from `telemetry_cache`, when given."""
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise UserInputError(f"{root}: the workspace directory exists and is not empty")
     root.parent.mkdir(parents=True, exist_ok=True)
+    if scenario.telemetry:
+        warm_kql_in_background()  # while git checks the repositories out, in subprocesses that leave the GIL free
     staging = root.parent / f".{root.name}.partial-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
@@ -80,7 +87,7 @@ def materialize_workspace(scenario: Scenario, root: Path, *, clone_cache: Path |
         checkouts = tuple(_check_out(scenario, repo, staging, clone_cache) for repo in repos)
         (staging / "repos" / "CHECKOUTS.md").write_text(_checkouts_markdown(scenario, checkouts), encoding="utf-8")
         skipped = [*_copy_tree(scenario, "memory", staging), *_copy_tree(scenario, "skills", staging)]
-        tables = _load_telemetry(scenario, staging)
+        tables = _load_telemetry(scenario, staging, telemetry_cache)
         if root.exists():
             root.rmdir()
         staging.rename(root)
@@ -193,10 +200,15 @@ def _copy_regular_file(source: Path, destination: Path) -> None:
         shutil.copyfileobj(reader, writer)
 
 
-def _load_telemetry(scenario: Scenario, staging: Path) -> tuple[TableSchema, ...]:
+def _load_telemetry(scenario: Scenario, staging: Path, cache: Path | None) -> tuple[TableSchema, ...]:
     if not scenario.telemetry:
         return ()
-    store = DuckDbLogStore.load(scenario.telemetry, staging / TELEMETRY_DATABASE, query_now=scenario.incident_time)
+    database = staging / TELEMETRY_DATABASE
+    if cache is None:
+        store = DuckDbLogStore.load(scenario.telemetry, database, query_now=scenario.incident_time)
+    else:
+        copy_telemetry(scenario, cache, database)
+        store = DuckDbLogStore(database, query_now=scenario.incident_time)
     try:
         tables = tuple(store.tables())
     finally:

@@ -36,10 +36,12 @@ class PreparedWorkspace:
     """Where each repository came from, so that a later stage can fetch it again instead of storing it."""
 
 
-def prepare_from_scenario(scenario: Scenario, root: Path, *, clone_cache: Path | None = None) -> PreparedWorkspace:
+def prepare_from_scenario(
+    scenario: Scenario, root: Path, *, clone_cache: Path | None = None, telemetry_cache: Path | None = None
+) -> PreparedWorkspace:
     """Materialize a scenario (repos at the deployed commits, memory, skills, telemetry), then commands.
-    Repositories borrow their objects from `clone_cache` when one is given."""
-    manifest = materialize_workspace(scenario, root, clone_cache=clone_cache)
+    Repositories borrow their objects from `clone_cache`, and telemetry comes from `telemetry_cache`, when given."""
+    manifest = materialize_workspace(scenario, root, clone_cache=clone_cache, telemetry_cache=telemetry_cache)
     data = root / "data"
     (data / "scenario.json").write_text(
         scenario.model_dump_json(include={"name", "description", "incident_time", "services"}, indent=1),

@@ -258,6 +258,14 @@ def test_slow_query_is_stopped_at_the_timeout(store: DuckDbLogStore) -> None:
         slow.close()
 
 
+def test_tables_are_described_once_per_store(store: DuckDbLogStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = store.tables()
+    described: list[str] = []
+    monkeypatch.setattr(store, "_describe", lambda name, columns: described.append(name))
+    assert store.tables() == first
+    assert described == []
+
+
 def test_tables_report_types_counts_and_time_range(store: DuckDbLogStore) -> None:
     tables = {t.name: t for t in store.tables()}
     assert list(tables) == ["AppExceptions", "AppRequests"]

@@ -2,8 +2,10 @@
 
 Importing duckdb-kql builds its ANTLR lexer and parser (hundreds of milliseconds), and the first queries
 of each shape fill the parser's prediction caches. A process that never queries logs should pay for
-neither; one that will (it opens or loads a DuckDbLogStore) starts both in a daemon thread, so they
-overlap loading telemetry and cloning repositories instead of delaying the first query.
+neither; one that will (it opens a DuckDbLogStore, or lays a workspace with telemetry out) starts both
+in a daemon thread, so they overlap cloning repositories instead of delaying the first query. Loading
+telemetry does not start it: that thread, busy in Python, would hold the GIL between the loader's
+many DuckDB calls and about double the load's wall time.
 """
 
 from __future__ import annotations

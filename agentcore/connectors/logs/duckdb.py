@@ -73,6 +73,8 @@ class DuckDbLogStore:
         self._con.execute("SET enable_external_access=false")
         self.query_now = query_now or self._stored_query_now()
         self._schema = self._read_schema()
+        self._tables: tuple[TableSchema, ...] | None = None
+        """Described on first use, then kept: the connection is read-only, so they cannot change."""
 
     @classmethod
     def load(
@@ -84,26 +86,7 @@ class DuckDbLogStore:
         max_row_bytes: int = DEFAULT_MAX_ROW_BYTES,
     ) -> DuckDbLogStore:
         """Build `database` from `{table: jsonl file}` and open it. Malformed files raise ScenarioError."""
-        import duckdb
-
-        from agentcore.connectors.logs._jsonl_loader import load_jsonl_tables
-
-        if database.exists():
-            raise FileExistsError(f"{database} already exists; load telemetry into a new file")
-        database.parent.mkdir(parents=True, exist_ok=True)
-        warm_kql_in_background()  # the parser warms up while DuckDB loads
-        con = duckdb.connect(str(database))
-        try:
-            con.execute("SET TimeZone='UTC'")
-            load_jsonl_tables(con, files, max_row_bytes=max_row_bytes)
-            con.execute(f"CREATE SCHEMA {_META_SCHEMA}")
-            con.execute(f"CREATE TABLE {_META_SCHEMA}.store_info (key VARCHAR, value VARCHAR)")
-            con.execute(f"INSERT INTO {_META_SCHEMA}.store_info VALUES ('query_now', ?)", [utc_text(query_now)])
-            con.close()
-        except BaseException:
-            con.close()
-            database.unlink(missing_ok=True)
-            raise
+        build_database(files, database, query_now=query_now, max_row_bytes=max_row_bytes)
         return cls(database, query_now=query_now)
 
     def close(self) -> None:
@@ -111,7 +94,9 @@ class DuckDbLogStore:
 
     def tables(self) -> list[TableSchema]:
         with self._lock:
-            return [self._describe(name, columns) for name, columns in sorted(self._columns().items())]
+            if self._tables is None:
+                self._tables = tuple(self._describe(name, cols) for name, cols in sorted(self._columns().items()))
+            return list(self._tables)
 
     def query(self, kql: str, *, max_rows: int = 1000) -> QueryResult:
         import duckdb
@@ -208,6 +193,35 @@ class DuckDbLogStore:
         return ""
 
 
+def build_database(
+    files: Mapping[str, Path], database: Path, *, query_now: datetime, max_row_bytes: int = DEFAULT_MAX_ROW_BYTES
+) -> None:
+    """Write a new DuckDB file at `database` from `{table: jsonl file}`, for `DuckDbLogStore` to open.
+
+    Malformed files raise ScenarioError and leave no file behind. The KQL translator is not warmed up
+    here: a thread importing it would hold the GIL between the loader's DuckDB calls and slow them down.
+    """
+    import duckdb
+
+    from agentcore.connectors.logs._jsonl_loader import load_jsonl_tables
+
+    if database.exists():
+        raise FileExistsError(f"{database} already exists; load telemetry into a new file")
+    database.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(database))
+    try:
+        con.execute("SET TimeZone='UTC'")
+        load_jsonl_tables(con, files, max_row_bytes=max_row_bytes)
+        con.execute(f"CREATE SCHEMA {_META_SCHEMA}")
+        con.execute(f"CREATE TABLE {_META_SCHEMA}.store_info (key VARCHAR, value VARCHAR)")
+        con.execute(f"INSERT INTO {_META_SCHEMA}.store_info VALUES ('query_now', ?)", [utc_text(query_now)])
+        con.close()
+    except BaseException:
+        con.close()
+        database.unlink(missing_ok=True)
+        raise
+
+
 def _one_line(error: Exception) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     text = " ".join(lines[:2]) if lines else type(error).__name__
@@ -245,4 +259,4 @@ def _construct_name(construct: str) -> str:
     return construct
 
 
-__all__ = ["DEFAULT_MAX_ROW_BYTES", "DuckDbLogStore"]
+__all__ = ["DEFAULT_MAX_ROW_BYTES", "DuckDbLogStore", "build_database"]

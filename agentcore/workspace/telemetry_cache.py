@@ -1,0 +1,86 @@
+"""A scenario's telemetry loaded into DuckDB once per content, then copied into each workspace that needs it.
+
+Loading checks every row (a malformed one is a `ScenarioError` naming file and line) and is the biggest
+fixed cost of laying a workspace out. The CLI loads it before an investigation starts, so bad telemetry
+is refused with exit 2 and nothing started; intake then copies that database instead of loading it again.
+
+An entry is named by a hash of everything its content depends on: each table's name and file bytes, the
+incident time (`now()` in queries), the DuckDB version and the loader's own source. A changed file, a
+newer DuckDB or a changed loader never reuses an old database. Entries are built under a temporary name
+and renamed into place, so two processes loading the same telemetry at once both end with a whole file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import uuid
+from pathlib import Path
+
+import agentcore.connectors.logs as logs_package
+from agentcore.connectors.logs.duckdb import build_database
+from agentcore.scenarios import Scenario
+
+TELEMETRY_CACHE_FOLDER = "telemetry-cache"
+"""The cache's folder in the data directory."""
+
+_LOADER_SOURCES = ("duckdb.py", "_jsonl_loader.py", "_jsonl_lines.py", "_column_sql.py", "_telemetry_tables.py")
+"""The modules whose code decides what a loaded database holds (in agentcore/connectors/logs/)."""
+
+
+def telemetry_cache_dir(data_dir: Path) -> Path:
+    """Where the cache lives for a data directory (the CLI and the stages must agree)."""
+    return (data_dir / TELEMETRY_CACHE_FOLDER).resolve()
+
+
+def telemetry_key(scenario: Scenario) -> str:
+    """The hash naming the database of this scenario's telemetry (see the module docstring)."""
+    import duckdb
+
+    digest = hashlib.sha256()
+    digest.update(f"duckdb {duckdb.__version__}\0".encode())
+    loader_dir = Path(logs_package.__file__).resolve().parent
+    for name in _LOADER_SOURCES:
+        digest.update(name.encode() + b"\0" + (loader_dir / name).read_bytes() + b"\0")
+    digest.update(scenario.incident_time.isoformat().encode() + b"\0")
+    for table, path in sorted(scenario.telemetry.items()):
+        digest.update(table.encode() + b"\0")
+        with path.open("rb") as reader:
+            for chunk in iter(lambda: reader.read(1 << 20), b""):
+                digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def cached_telemetry(scenario: Scenario, cache: Path) -> Path | None:
+    """The scenario's telemetry as a DuckDB file in `cache`, loaded now unless it already is; None without telemetry.
+
+    A malformed file raises `ScenarioError` and leaves no entry behind.
+    """
+    if not scenario.telemetry:
+        return None
+    entry = cache / f"{telemetry_key(scenario)}.duckdb"
+    if entry.is_file():
+        return entry
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = cache / f".{entry.stem}.{uuid.uuid4().hex[:8]}.partial"
+    try:
+        build_database(scenario.telemetry, partial, query_now=scenario.incident_time)
+        partial.replace(entry)
+    finally:
+        partial.unlink(missing_ok=True)
+    return entry
+
+
+def copy_telemetry(scenario: Scenario, cache: Path, database: Path) -> bool:
+    """Put the scenario's telemetry database at `database` (a new file) through the cache; False without telemetry."""
+    entry = cached_telemetry(scenario, cache)
+    if entry is None:
+        return False
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with entry.open("rb") as reader, database.open("xb") as writer:
+        shutil.copyfileobj(reader, writer)
+    return True
+
+
+__all__ = ["TELEMETRY_CACHE_FOLDER", "cached_telemetry", "copy_telemetry", "telemetry_cache_dir", "telemetry_key"]
