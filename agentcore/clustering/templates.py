@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 WILDCARD = "<*>"
@@ -41,6 +41,8 @@ _UNITS = frozenset(
     + ("second", "seconds", "min", "minute", "minutes", "h", "hour", "hours")
 )
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_PATH = re.compile(r"""(?:(?<=\s)|^)["'(\[<]*/\S*""")
+"""A whitespace-separated token that is a path (after any opening quote or bracket)."""
 _WILDCARD_RUNS = re.compile(r"(?:<\*> ?)+")
 
 
@@ -54,30 +56,46 @@ class MinerConfig:
 
 def mask_line(line: str) -> str:
     """The line's tokens with every variable masked as `<*>` and each run of variables as one."""
+    line = _WEEKDAY_DATE.sub(" 0 ", line)
+    if "/" in line:
+        line = _PATH.sub(" " + WILDCARD + " ", line)  # a path, whatever characters it holds
     masked: list[str] = []
-    for token in _tokens(line):
-        if token == WILDCARD or _is_variable(token):
-            token = WILDCARD
-        elif token in _UNITS and masked and masked[-1] == WILDCARD:
-            continue  # `10 KB`: the unit belongs to the variable before it
-        if token == WILDCARD and masked and masked[-1] == WILDCARD:
+    last: str | None = None
+    for token in _SEPARATORS.sub(" ", line).split():
+        kind = _TOKEN_KINDS.get(token)
+        if kind is None:
+            kind = _token_kind(token)
+            if len(_TOKEN_KINDS) < _TOKEN_CACHE_SIZE:  # bounded: a stream of unique ids must not grow it forever
+                _TOKEN_KINDS[token] = kind
+        if kind is _UNIT:
+            if last is WILDCARD:
+                continue  # `10 KB`: the unit belongs to the variable before it
+            kind = token
+        elif kind is WILDCARD and last is WILDCARD:
             continue
-        masked.append(token)
+        masked.append(kind)
+        last = kind
     return " ".join(masked)
+
+
+_UNIT = "\0unit"
+"""The kind of a unit word: kept, unless it follows a variable."""
+_TOKEN_KINDS: dict[str, str] = {}
+"""Token -> WILDCARD, _UNIT or itself: tokens repeat across lines, so each is classified once. Kinds are
+compared by identity, so the two markers can never be mistaken for a token that spells the same."""
+_TOKEN_CACHE_SIZE = 1_000_000
+
+
+def _token_kind(token: str) -> str:
+    if token == WILDCARD or _is_variable(token):
+        return WILDCARD
+    return _UNIT if token in _UNITS else token
 
 
 def _is_variable(token: str) -> bool:
     if token.isalpha():
         return _HEX_WORD.fullmatch(token) is not None
     return _HAS_DIGIT.search(token) is not None
-
-
-def _tokens(line: str) -> Iterator[str]:
-    for raw in _WEEKDAY_DATE.sub(" 0 ", line).split():
-        if raw.lstrip("\"'([<")[:1] == "/":
-            yield WILDCARD  # a path, whatever characters it holds
-        else:
-            yield from _SEPARATORS.sub(" ", raw).split()
 
 
 def mine_templates(lines: Sequence[str], config: MinerConfig | None = None) -> list[str]:
