@@ -54,19 +54,20 @@ class MinerConfig:
     """A non-root position with at most this many distinct words splits its group (they are constants)."""
 
 
-def mask_line(line: str) -> str:
-    """The line's tokens with every variable masked as `<*>` and each run of variables as one."""
+def mask_line(line: str, token_kinds: dict[str, str] | None = None) -> str:
+    """The line's tokens with every variable masked as `<*>` and each run of variables as one.
+
+    `token_kinds` caches each token's kind across the lines of one batch (tokens repeat across lines)."""
+    kinds = {} if token_kinds is None else token_kinds
     line = _WEEKDAY_DATE.sub(" 0 ", line)
     if "/" in line:
         line = _PATH.sub(" " + WILDCARD + " ", line)  # a path, whatever characters it holds
     masked: list[str] = []
     last: str | None = None
     for token in _SEPARATORS.sub(" ", line).split():
-        kind = _TOKEN_KINDS.get(token)
+        kind = kinds.get(token)
         if kind is None:
-            kind = _token_kind(token)
-            if len(_TOKEN_KINDS) < _TOKEN_CACHE_SIZE:  # bounded: a stream of unique ids must not grow it forever
-                _TOKEN_KINDS[token] = kind
+            kind = kinds[token] = _token_kind(token)
         if kind is _UNIT:
             if last is WILDCARD:
                 continue  # `10 KB`: the unit belongs to the variable before it
@@ -80,10 +81,8 @@ def mask_line(line: str) -> str:
 
 _UNIT = "\0unit"
 """The kind of a unit word: kept, unless it follows a variable."""
-_TOKEN_KINDS: dict[str, str] = {}
-"""Token -> WILDCARD, _UNIT or itself: tokens repeat across lines, so each is classified once. Kinds are
-compared by identity, so the two markers can never be mistaken for a token that spells the same."""
-_TOKEN_CACHE_SIZE = 1_000_000
+"""Kinds (WILDCARD, _UNIT or the token itself) are compared by identity, so the two markers can never be
+mistaken for a token that spells the same."""
 
 
 def _token_kind(token: str) -> str:
@@ -101,14 +100,13 @@ def _is_variable(token: str) -> bool:
 def mine_templates(lines: Sequence[str], config: MinerConfig | None = None) -> list[str]:
     """The template of each line, in input order; lines of one template get the identical string."""
     config = config or MinerConfig()
-    memo: dict[bytes, str] = {}
-    masked: list[str] = []
-    for line in lines:
-        shape = line.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO)
-        key = memo.get(shape)
-        if key is None:
-            key = memo[shape] = mask_line(line)
-        masked.append(key)
+    shapes = [line.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO) for line in lines]
+    first_of: dict[bytes, int] = {}
+    for index, shape in enumerate(shapes):
+        first_of.setdefault(shape, index)
+    kinds: dict[str, str] = {}
+    mask_of = {shape: mask_line(lines[index], kinds) for shape, index in first_of.items()}
+    masked = [mask_of[shape] for shape in shapes]
     counts = Counter(masked)
     by_length: dict[int, list[str]] = defaultdict(list)
     for key in counts:
@@ -123,8 +121,9 @@ def _templates_of_length(length: int, keys: list[str], counts: Counter[str], con
     tokens = {key: key.split(" ") if key else [] for key in keys}
     frequency: Counter[tuple[int, str]] = Counter()
     for key in keys:
-        for position, word in enumerate(tokens[key]):
-            frequency[(position, word)] += counts[key]
+        count = counts[key]
+        for cell in enumerate(tokens[key]):
+            frequency[cell] += count
     roots: dict[tuple[tuple[int, str], ...], list[str]] = defaultdict(list)
     for key in keys:
         roots[_root(tokens[key], frequency)].append(key)
@@ -169,11 +168,12 @@ def _split_group(
 
 def _template(group: Iterable[str], tokens: dict[str, list[str]], length: int) -> str:
     members = list(group)
-    words = []
-    for position in range(length):
-        seen = {tokens[key][position] for key in members}
-        words.append(next(iter(seen)) if len(seen) == 1 else WILDCARD)
-    return _WILDCARD_RUNS.sub(WILDCARD + " ", " ".join(words)).strip()
+    if len(members) == 1:
+        words = tokens[members[0]]
+    else:  # one column per position, compared in C rather than word by word
+        columns = zip(*(tokens[k] for k in members), strict=True)  # every member has `length` tokens
+        words = [column[0] if len(set(column)) == 1 else WILDCARD for column in columns]
+    return _WILDCARD_RUNS.sub(WILDCARD + " ", " ".join(words[:length])).strip()
 
 
 __all__ = ["WILDCARD", "MinerConfig", "mask_line", "mine_templates"]
