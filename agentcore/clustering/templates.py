@@ -80,9 +80,8 @@ def mask_line(line: str, token_kinds: dict[str, str] | None = None) -> str:
 
 
 _UNIT = "\0unit"
-"""The kind of a unit word: kept, unless it follows a variable."""
-"""Kinds (WILDCARD, _UNIT or the token itself) are compared by identity, so the two markers can never be
-mistaken for a token that spells the same."""
+"""The kind of a unit word: kept, unless it follows a variable. Kinds (WILDCARD, _UNIT or the token itself)
+are compared by identity, so the two markers can never be mistaken for a token that spells the same."""
 
 
 def _token_kind(token: str) -> str:
