@@ -241,6 +241,10 @@ class Settings(BaseSettings):
     cluster_trace_top_n: int = Field(default=3, ge=0)
     """Clusters, from the top of the daily ranking, traced into `trace_repos`."""
 
+    topology_subscriptions: tuple[str, ...] = ()
+    """Azure subscription ids whose resources (Azure Resource Graph, with the managed identity) make the
+    deployment's topology; daily memory gardening checks resource citations against it. Empty: no topology."""
+
     trace_repos: tuple[str, ...] = ()
     """Local clones the daily clustering traces clusters into, as `SERVICE=PATH[@COMMIT]` (SERVICE is the
     AppRoleName; COMMIT what runs, `HEAD` when not given). A cluster of another service is reported untraced."""

@@ -154,11 +154,11 @@ __all__ = [
 
 
 def run_daily_memory(deps: Dependencies) -> dict[str, object]:
-    """The daily timer's memory part: garden against the configured repositories and log store, snapshot,
+    """The daily timer's memory part: garden against the configured repositories, topology and log store, snapshot,
     prune old snapshots. Returns what it did, for the run record."""
     now = deps.now()
     repos = [parse_repo_option(value) for value in deps.settings.memory_repos]
-    world = DeployedWorld(repos={r.name: r for r in repos}, log_store=deps.log_store)
+    world = DeployedWorld(repos={r.name: r for r in repos}, topology=deps.topology, log_store=deps.log_store)
     summary = check_memory(deps.blob_store, world, now=now)
     snapshot = snapshot_memory(deps.blob_store, now=now)
     pruned = prune_snapshots(deps.blob_store, now=now, retention_days=deps.settings.memory_snapshot_retention_days)

@@ -18,6 +18,7 @@ import agentcore
 from agentcore.connectors.code import PullRequestHost
 from agentcore.connectors.incidents import IncidentSink
 from agentcore.connectors.logs import LogStore
+from agentcore.connectors.topology import Topology
 from agentcore.errors import ConfigError
 from agentcore.models import ModelClient
 from agentcore.queues import Queue
@@ -46,6 +47,8 @@ class Dependencies:
     """Where stages send their next message. The local runner brings its own LocalQueue."""
     log_store: LogStore | None = None
     """The deployment's own logs (Kusto / Log Analytics). Scenario workspaces bring their own DuckDB file."""
+    topology: Topology | None = None
+    """The deployment's resources (Azure Resource Graph). Scenario workspaces bring their own topology.json."""
     incident_sink: IncidentSink | None = None
     """Where a finished report's summary and link are posted back, at most once per investigation."""
     pull_request_host: PullRequestHost | None = None
@@ -105,6 +108,7 @@ def build_dependencies(settings: Settings) -> Dependencies:
     sandbox_factory = _overrides.get("sandbox_factory") or _build_sandbox_factory(settings)
     queue = _overrides.get("queue") or _build_queue(settings)
     log_store = _overrides["log_store"] if "log_store" in _overrides else _build_log_store(settings)
+    topology = _overrides["topology"] if "topology" in _overrides else _build_topology(settings)
     if "incident_sink" in _overrides:
         incident_sink = _overrides["incident_sink"]
     else:
@@ -121,6 +125,7 @@ def build_dependencies(settings: Settings) -> Dependencies:
         sandbox_factory=sandbox_factory,
         queue=queue,
         log_store=log_store,
+        topology=topology,
         incident_sink=incident_sink,
         pull_request_host=pull_request_host,
     )
@@ -212,6 +217,16 @@ def _build_pull_request_host(settings: Settings) -> PullRequestHost | None:
         app_id=settings.github_app_id,
         private_key=key.get_secret_value() if key else None,
         installation_id=settings.github_app_installation_id,
+    )
+
+
+def _build_topology(settings: Settings) -> Topology | None:
+    if not settings.topology_subscriptions:
+        return None
+    from agentcore.connectors.topology.azure import AzureResourceGraphTopology
+
+    return AzureResourceGraphTopology.with_default_credential(
+        subscriptions=settings.topology_subscriptions, managed_identity_client_id=settings.managed_identity_client_id
     )
 
 

@@ -99,3 +99,27 @@ def test_the_daily_timer_gardens_and_snapshots_memory_even_without_a_log_store(t
     ]
     assert record["memory"]["snapshot"] == "memory-snapshots/2026-03-14/"
     assert snapshot_dates(deps.blob_store) == ["2026-03-14"]
+
+
+def test_the_daily_timer_checks_resource_citations_against_the_deployments_topology(tmp_path: Path) -> None:
+    from agentcore.connectors.topology import Resource
+
+    kept = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/payments"
+    gone = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cache/redis/payments-old"
+
+    class OneResource:
+        def resources(self) -> list[Resource]:
+            return [Resource(id=kept, type="microsoft.web/sites", name="payments", resource_group="rg",
+                             subscription_id="s", location="westeurope")]  # fmt: skip
+
+    settings = Settings(data_dir=tmp_path / "data", model=None)
+    with override(now=lambda: NOW, topology=OneResource()):
+        deps = build_dependencies(settings)
+    store = MemoryStore(deps.blob_store)
+    for name, resource in (("services/payments/overview.md", kept), ("services/payments/cache.md", gone)):
+        cited = note("# Notes\n").replace("---\n# Notes", f"evidence:\n- resource_id: {resource}\n---\n# Notes")
+        store.write(name, parse_document(cited, name=name), now=NOW)
+    record = json.loads(deps.blob_store.get(run_daily_clustering(deps)).data)
+    assert record["memory"]["stale"] == [
+        {"name": "services/payments/cache.md", "reason": f"resource {gone} is not in the topology"}
+    ]

@@ -85,6 +85,16 @@ class AzureResourceGraphTopology:
         self._max_resources = max_resources
         self._token: AccessToken | None = None
 
+    @classmethod
+    def with_default_credential(
+        cls, *, subscriptions: Sequence[str], managed_identity_client_id: str | None = None
+    ) -> AzureResourceGraphTopology:
+        """The Function App's managed identity (a user-assigned one by client id), or a developer login."""
+        from azure.identity import DefaultAzureCredential
+
+        return cls(DefaultAzureCredential(managed_identity_client_id=managed_identity_client_id),
+                   subscriptions=subscriptions)  # fmt: skip
+
     def __repr__(self) -> str:
         return f"AzureResourceGraphTopology(endpoint={self._endpoint!r}, subscriptions={len(self._subscriptions)})"
 
