@@ -103,16 +103,16 @@ def git(repo: Path, *args: str) -> str:
 
 
 def deployed_twice(tmp_path: Path) -> tuple[Path, str]:
-    """A checkout repo whose second deployed commit deletes the file the memory cites."""
+    """The checkout example's repository, plus a later deployed commit that deletes the file the memory cites
+    (the payments client moves out of the service)."""
+    from agentcore.scenarios import load_scenario
+    from agentcore.workspace.checkout import check_out_bundle
+
+    bundle = load_scenario(EXAMPLE).repos["checkout"]
     repo = tmp_path / "checkout-repo"
-    (repo / "app").mkdir(parents=True)
-    git(repo, "init", "-q", "-b", "main")
-    (repo / "app" / "retry.py").write_text("def backoff():\n    return 2\n")
-    (repo / "app" / "api.py").write_text("print('ok')\n")
-    git(repo, "add", ".")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "first")
-    git(repo, "rm", "-q", "app/retry.py")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "drop retries")
+    check_out_bundle(bundle.bundle, repo, bundle.head)
+    git(repo, "rm", "-q", "checkout/payments.py")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "payments: move the client out")
     return repo, git(repo, "rev-parse", "HEAD")
 
 
@@ -121,7 +121,7 @@ def test_an_entry_citing_code_deleted_at_the_deployed_commit_is_shown_stale_in_t
 ) -> None:
     repo, deployed = deployed_twice(tmp_path)
     cited = TEAM_NOTE.replace(
-        "evidence: []\n", "evidence:\n- repo: checkout\n  path: app/retry.py\n  symbol: backoff\n"
+        "evidence: []\n", "evidence:\n- repo: checkout\n  path: checkout/payments.py\n  symbol: capture\n"
     )
     store_of(settings).write("services/checkout/logs.md", parse_document(cited, name="x"),
                              now=parse_document(cited, name="x").front.created)  # fmt: skip
@@ -135,4 +135,4 @@ def test_an_entry_citing_code_deleted_at_the_deployed_commit_is_shown_stale_in_t
     investigate(settings, second)
     text = second.first_request_text()
     assert "services/checkout/logs.md: checkout on-call: the Aurora team, escalate in #checkout-oncall [stale: " in text
-    assert "checkout/app/retry.py no longer exists at the deployed commit]" in text
+    assert "checkout/checkout/payments.py no longer exists at the deployed commit]" in text
