@@ -36,14 +36,17 @@ class ContextConfig(BaseModel):
     turn_inline_limit_chars: int = 32_000
     """Most characters of inline results in one turn; the largest are spilled first until it fits."""
 
-    preview_head_lines: int = 40
+    preview_head_lines: int = 20
     """Leading lines of a spilled result shown in its preview."""
 
-    preview_tail_lines: int = 20
+    preview_tail_lines: int = 10
     """Trailing lines of a spilled result shown in its preview."""
 
-    preview_error_lines: int = 20
-    """Most error-looking lines (error, exception, fatal, traceback, failed) shown from the middle."""
+    preview_error_lines: int = 10
+    """Most error-looking lines (error, exception, fatal, traceback, failed) shown from the middle.
+    (bench/context: previews of 20 + 10 + 10 lines instead of 40 + 20 + 20 took the saving over truncation
+    from 2.7x to 3.3x; a preview is re-read with every later request until it is masked, and the whole
+    result is one read_file or grep away.)"""
 
     preview_line_chars: int = 200
     """Preview lines are clipped to this many characters (so a preview stays under about 16k)."""

@@ -42,4 +42,4 @@ def test_startup_bench_runs_without_a_model_or_a_data_dir_from_the_environment(
 ) -> None:
     monkeypatch.setenv("SRE_AGENT_MODEL", "anthropic:some-model")
     monkeypatch.setenv("SRE_AGENT_DATA_DIR", "/somewhere")
-    assert not [name for name in startup._environment() if name.startswith("SRE_AGENT_")]
+    assert not [name for name in startup._environment(None) if name.startswith("SRE_AGENT_")]

@@ -59,13 +59,14 @@ def test_a_long_result_becomes_a_preview_naming_its_file_size_and_exit_code(work
     assert len(shown.content) < 16_000
 
 
-def test_the_preview_shows_the_first_40_and_last_20_lines(workspace: Path) -> None:
+def test_the_preview_shows_the_first_and_last_lines_the_config_names(workspace: Path) -> None:
+    head, tail = ContextConfig().preview_head_lines, ContextConfig().preview_tail_lines
     _, shown = capture(workspace, numbered_lines(5_000))
     shown_lines = set(shown.content.splitlines())
-    assert {f"line {i} ok" for i in range(1, 41)} <= shown_lines
-    assert {f"line {i} ok" for i in range(4_981, 5_001)} <= shown_lines
-    assert "line 41 ok" not in shown_lines
-    assert "line 4980 ok" not in shown_lines
+    assert {f"line {i} ok" for i in range(1, head + 1)} <= shown_lines
+    assert {f"line {i} ok" for i in range(5_001 - tail, 5_001)} <= shown_lines
+    assert f"line {head + 1} ok" not in shown_lines
+    assert f"line {5_000 - tail} ok" not in shown_lines
 
 
 def test_the_preview_lists_error_looking_lines_from_the_middle_with_their_line_numbers(workspace: Path) -> None:
@@ -80,16 +81,19 @@ def test_the_preview_lists_error_looking_lines_from_the_middle_with_their_line_n
 
 def test_error_lines_are_capped_and_the_preview_says_how_many_there_were(workspace: Path) -> None:
     content = "\n".join(f"row {i} failed" for i in range(1, 1_001))
-    _, shown = capture(workspace, content, config=ContextConfig(inline_limit_chars=1_000))
-    assert "940 look like errors, the first 20:" in shown.content
-    assert shown.content.count(" failed") == 40 + 20 + 20
+    config = ContextConfig(inline_limit_chars=1_000)
+    head, tail, errors = config.preview_head_lines, config.preview_tail_lines, config.preview_error_lines
+    _, shown = capture(workspace, content, config=config)
+    assert f"{1_000 - head - tail} look like errors, the first {errors}:" in shown.content
+    assert shown.content.count(" failed") == head + tail + errors
 
 
 def test_the_preview_ends_with_how_to_read_the_rest(workspace: Path) -> None:
     session, shown = capture(workspace, numbered_lines(5_000))
     path = session.context.captured["c1"].path
     assert shown.content.splitlines()[-1] == (
-        f'[To see more: grep with path "{path}", or read_file "{path}" with an offset (e.g. offset 41).]'
+        f'[To see more: grep with path "{path}", or read_file "{path}" with an offset '
+        f"(e.g. offset {ContextConfig().preview_head_lines + 1}).]"
     )
 
 
