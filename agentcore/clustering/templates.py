@@ -59,7 +59,8 @@ def mask_line(line: str, token_kinds: dict[str, str] | None = None) -> str:
 
     `token_kinds` caches each token's kind across the lines of one batch (tokens repeat across lines)."""
     kinds = {} if token_kinds is None else token_kinds
-    line = _WEEKDAY_DATE.sub(" 0 ", line)
+    if ":" in line:  # a weekday date always holds a time of day
+        line = _WEEKDAY_DATE.sub(" 0 ", line)
     if "/" in line:
         line = _PATH.sub(" " + WILDCARD + " ", line)  # a path, whatever characters it holds
     masked: list[str] = []
