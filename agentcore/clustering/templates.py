@@ -29,7 +29,7 @@ from dataclasses import dataclass
 WILDCARD = "<*>"
 
 _WEEKDAY_DATE = re.compile(
-    r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+"
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?<!\w...)\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+"
     r"\d{2}:\d{2}:\d{2}(?:\s+\d{4})?"
 )
 _SEPARATORS = re.compile(r"[,;=()\[\]{}|\"':#\t]")
@@ -44,6 +44,10 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _PATH = re.compile(r"""(?:(?<=\s)|^)["'(\[<]*/\S*""")
 """A whitespace-separated token that is a path (after any opening quote or bracket)."""
 _WILDCARD_RUNS = re.compile(r"(?:<\*> ?)+")
+_VARIABLE_RUNS = re.compile(
+    r"<\*>(?<![^ ]<\*>)(?: (?:<\*>|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![^ ]))+"
+)
+"""A masked variable (a whole token) and the variables and units right after it: `<*> <*>`, `<*> KB`."""
 
 
 @dataclass(frozen=True)
@@ -57,38 +61,29 @@ class MinerConfig:
 def mask_line(line: str, token_kinds: dict[str, str] | None = None) -> str:
     """The line's tokens with every variable masked as `<*>` and each run of variables as one.
 
-    `token_kinds` caches each token's kind across the lines of one batch (tokens repeat across lines)."""
+    `token_kinds` caches each token's kind across the lines of one batch (tokens repeat across lines).
+    The tokens are looked up in C (`map`) and the runs collapsed by one regex over the joined line rather
+    than word by word: a line whose tokens are all known costs a few C passes and no Python loop."""
     kinds = {} if token_kinds is None else token_kinds
     if ":" in line:  # a weekday date always holds a time of day
         line = _WEEKDAY_DATE.sub(" 0 ", line)
     if "/" in line:
         line = _PATH.sub(" " + WILDCARD + " ", line)  # a path, whatever characters it holds
-    masked: list[str] = []
-    last: str | None = None
-    for token in _SEPARATORS.sub(" ", line).split():
-        kind = kinds.get(token)
-        if kind is None:
-            kind = kinds[token] = _token_kind(token)
-        if kind is _UNIT:
-            if last is WILDCARD:
-                continue  # `10 KB`: the unit belongs to the variable before it
-            kind = token
-        elif kind is WILDCARD and last is WILDCARD:
-            continue
-        masked.append(kind)
-        last = kind
-    return " ".join(masked)
+    tokens = _SEPARATORS.sub(" ", line).split()
+    masked = list(map(kinds.get, tokens))
+    if None in masked:  # a token this batch has not seen yet
+        masked = [kinds.get(token) or kinds.setdefault(token, _token_kind(token)) for token in tokens]
+    return _collapse_runs(" ".join(masked))  # type: ignore[arg-type]  # no None is left
 
 
-_UNIT = "\0unit"
-"""The kind of a unit word: kept, unless it follows a variable. Kinds (WILDCARD, _UNIT or the token itself)
-are compared by identity, so the two markers can never be mistaken for a token that spells the same."""
+def _collapse_runs(masked: str) -> str:
+    """The masked line with each run of variables (and the units right after them) as one `<*>`."""
+    return _VARIABLE_RUNS.sub(WILDCARD, masked) if "<*> " in masked else masked
 
 
 def _token_kind(token: str) -> str:
-    if token == WILDCARD or _is_variable(token):
-        return WILDCARD
-    return _UNIT if token in _UNITS else token
+    """`<*>` for a variable, else the token itself (a unit is kept unless it follows a variable)."""
+    return WILDCARD if token == WILDCARD or _is_variable(token) else token
 
 
 def _is_variable(token: str) -> bool:
@@ -101,48 +96,64 @@ def mine_templates(lines: Sequence[str], config: MinerConfig | None = None) -> l
     """The template of each line, in input order; lines of one template get the identical string."""
     config = config or MinerConfig()
     shapes = [line.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO) for line in lines]
-    first_of: dict[bytes, int] = {}
-    for index, shape in enumerate(shapes):
-        first_of.setdefault(shape, index)
     kinds: dict[str, str] = {}
-    mask_of = {shape: mask_line(lines[index], kinds) for shape, index in first_of.items()}
-    masked = [mask_of[shape] for shape in shapes]
+    # Lines of one shape mask identically, so any of them (the last: `dict` keeps it, in C) stands for all.
+    mask_of = {shape: mask_line(line, kinds) for shape, line in dict(zip(shapes, lines, strict=True)).items()}
+    masked = list(map(mask_of.__getitem__, shapes))
     counts = Counter(masked)
     by_length: dict[int, list[str]] = defaultdict(list)
     for key in counts:
-        by_length[len(key.split(" ")) if key else 0].append(key)
+        by_length[key.count(" ") + 1 if key else 0].append(key)
     template_of: dict[str, str] = {}
     for length, keys in by_length.items():
         template_of.update(_templates_of_length(length, keys, counts, config))
-    return [template_of[key] for key in masked]
+    return list(map(template_of.__getitem__, masked))
 
 
 def _templates_of_length(length: int, keys: list[str], counts: Counter[str], config: MinerConfig) -> dict[str, str]:
     tokens = {key: key.split(" ") if key else [] for key in keys}
-    frequency: Counter[tuple[int, str]] = Counter()
-    for key in keys:
-        count = counts[key]
-        for cell in enumerate(tokens[key]):
-            frequency[cell] += count
-    roots: dict[tuple[tuple[int, str], ...], list[str]] = defaultdict(list)
-    for key in keys:
-        roots[_root(tokens[key], frequency)].append(key)
+    frequency = _frequencies(length, tokens, counts)
+    roots: dict[tuple[str | None, ...], list[str]] = defaultdict(list)
+    for key, words in tokens.items():
+        roots[_root(words, frequency)].append(key)
     result: dict[str, str] = {}
     for root, members in roots.items():
-        for group in _split_group(members, tokens, {p for p, _ in root}, length, config):
+        root_positions = {position for position, word in enumerate(root) if word is not None}
+        for group in _split_group(members, tokens, root_positions, length, config):
             template = _template(group, tokens, length)
-            result.update((key, template) for key in group)
+            result.update(dict.fromkeys(group, template))
     return result
 
 
-def _root(words: list[str], frequency: Counter[tuple[int, str]]) -> tuple[tuple[int, str], ...]:
-    """The words of a line at its most common frequency (ties: the higher): one template's constants."""
-    frequencies = [frequency[(p, w)] for p, w in enumerate(words) if w != WILDCARD]
-    if not frequencies:
-        return ()
-    tally = Counter(frequencies)
-    chosen = max(tally.items(), key=lambda item: (item[1], item[0]))[0]
-    return tuple((p, w) for p, w in enumerate(words) if w != WILDCARD and frequency[(p, w)] >= chosen)
+def _frequencies(length: int, tokens: dict[str, list[str]], counts: Counter[str]) -> list[dict[str, int]]:
+    """How many lines hold each word, one table per position: a list of plain dicts indexed by position
+    rather than one Counter keyed by `(position, word)`, so no tuple is built per cell. A masked variable
+    counts 0, which is how `_root` leaves it out of a line's root."""
+    frequency: list[dict[str, int]] = [{} for _ in range(length)]
+    for key, words in tokens.items():
+        count = counts[key]
+        for column, word in zip(frequency, words, strict=True):
+            column[word] = column.get(word, 0) + count
+    for column in frequency:
+        column[WILDCARD] = 0
+    return frequency
+
+
+def _root(words: list[str], frequency: list[dict[str, int]]) -> tuple[str | None, ...]:
+    """The words of a line at its most common frequency (ties: the higher): one template's constants.
+
+    The root is the line's words with `None` at every other position. A line holds a dozen words or so, so
+    counting each distinct frequency with `list.count` (in C) is cheaper than building a Counter."""
+    cells = [column[word] for column, word in zip(frequency, words, strict=True)]
+    distinct = set(cells)
+    distinct.discard(0)  # masked variables
+    if len(distinct) > 1:
+        chosen = max([(cells.count(cell), cell) for cell in distinct])[1]
+    elif distinct:
+        chosen = distinct.pop()
+    else:
+        return (None,) * len(words)
+    return tuple([word if cell >= chosen else None for word, cell in zip(words, cells, strict=True)])
 
 
 def _split_group(
