@@ -25,6 +25,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 WILDCARD = "<*>"
 
@@ -91,7 +92,9 @@ def _mask_batch(lines: list[str], kinds: dict[str, str]) -> list[str]:
     if "/" in text:
         text = _PATH_IN_BATCH.sub(r"\1 " + WILDCARD + " ", text)
     tokens = [line.split() for line in _SEPARATORS.sub(" ", text).split("\n")[1:]]
-    return _collapse_runs("\n".join([_kinds_of(words, kinds) for words in tokens])).split("\n")
+    new = set(chain.from_iterable(tokens)).difference(kinds)
+    kinds.update({token: _token_kind(token) for token in new})
+    return _collapse_runs("\n".join([" ".join(map(kinds.__getitem__, words)) for words in tokens])).split("\n")
 
 
 def _kinds_of(tokens: list[str], kinds: dict[str, str]) -> str:
@@ -171,8 +174,10 @@ def _root(words: list[str], frequency: list[dict[str, int]]) -> tuple[str | None
 
     The root is the line's words with `None` at every other position. A line holds a dozen words or so, so
     counting each distinct frequency with `list.count` (in C) is cheaper than building a Counter."""
-    cells = [column[word] for column, word in zip(frequency, words, strict=True)]
+    cells = list(map(dict.__getitem__, frequency, words))  # each word's frequency at its position, in C
     distinct = set(cells)
+    if len(distinct) == 1 and 0 not in distinct:  # all words at one frequency: the whole line is the root
+        return tuple(words)
     distinct.discard(0)  # masked variables
     if len(distinct) > 1:
         chosen = max([(cells.count(cell), cell) for cell in distinct])[1]
