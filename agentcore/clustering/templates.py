@@ -82,12 +82,15 @@ def mask_line(line: str, token_kinds: dict[str, str] | None = None) -> str:
     return _collapse_runs(_kinds_of(_SEPARATORS.sub(" ", line).split(), kinds))
 
 
-def _mask_batch(lines: list[str], kinds: dict[str, str]) -> list[str]:
-    """`mask_line` of each line, with each regex run once over the batch joined by line breaks rather than
-    once per line: most lines are short, so the per-call cost of a regex was most of the masking cost."""
-    text = "\n" + "\n".join(lines)  # every line, the first too, starts after a line break
-    if text.count("\n") != len(lines):  # some line holds a line break
-        return [mask_line(line, kinds) for line in lines]
+def _mask_shapes(shapes: list[bytes], kinds: dict[str, str]) -> list[str]:
+    """`mask_line` of each shape (a line with its digits as `0`, which masks as the line does), with each regex
+    run once over the batch joined by line breaks rather than once per line: most lines are short, so the
+    per-call cost of a regex was most of the masking cost. Shapes rather than lines: their digit tokens repeat
+    (`0.0.0.0`), so far fewer distinct tokens need a kind."""
+    batch = b"\n" + b"\n".join(shapes)  # every line, the first too, starts after a line break
+    if batch.count(b"\n") != len(shapes):  # some line holds a line break
+        return [mask_line(shape.decode("utf-8", "surrogatepass"), kinds) for shape in shapes]
+    text = batch.decode("utf-8", "surrogatepass")
     if ":" in text:
         text = _WEEKDAY_DATE_IN_BATCH.sub(" 0 ", text)
     if "/" in text:
@@ -130,9 +133,8 @@ def mine_templates(lines: Sequence[str], config: MinerConfig | None = None) -> l
     config = config or MinerConfig()
     shapes = [line.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO) for line in lines]
     kinds: dict[str, str] = {}
-    # Lines of one shape mask identically, so any of them (the last: `dict` keeps it, in C) stands for all.
-    distinct = dict(zip(shapes, lines, strict=True))
-    mask_of = dict(zip(distinct, _mask_batch(list(distinct.values()), kinds), strict=True))
+    distinct = list(dict.fromkeys(shapes))
+    mask_of = dict(zip(distinct, _mask_shapes(distinct, kinds), strict=True))
     masked = list(map(mask_of.__getitem__, shapes))
     counts = Counter(masked)
     by_length: dict[int, list[str]] = defaultdict(list)
