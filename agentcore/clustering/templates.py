@@ -13,10 +13,12 @@ group Loghub's messages best:
    group; a non-root position is a variable when its words vary a lot (more than
    `split_max_distinct`) or when some lines hold a masked variable there; with a few distinct words
    it is a constant that splits the group.
-Masking is memoized on the line with every digit turned into `0`: no rule looks at a digit's value
-(only at where digits are and how many), so such lines mask identically, and most lines of a log
+Masking is memoized on the line with every digit turned into `0` (its *shape*): no rule looks at a digit's
+value (only at where digits are and how many), so such lines mask identically, and most lines of a log
 differ from an earlier one only in their numbers. The cost is one byte-translate and one dict lookup
-for most lines, plus work proportional to the distinct masked lines.
+for most lines. The distinct shapes are masked together, each regex running once over them joined by line
+breaks, and grouping works on the distinct masked lines with per-position frequency tables; bench/clustering
+compares the throughput with drain3's in the same run.
 """
 
 from __future__ import annotations
@@ -154,8 +156,7 @@ def _templates_of_length(length: int, keys: list[str], counts: Counter[str], con
         roots[_root(words, frequency)].append(key)
     result: dict[str, str] = {}
     for root, members in roots.items():
-        root_positions = {position for position, word in enumerate(root) if word is not None}
-        for group in _split_group(members, tokens, root_positions, length, config):
+        for group in _split_group(members, tokens, root, config) if len(members) > 1 else [members]:
             template = _template(group, tokens)
             result.update(dict.fromkeys(group, template))
     return result
@@ -195,12 +196,10 @@ def _root(words: list[str], frequency: list[dict[str, int]]) -> tuple[str | None
 
 
 def _split_group(
-    members: list[str], tokens: dict[str, list[str]], root_positions: set[int], length: int, config: MinerConfig
+    members: list[str], tokens: dict[str, list[str]], root: tuple[str | None, ...], config: MinerConfig
 ) -> list[list[str]]:
     groups = [members]
-    for position in range(length):
-        if position in root_positions:
-            continue
+    for position in [position for position, word in enumerate(root) if word is None]:
         next_groups: list[list[str]] = []
         for group in groups:
             words = {tokens[key][position] for key in group}
