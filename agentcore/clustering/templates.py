@@ -134,21 +134,22 @@ def mine_templates(lines: Sequence[str], config: MinerConfig | None = None) -> l
     """The template of each line, in input order; lines of one template get the identical string."""
     config = config or MinerConfig()
     shapes = [line.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO) for line in lines]
-    kinds: dict[str, str] = {}
-    distinct = list(dict.fromkeys(shapes))
-    mask_of = dict(zip(distinct, _mask_shapes(distinct, kinds), strict=True))
-    masked = list(map(mask_of.__getitem__, shapes))
-    counts = Counter(masked)
+    lines_of = Counter(shapes)  # each distinct shape, and how many lines it stands for
+    masks = _mask_shapes(list(lines_of), {})
+    counts: dict[str, int] = {}  # each distinct masked line, and how many lines it stands for
+    for key, count in zip(masks, lines_of.values(), strict=True):
+        counts[key] = counts.get(key, 0) + count
     by_length: dict[int, list[str]] = defaultdict(list)
     for key in counts:
         by_length[key.count(" ") + 1 if key else 0].append(key)
     template_of: dict[str, str] = {}
     for length, keys in by_length.items():
         template_of.update(_templates_of_length(length, keys, counts, config))
-    return list(map(template_of.__getitem__, masked))
+    template_of_shape = dict(zip(lines_of, map(template_of.__getitem__, masks), strict=True))
+    return list(map(template_of_shape.__getitem__, shapes))
 
 
-def _templates_of_length(length: int, keys: list[str], counts: Counter[str], config: MinerConfig) -> dict[str, str]:
+def _templates_of_length(length: int, keys: list[str], counts: dict[str, int], config: MinerConfig) -> dict[str, str]:
     tokens = {key: key.split(" ") if key else [] for key in keys}
     frequency = _frequencies(length, tokens, counts)
     roots: dict[tuple[str | None, ...], list[str]] = defaultdict(list)
@@ -162,7 +163,7 @@ def _templates_of_length(length: int, keys: list[str], counts: Counter[str], con
     return result
 
 
-def _frequencies(length: int, tokens: dict[str, list[str]], counts: Counter[str]) -> list[dict[str, int]]:
+def _frequencies(length: int, tokens: dict[str, list[str]], counts: dict[str, int]) -> list[dict[str, int]]:
     """How many lines hold each word, one table per position: a list of plain dicts indexed by position
     rather than one Counter keyed by `(position, word)`, so no tuple is built per cell. A masked variable
     counts 0, which is how `_root` leaves it out of a line's root."""
