@@ -96,7 +96,7 @@ def _mask_shapes(shapes: list[bytes], kinds: dict[str, str]) -> list[str]:
     if ":" in text:
         text = _WEEKDAY_DATE_IN_BATCH.sub(" 0 ", text)
     if "/" in text:
-        text = _PATH_IN_BATCH.sub(r"\1 " + WILDCARD + " ", text)
+        text = _mask_paths(text)
     # The separators are ASCII, and no byte of a multi-byte UTF-8 character is: a byte translation replaces
     # exactly what `_SEPARATORS` does, 8x faster than the regex, even with the round trip through bytes.
     text = text.encode("utf-8", "surrogatepass").translate(_SEPARATOR_BYTES_AS_SPACE).decode("utf-8", "surrogatepass")
@@ -104,6 +104,17 @@ def _mask_shapes(shapes: list[bytes], kinds: dict[str, str]) -> list[str]:
     new = set(chain.from_iterable(tokens)).difference(kinds)
     kinds.update({token: _token_kind(token) for token in new})
     return _collapse_runs("\n".join([" ".join(map(kinds.__getitem__, words)) for words in tokens])).split("\n")
+
+
+def _mask_paths(text: str) -> str:
+    """`_PATH_IN_BATCH` over just the lines holding a slash (a fifth of Loghub's), since the regex tries at
+    every whitespace character of what it scans."""
+    lines = text.split("\n")
+    slashed = [index for index, line in enumerate(lines) if "/" in line]
+    masked = _PATH_IN_BATCH.sub(r"\1 " + WILDCARD + " ", "\n" + "\n".join([lines[i] for i in slashed]))
+    for index, line in zip(slashed, masked.split("\n")[1:], strict=True):
+        lines[index] = line
+    return "\n".join(lines)
 
 
 def _kinds_of(tokens: list[str], kinds: dict[str, str]) -> str:
