@@ -27,7 +27,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
 
 WILDCARD = "<*>"
 
@@ -101,10 +100,11 @@ def _mask_shapes(shapes: list[bytes], kinds: dict[str, str]) -> list[str]:
     # The separators are ASCII, and no byte of a multi-byte UTF-8 character is: a byte translation replaces
     # exactly what `_SEPARATORS` does, 8x faster than the regex, even with the round trip through bytes.
     text = text.encode("utf-8", "surrogatepass").translate(_SEPARATOR_BYTES_AS_SPACE).decode("utf-8", "surrogatepass")
-    tokens = [line.split() for line in text.split("\n")[1:]]
-    new = set(chain.from_iterable(tokens)).difference(kinds)
-    kinds.update({token: _token_kind(token) for token in new})
-    return _collapse_runs("\n".join([" ".join(map(kinds.__getitem__, words)) for words in tokens])).split("\n")
+    kinds.update({token: _token_kind(token) for token in set(text.split()).difference(kinds)})
+    # Each line's tokens are split again rather than kept: holding a list per line makes the garbage collector
+    # walk them all, over and over, in a large batch.
+    masked = "\n".join([" ".join(map(kinds.__getitem__, line.split())) for line in text.split("\n")[1:]])
+    return _collapse_runs(masked).split("\n")
 
 
 def _mask_paths(text: str) -> str:
