@@ -75,3 +75,27 @@ def test_empty_and_blank_lines_have_the_empty_template() -> None:
 def test_lines_that_differ_only_in_digits_mask_alike_so_memoizing_on_their_shape_is_exact() -> None:
     lines = ["Fri Jun 17 07:07:00 2005 up", "Fri Jun 1 07:07:00 2005 up", "Fri Jun 123 07:07:00 2005 up"]
     assert mine_templates(lines) == [mask_line(line) for line in lines]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["due on Mon Jan", "5 10:00:00 2005 it said"],
+        ["first line", "/var/log/app.log was rotated"],
+        ["wrote 5", "KB and stopped there"],
+        ["a <*>", "<*> b c"],
+        ["one\n/var/x two", "Fri Jun 17 07:07:00 three"],
+        ["naïve=1 café;x \u2003/path", "\udcff 7 KB"],
+    ],
+    ids=[
+        "weekday-date-across-lines",
+        "path-at-a-line-start",
+        "unit-after-a-line-end",
+        "wildcards",
+        "line-break",
+        "non-ascii",
+    ],
+)
+def test_a_batch_masks_each_line_as_mask_line_does_whatever_its_neighbours(lines: list[str]) -> None:
+    # Each line has its own token count, so its template is its masked line; the batch masks them all at once.
+    assert mine_templates(lines) == [mask_line(line) for line in lines]
