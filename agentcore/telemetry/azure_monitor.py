@@ -38,6 +38,9 @@ def configure_azure_monitor_exporter(
         resource=Resource.create({"service.name": SERVICE_NAME}),
         span_processors=list(span_processors),
         logger_name="agentcore",
+        # Every model and tool call: the distro's default rate-limited sampler drops some (even the first
+        # ones of a process), and the daily clustering counts these errors, so a sample would skew it.
+        sampling_ratio=1.0,
         enable_live_metrics=False,
         instrumentation_options={
             "azure_sdk": {"enabled": False},
