@@ -186,7 +186,9 @@ def _cluster(args: argparse.Namespace, settings: Settings) -> int:
     else:
         report, stored = _investigate_clusters(deps, report, args.scenario)
     if args.json:
-        _out.print(report.model_dump_json(indent=2), markup=False, soft_wrap=True)
+        from agentcore.redaction import redact_model
+
+        _out.print(redact_model(report).model_dump_json(indent=2), markup=False, soft_wrap=True)
     new = sum(cluster.new for cluster in report.clusters)
     _err.print(f"{report.records} error records in {len(report.clusters)} clusters ({new} new)", soft_wrap=True)
     for rank, cluster in enumerate(report.clusters[:10], start=1):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from pydantic import JsonValue
 
 from agentcore.connectors.logs import LogStore
+from agentcore.redaction import Redactor
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,16 @@ def read_error_records(
     if "AppTraces" in names:
         rows = store.query(_TRACES_KQL.format(severity=ERROR_SEVERITY, **window), max_rows=max_rows).as_dicts()
         records.extend(trace_record(row) for row in rows)
-    return sorted(records, key=lambda record: record.time)
+    return sorted(_redacted(records), key=lambda record: record.time)
+
+
+def _redacted(records: list[ErrorRecord]) -> Iterator[ErrorRecord]:
+    """Messages with their secrets redacted before anything is mined from them: a template splits `key=value`
+    apart, after which no rule would recognise the value any more. One numbering for the batch."""
+    redactor = Redactor()
+    for record in records:
+        message = redactor.redact(record.message)
+        yield record if message == record.message else replace(record, message=message)
 
 
 def exception_record(row: Mapping[str, JsonValue]) -> ErrorRecord:

@@ -9,6 +9,7 @@ from agentcore.clustering.records import read_error_records
 from agentcore.clustering.report import ClusteringReport
 from agentcore.clustering.templates import MinerConfig
 from agentcore.connectors.logs import LogStore
+from agentcore.redaction import redact_model
 
 
 def cluster_window(
@@ -24,7 +25,9 @@ def cluster_window(
     current = read_error_records(store, start, window_end, service=service)
     before = read_error_records(store, start - window, start, service=service)
     clusters = cluster_against_history(current, before, config)
-    return ClusteringReport(
+    # Examples and titles are error messages as logged: secrets in them never reach a report, a terminal or an
+    # investigation's question. (Ids were computed before, from what was logged, so they stay stable.)
+    report = ClusteringReport(
         window_start=start,
         window_end=window_end,
         service=service,
@@ -32,6 +35,7 @@ def cluster_window(
         previous_records=len(before),
         clusters=tuple(clusters),
     )
+    return redact_model(report)
 
 
 __all__ = ["cluster_window"]

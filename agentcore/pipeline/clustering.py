@@ -25,6 +25,7 @@ from agentcore.pipeline.cluster_investigations import ClusterRequest, start_clus
 from agentcore.pipeline.memory_world import parse_repo_option
 from agentcore.pipeline.skill_health import run_skill_health
 from agentcore.pipeline.wiring import Dependencies
+from agentcore.redaction import redact_model
 from agentcore.storage import BlobStore
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ def clustering_report_names(now: datetime) -> StoredClusteringReport:
 
 
 def store_clustering_report(store: BlobStore, report: ClusteringReport, *, now: datetime) -> StoredClusteringReport:
-    """Write the report as JSON and Markdown under `clustering/<date>/<time>`, named by when it ran."""
+    """Write the report as JSON and Markdown under `clustering/<date>/<time>`, named by when it ran, redacted
+    (traces quote code, and the report may have been built from elsewhere than `cluster_window`)."""
+    report = redact_model(report)
     names = clustering_report_names(now)
     json_name, markdown_name = names.json_name, names.markdown_name
     store.put(json_name, report.model_dump_json(indent=1).encode(), content_type="application/json")
