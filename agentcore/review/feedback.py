@@ -21,6 +21,7 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from agentcore.errors import AgentCoreError, BlobNotFoundError, PreconditionFailedError, StorageError, UserInputError
+from agentcore.redaction import redact_model
 from agentcore.storage import BlobStore
 
 _JSON = "application/json; charset=utf-8"
@@ -121,6 +122,7 @@ def record_feedback(
     Raises FeedbackConflictError (with the newer record) when they are not.
     """
     name = feedback_blob(report_blob)
+    feedback = redact_model(feedback)  # free text from a person: the daily job and evaluation read it back
     for _attempt in range(_WRITE_ATTEMPTS):
         try:
             blob = store.get(name)

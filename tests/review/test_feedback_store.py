@@ -61,6 +61,16 @@ def test_feedback_round_trips_through_the_blob_store(store: BlobStore) -> None:
     assert record.investigation_id == "inv-20260302-141000-abc123"
 
 
+def test_a_secret_pasted_into_feedback_is_stored_redacted(store: BlobStore) -> None:
+    key = "AKIA" + "QX7Z2M4N6P8R3T5V"
+    pasted = feedback().model_copy(update={"notes": f"rotated key {key} after the incident"})
+    record_feedback(store, "inv-20260302-141000-abc123", REPORT, pasted, based_on=0)
+    record = read_feedback_at(store, REPORT)
+    assert record is not None
+    assert key not in record.versions[0].notes
+    assert record.versions[0].notes.startswith("rotated key [REDACTED:aws-access-key#1]")
+
+
 def test_the_feedback_blob_sits_beside_the_report(store: BlobStore) -> None:
     record_feedback(store, "inv-20260302-141000-abc123", REPORT, feedback(), based_on=0)
     assert list(store.list("reports/2026/03/02/")) == ["reports/2026/03/02/inv-20260302-141000-abc123.feedback.json"]
