@@ -101,6 +101,18 @@ def test_undocumented_columns_get_types_inferred_from_values(tmp_path: Path) -> 
     assert store.query("AppTraces | summarize sum(Hits)").rows == ((3,),)
 
 
+def test_undocumented_columns_follow_the_most_common_row_shape_then_rarer_keys(tmp_path: Path) -> None:
+    at = "2026-03-02T13:00:00Z"
+    rows = [
+        {"TimeGenerated": at, "Zone": "a", "Early": 1},  # first, but the rare shape
+        *({"TimeGenerated": at, "Zone": "b", "Host": "h", "Build": 7} for _ in range(3)),
+        {"TimeGenerated": at, "Zone": "c", "Late": True},  # a key only the very last row has
+    ]
+    store = load(tmp_path, {"Events_CL": rows})
+    assert [c.name for c in store.tables()[0].columns] == ["TimeGenerated", "Zone", "Host", "Build", "Early", "Late"]
+    assert store.query("Events_CL | where Late == true | project Zone").rows == (("c",),)
+
+
 def test_a_custom_table_loads_with_inferred_types(tmp_path: Path) -> None:
     store = load(tmp_path, {"Deployments_CL": [{"TimeGenerated": "2026-03-02T13:00:00Z", "Version": "1.5.0"}]})
     (table,) = store.tables()
