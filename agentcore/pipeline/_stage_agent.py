@@ -25,6 +25,7 @@ from agentcore.pipeline._stage_io import (
     with_checkpoint,
 )
 from agentcore.pipeline.agent_setup import build_agent_runtime
+from agentcore.pipeline.child_memory import apply_child_memory
 from agentcore.pipeline.fanout import (
     FanOutOrder,
     deferred_fan_out,
@@ -87,7 +88,10 @@ def run_fanout_done(ctx: StageContext, loaded: Loaded) -> None:
             merged_outputs.setdefault(path, blob)
 
     def work(session: Session, runtime: AgentRuntime) -> SliceResult:
-        restore_outputs(ctx.deps.blob_store, ctx.workspace_root(state.id), merged_outputs)
+        root = ctx.workspace_root(state.id)
+        restore_outputs(ctx.deps.blob_store, root, merged_outputs)
+        by_child = [(f"subagent {i}", child.memory) for i, child in enumerate(children)]
+        apply_child_memory(root / "memory", by_child, now=ctx.deps.now())
         return SliceResult(run_slice(session, runtime, max_steps=1))
 
     fan_out = recorded_fan_out([c.session for c in children])

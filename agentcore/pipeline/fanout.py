@@ -29,6 +29,7 @@ from agentcore.pipeline._checkpoint import sync_outputs
 from agentcore.pipeline._connectors import connector_broker
 from agentcore.pipeline._stage_io import StageContext, get_session, load_state, send_stage_message
 from agentcore.pipeline.agent_setup import child_runner
+from agentcore.pipeline.child_memory import memory_changes, memory_texts
 from agentcore.pipeline.state import (
     INVESTIGATION_ID,
     ChildOutcome,
@@ -166,6 +167,7 @@ def _run_child(
         outputs=state.outputs,
         clone_cache=ctx.clone_cache,
     )
+    memory_before = memory_texts(root / "memory")
     parent = get_session(deps, state.session_blob)
     run_child = child_runner(
         parent, model=deps.model, sandbox=deps.sandbox_factory(root), settings=deps.settings, clock=deps.clock,
@@ -176,7 +178,7 @@ def _run_child(
         child = run_child(record.hypotheses[index], index)
     outputs = sync_outputs(deps.blob_store, state.id, root, state.outputs)
     new_outputs = {path: blob for path, blob in outputs.items() if state.outputs.get(path) != blob}
-    return ChildOutcome(session=child, outputs=new_outputs)
+    return ChildOutcome(session=child, outputs=new_outputs, memory=memory_changes(memory_before, root / "memory"))
 
 
 def finish_fan_out(ctx: StageContext, fan_in: FanIn) -> None:

@@ -26,6 +26,7 @@ from agentcore.agent.session import Session
 from agentcore.agent.spawn import Hypothesis
 from agentcore.alerts import Alert
 from agentcore.errors import UserInputError
+from agentcore.pipeline.child_memory import MemoryChange
 from agentcore.pipeline.response_plans import ResponsePlan
 from agentcore.reports import Trigger, UsageTotals
 from agentcore.triage import Triage
@@ -141,12 +142,14 @@ class FanOutRecord(BaseModel):
 
 
 class ChildOutcome(BaseModel):
-    """What a subagent's activity leaves behind: its whole session and the outputs it saved."""
+    """What a subagent's activity leaves behind: its whole session, the outputs it saved and the memory
+    files it added or changed (merged into the parent's at fan-in)."""
 
     model_config = ConfigDict(extra="forbid")
 
     session: Session
     outputs: dict[str, str] = Field(default_factory=dict)
+    memory: dict[str, MemoryChange] = Field(default_factory=dict)
 
 
 class AttachedAlert(BaseModel):
