@@ -63,8 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     source_of_errors.add_argument("--lines", type=Path, help="a plain log file, one record per line")
     source_of_errors.add_argument("--scenario", type=Path, help="a scenario's telemetry, up to its incident time")
     source_of_errors.add_argument(
-        "--self", dest="own", action="store_true", help="sre-agent's own telemetry under --data-dir/telemetry"
-    )
+        "--self", dest="own", action="store_true",
+        help="sre-agent's own telemetry under --data-dir/telemetry, investigated in its own source",
+    )  # fmt: skip
     cluster.add_argument("--assignments", type=Path, help="with --lines: write line,cluster_id,template to this CSV")
     cluster.add_argument("--since", default="24h", help="the window, ending now or at the incident (default 24h)")
     cluster.add_argument("--service", help="only this AppRoleName")
@@ -178,13 +179,9 @@ def _cluster(args: argparse.Namespace, settings: Settings) -> int:
     from agentcore.pipeline.wiring import build_dependencies
 
     deps = build_dependencies(settings)
-    report = _cluster_report(args, deps, parse_window(args.since))
-    if args.own:  # sre-agent's own errors: the report, without investigations of sre-agent by itself
-        from agentcore.pipeline.clustering import store_clustering_report
-
-        stored = store_clustering_report(deps.blob_store, report, now=deps.now())
-    else:
-        report, stored = _investigate_clusters(deps, report, args.scenario)
+    scenario = _self_scenario(deps) if args.own else args.scenario
+    report = _cluster_report(args, deps, parse_window(args.since), scenario)
+    report, stored = _investigate_clusters(deps, report, scenario, own=args.own)
     if args.json:
         from agentcore.redaction import redact_model
 
@@ -202,22 +199,35 @@ def _cluster(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cluster_report(args: argparse.Namespace, deps: Dependencies, window: timedelta) -> ClusteringReport:
+def _cluster_report(
+    args: argparse.Namespace, deps: Dependencies, window: timedelta, scenario: Path | None
+) -> ClusteringReport:
     from agentcore.clustering import cluster_window
-    from agentcore.clustering.commands import cluster_own_telemetry, cluster_scenario
+    from agentcore.clustering.commands import cluster_scenario
+    from agentcore.telemetry.local import APP_ROLE_NAME
 
-    if args.scenario is not None:
+    if scenario is not None:
         top_n = deps.settings.cluster_investigations_top_n
-        return cluster_scenario(args.scenario, window=window, service=args.service, trace_top_n=top_n)
-    if args.own:
-        return cluster_own_telemetry(deps.settings.data_dir / "telemetry", window=window, now=deps.now())
+        service = APP_ROLE_NAME if args.own else args.service
+        return cluster_scenario(scenario, window=window, service=service, trace_top_n=top_n)
     if deps.log_store is not None:
         return cluster_window(deps.log_store, window_end=deps.now(), window=window, service=args.service)
     raise UserInputError("no log store is configured: give --scenario DIR or --lines FILE, or set the Kusto settings")
 
 
+def _self_scenario(deps: Dependencies) -> Path:
+    """sre-agent's own telemetry and source, frozen as a scenario under the data directory."""
+    from agentcore.clustering.self_scenario import prune_self_scenarios, write_self_scenario
+
+    now = deps.now()
+    parent = deps.settings.data_dir / "self-scenarios"
+    target = write_self_scenario(deps.settings.data_dir / "telemetry", parent / f"{now:%Y%m%d-%H%M%S-%f}", now=now)
+    prune_self_scenarios(parent)
+    return target
+
+
 def _investigate_clusters(
-    deps: Dependencies, report: ClusteringReport, scenario: Path | None
+    deps: Dependencies, report: ClusteringReport, scenario: Path | None, *, own: bool = False
 ) -> tuple[ClusteringReport, StoredClusteringReport]:
     """Start the new top clusters' investigations and store the report; on the local queue, run them to the end."""
     from agentcore.pipeline import LocalRunner
@@ -228,9 +238,11 @@ def _investigate_clusters(
     scenario_dir = str(scenario.resolve()) if scenario is not None else None
     if deps.queue is not None and not isinstance(deps.queue, LocalQueue):
         context = StageContext(deps, deps.queue)
-        return investigate_and_store(context, report, now=deps.now(), trigger="cli", scenario_dir=scenario_dir)
+        return investigate_and_store(context, report, now=deps.now(), trigger="cli", scenario_dir=scenario_dir, own=own)
     with LocalRunner(deps) as runner:
-        done = investigate_and_store(runner.context, report, now=deps.now(), trigger="cli", scenario_dir=scenario_dir)
+        done = investigate_and_store(
+            runner.context, report, now=deps.now(), trigger="cli", scenario_dir=scenario_dir, own=own
+        )
         runner.wait_for(done[0].investigations)
     return done
 

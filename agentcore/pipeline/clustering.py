@@ -40,17 +40,20 @@ class StoredClusteringReport:
     markdown_name: str
 
 
-def clustering_report_names(now: datetime) -> StoredClusteringReport:
-    """Where the report of a run at `now` goes: `clustering/<date>/<time>.{json,md}`."""
-    stem = f"clustering/{now:%Y/%m/%d}/{now:%H%M%S}"
+def clustering_report_names(now: datetime, *, own: bool = False) -> StoredClusteringReport:
+    """Where the report of a run at `now` goes: `clustering/<date>/<time>.{json,md}` (`<time>-self` for
+    sre-agent's own errors, clustered by the same run)."""
+    stem = f"clustering/{now:%Y/%m/%d}/{now:%H%M%S}{'-self' if own else ''}"
     return StoredClusteringReport(f"{stem}.json", f"{stem}.md")
 
 
-def store_clustering_report(store: BlobStore, report: ClusteringReport, *, now: datetime) -> StoredClusteringReport:
+def store_clustering_report(
+    store: BlobStore, report: ClusteringReport, *, now: datetime, own: bool = False
+) -> StoredClusteringReport:
     """Write the report as JSON and Markdown under `clustering/<date>/<time>`, named by when it ran, redacted
     (traces quote code, and the report may have been built from elsewhere than `cluster_window`)."""
     report = redact_model(report)
-    names = clustering_report_names(now)
+    names = clustering_report_names(now, own=own)
     json_name, markdown_name = names.json_name, names.markdown_name
     store.put(json_name, report.model_dump_json(indent=1).encode(), content_type="application/json")
     store.put(markdown_name, render_markdown(report).encode(), content_type="text/markdown; charset=utf-8")
@@ -64,15 +67,16 @@ def investigate_and_store(
     now: datetime,
     trigger: Literal["schedule", "cli"] = "schedule",
     scenario_dir: str | None = None,
+    own: bool = False,
 ) -> tuple[ClusteringReport, StoredClusteringReport]:
     """Start the investigations of the new top clusters (once per cluster and day of the window's end),
-    then store the report that lists them."""
-    names = clustering_report_names(now)
+    then store the report that lists them (`own`: sre-agent's own errors)."""
+    names = clustering_report_names(now, own=own)
     request = ClusterRequest(trigger, names.markdown_name, report.window_end.date(), scenario_dir)
     top_n = ctx.deps.settings.cluster_investigations_top_n
     ids = start_cluster_investigations(ctx, report, request, top_n=top_n)
     report = report.model_copy(update={"investigations": ids})
-    return report, store_clustering_report(ctx.deps.blob_store, report, now=now)
+    return report, store_clustering_report(ctx.deps.blob_store, report, now=now, own=own)
 
 
 def with_live_traces(report: ClusteringReport, trace_repos: Sequence[str], *, top_n: int) -> ClusteringReport:
@@ -104,6 +108,31 @@ def _daily_memory(deps: Dependencies) -> dict[str, object]:
         return {"status": "failed", "error": str(e)[:500]}
 
 
+def _daily_own_errors(deps: Dependencies, *, now: datetime) -> dict[str, object]:
+    """sre-agent's own errors of the last 24 h (the embedded default writes them under the data directory),
+    clustered and investigated in its own source; on Azure they are in the log store, clustered above."""
+    from agentcore.clustering.commands import cluster_scenario
+    from agentcore.clustering.self_scenario import prune_self_scenarios, write_self_scenario
+    from agentcore.telemetry.local import APP_ROLE_NAME, self_telemetry_files
+
+    telemetry = deps.settings.data_dir / "telemetry"
+    if "AppExceptions" not in self_telemetry_files(telemetry) or deps.queue is None:
+        return {"status": "skipped", "note": "no own errors recorded on this machine"}
+    parent = deps.settings.data_dir / "self-scenarios"
+    try:
+        scenario = write_self_scenario(telemetry, parent / f"{now:%Y%m%d-%H%M%S-%f}", now=now)
+        prune_self_scenarios(parent)
+        report = cluster_scenario(scenario, window=DAILY_WINDOW, service=APP_ROLE_NAME,
+                                  trace_top_n=deps.settings.cluster_trace_top_n)  # fmt: skip
+        report, stored = investigate_and_store(StageContext(deps, deps.queue), report, now=now,
+                                               scenario_dir=str(scenario), own=True)  # fmt: skip
+    except AgentCoreError as e:
+        logger.warning("clustering of sre-agent's own errors failed: %s", e)
+        return {"status": "failed", "error": str(e)[:500]}
+    return {"status": "clustered", "records": report.records, "clusters": len(report.clusters),
+            "report": stored.json_name, "investigations": list(report.investigations)}  # fmt: skip
+
+
 def run_daily_clustering(deps: Dependencies, *, past_due: bool = False) -> str:
     """Cluster the configured log store's last 24 h; store the report, the day's skill-health report and a run
     record; return the record's name."""
@@ -124,6 +153,7 @@ def run_daily_clustering(deps: Dependencies, *, past_due: bool = False) -> str:
                    "investigations": list(report.investigations)}  # fmt: skip
         logger.info("daily error clustering: %d records, %d clusters (%d new): %s",
                     report.records, len(report.clusters), new, stored.json_name)  # fmt: skip
+    record["self"] = _daily_own_errors(deps, now=now)
     record["skill_health"] = run_skill_health(deps, now=now)
     record["memory"] = _daily_memory(deps)
     name = f"clustering/runs/{now:%Y/%m/%d}/{now:%H%M%S}.json"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,10 +25,13 @@ from agentcore.models import Message, ModelClient, ModelRequest, SystemBlock
 from agentcore.models._retry import RetryPolicy
 from agentcore.models.anthropic import AnthropicModelClient
 from agentcore.models.openai import OpenAIModelClient
+from agentcore.pipeline.clustering import run_daily_clustering
+from agentcore.settings import Settings
 from agentcore.telemetry.ledger import ModelCallLedger
 from agentcore.telemetry.local import LocalTelemetryTables
 from agentcore.telemetry.scope import bind_step
 from tests.models.respx_bridge import BrokenStream
+from tests.pipeline.pipeline_harness import quick_runner
 
 FIXTURES = Path(__file__).parent.parent / "models" / "fixtures"
 REQUEST = ModelRequest(
@@ -183,3 +186,32 @@ def test_sre_agent_cluster_self_reports_the_four_clusters(
     assert report["records"] == 4
     assert len(report["clusters"]) == 4
     assert {cluster["services"][0] for cluster in report["clusters"]} == {"sre-agent"}
+
+
+def test_sre_agent_cluster_self_investigates_the_new_clusters_in_its_own_source(
+    telemetry_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = telemetry_dir.parent
+    assert main(["cluster", "--self", "--data-dir", str(data_dir), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    top_n = Settings(data_dir=data_dir).cluster_investigations_top_n
+    assert len(report["investigations"]) == min(top_n, 4)
+    traced_files = {location["path"] for trace in report["traces"] for location in trace["locations"]}
+    assert traced_files
+    assert all(file.startswith("agentcore/") for file in traced_files)
+    stored = sorted((data_dir / "blobs" / "reports").rglob("*.json"))
+    assert {json.loads(path.read_text())["id"] for path in stored} == set(report["investigations"])
+
+
+def test_the_daily_timer_investigates_sre_agents_own_new_errors_once_a_day(telemetry_dir: Path) -> None:
+    runner = quick_runner(telemetry_dir.parent)
+    now = datetime.now(UTC)
+    deps = replace(runner.context.deps, now=lambda: now, queue=runner.queue)
+    first = json.loads(deps.blob_store.get(run_daily_clustering(deps)).data)["self"]
+    deps = replace(deps, now=lambda: now + timedelta(minutes=5))
+    again = json.loads(deps.blob_store.get(run_daily_clustering(deps)).data)["self"]
+    assert first["status"] == "clustered"
+    assert first["records"] == 4
+    assert len(first["investigations"]) == min(deps.settings.cluster_investigations_top_n, 4)
+    assert again["investigations"] == first["investigations"]
+    assert first["report"].endswith("-self.json")
