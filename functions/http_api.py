@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from agentcore.pipeline import api, review_app
+from agentcore.pipeline import api, pr_approval, review_app
 from functions._edge import http_response, stage_context
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]
@@ -45,6 +45,12 @@ def post_message(req: func.HttpRequest) -> func.HttpResponse:
     return http_response(api.post_message(stage_context(), req.route_params.get("id", ""), req.get_body()))
 
 
+@bp.route(route="investigations/{id}/pr-approval", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def post_pr_approval(req: func.HttpRequest) -> func.HttpResponse:
+    """A person approves the draft pull request of the investigation's patch."""
+    return http_response(pr_approval.post_pr_approval(stage_context(), req.route_params.get("id", ""), req.get_body()))
+
+
 def _review_request(req: func.HttpRequest) -> review_app.ReviewRequest:
     return review_app.ReviewRequest(
         query=dict(req.params),
@@ -79,3 +85,10 @@ def review_follow_up(req: func.HttpRequest) -> func.HttpResponse:
     """The review app's follow-up form: a question that continues the investigation."""
     investigation_id = req.route_params.get("id", "")
     return http_response(review_app.post_review_follow_up(stage_context(), investigation_id, _review_request(req)))
+
+
+@bp.route(route="review/investigations/{id}/pr-approval", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def review_pr_approval(req: func.HttpRequest) -> func.HttpResponse:
+    """The review app's approval form: a person approves the draft pull request."""
+    investigation_id = req.route_params.get("id", "")
+    return http_response(review_app.post_review_pr_approval(stage_context(), investigation_id, _review_request(req)))

@@ -14,6 +14,10 @@ from functools import lru_cache
 from agentcore.pipeline._patch import Patch
 from agentcore.settings import Settings
 
+APPROVAL_REFUSAL = "a person's approval is required and none is recorded"
+AWAITING_APPROVAL = f"refused: {APPROVAL_REFUSAL}"
+"""The `pr` stage's note when only the approval was missing (`pr_approval` runs the stage again)."""
+
 
 @dataclass(frozen=True)
 class PolicyVerdict:
@@ -47,7 +51,7 @@ def check_access(settings: Settings, *, repo: str | None, approved_by: str | Non
     if entry is None:
         return PolicyVerdict(f"repository {repo!r} is not on the pull-request allowlist")
     if settings.pr_approval_required and not approved_by:
-        return PolicyVerdict("a person's approval is required and none is recorded")
+        return PolicyVerdict(APPROVAL_REFUSAL)
     return PolicyVerdict(None, github_repo=entry)
 
 

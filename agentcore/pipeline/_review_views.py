@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from agentcore.agent.session import Session
 from agentcore.agent.spawn import Hypothesis, SubagentResult, parse_subagent_result
 from agentcore.errors import AgentCoreError, BlobNotFoundError, StorageError
+from agentcore.pipeline.pr_approval import awaits_approval
 from agentcore.pipeline.state import ChildOutcome, InvestigationState, Stage, investigation_prefix
 from agentcore.pipeline.wiring import Dependencies
 from agentcore.reports import Report, load_report
@@ -226,4 +227,6 @@ def report_page(deps: Dependencies, state: InvestigationState, *, refusal: str |
         feedback=feedback,
         pending_follow_ups=state.follow_ups,
         follow_up_refusal=refusal,
+        pull_request=state.pr_note,
+        awaiting_approval=awaits_approval(state),
     )

@@ -20,6 +20,7 @@ from agentcore.agent.redact import redact_session
 from agentcore.agent.session import Session
 from agentcore.errors import BlobNotFoundError, PreconditionFailedError, StorageError
 from agentcore.pipeline._checkpoint import checkpoint_workspace
+from agentcore.pipeline._pr_policy import AWAITING_APPROVAL
 from agentcore.pipeline.state import (
     InvestigationState,
     Stage,
@@ -136,6 +137,8 @@ def merge_side_fields(
     )
     if added and committing.stage is Stage.DONE and committing.mode == "agent":
         return merged.redirected(Stage.TURNS)
+    if current.pr_approved_by and not loaded.pr_approved_by and committing.pr_note == AWAITING_APPROVAL:
+        return merged.redirected(Stage.PR)  # approved while the `pr` stage refused for want of it: decide again
     return merged
 
 

@@ -9,6 +9,7 @@ The Functions app (functions/http_api.py) and `sre-agent serve` map the same rou
 | GET /api/investigations/{id} | status, stage, step, usage, report links |
 | GET /api/investigations/{id}/report | the report, Markdown or JSON by `Accept` |
 | POST /api/investigations/{id}/messages | `{"message": ..., "compact": true}`: a follow-up, compaction, or both |
+| POST /api/investigations/{id}/pr-approval | `{"approved_by": ...}`: a person approves the draft pull request |
 | GET, POST /api/review/... | the review web app's pages and forms (`agentcore.pipeline.review_app`) |
 
 Ids are checked against the one id pattern before they name any blob, and every blob an answer
@@ -268,6 +269,7 @@ _ROUTES = [
     ("GET", "status", re.compile(r"^/api/investigations/(?P<id>[^/]+)/?$")),
     ("GET", "report", re.compile(r"^/api/investigations/(?P<id>[^/]+)/report/?$")),
     ("POST", "messages", re.compile(r"^/api/investigations/(?P<id>[^/]+)/messages/?$")),
+    ("POST", "pr-approval", re.compile(r"^/api/investigations/(?P<id>[^/]+)/pr-approval/?$")),
 ]
 
 
@@ -302,5 +304,9 @@ def dispatch(
             return get_investigation(ctx, investigation_id)
         if name == "report":
             return get_report(ctx, investigation_id, accept)
+        if name == "pr-approval":
+            from agentcore.pipeline.pr_approval import post_pr_approval  # it answers with this module's responses
+
+            return post_pr_approval(ctx, investigation_id, body)
         return post_message(ctx, investigation_id, body)
     return _error(405, "method not allowed") if matches else _error(404, "no such route")

@@ -6,6 +6,7 @@
 | GET /api/review/investigations/{id} | the report page |
 | POST /api/review/investigations/{id}/feedback | a form: the reviewer's verdict, stored beside the report |
 | POST /api/review/investigations/{id}/follow-up | a form: a follow-up question (`api.post_message`) |
+| POST /api/review/investigations/{id}/pr-approval | a form: approve the draft pull request (`pr_approval`) |
 
 Pages are HTML with no script (see `agentcore.review.pages`); forms post urlencoded and are answered
 with a 303 to the page (post/redirect/get), or with the page and the error when refused. A POST that
@@ -30,6 +31,7 @@ from agentcore.errors import BlobNotFoundError, StorageError
 from agentcore.pipeline._review_views import list_page, report_page
 from agentcore.pipeline._stage_io import StageContext, load_state
 from agentcore.pipeline.api import NOT_FOUND, ApiResponse, json_response, post_message
+from agentcore.pipeline.pr_approval import post_pr_approval
 from agentcore.pipeline.state import INVESTIGATION_ID, InvestigationState, Stage, state_blob
 from agentcore.review.feedback import (
     Culprit,
@@ -59,6 +61,7 @@ _DAYS = (1, 7, 30, 90)
 _NOTICES = {
     "feedback": "Your feedback is recorded.",
     "follow-up": "Your question is queued: the agent continues the investigation with it.",
+    "pr-approval": "Your approval is recorded: the pull request stage decides again.",
 }
 
 
@@ -227,11 +230,28 @@ def post_review_follow_up(ctx: StageContext, investigation_id: str, request: Rev
     return _redirect(request.links.url(f"/api/review/investigations/{state.id}", {"done": "follow-up"}))
 
 
+def post_review_pr_approval(ctx: StageContext, investigation_id: str, request: ReviewRequest) -> ApiResponse:
+    """POST .../pr-approval: record the reviewer's approval of the draft pull request (as the API does)."""
+    state = _state(ctx, investigation_id)
+    if state is None:
+        return _not_found(request)
+    form = _form(request)
+    if isinstance(form, tuple):
+        return _report(ctx, state, request, status=form[0], error=form[1])
+    answer = post_pr_approval(ctx, state.id, json.dumps({"approved_by": form.get("approved_by", "")}).encode())
+    if answer.status not in (200, 202):
+        current = _state(ctx, investigation_id) or state
+        error = str(json.loads(answer.body).get("error", "refused"))
+        return _report(ctx, current, request, status=answer.status, error=error)
+    return _redirect(request.links.url(f"/api/review/investigations/{state.id}", {"done": "pr-approval"}))
+
+
 _ROUTES = [
     ("GET", "list", re.compile(r"^/api/review/?$")),
     ("GET", "report", re.compile(r"^/api/review/investigations/(?P<id>[^/]+)/?$")),
     ("POST", "feedback", re.compile(r"^/api/review/investigations/(?P<id>[^/]+)/feedback/?$")),
     ("POST", "follow-up", re.compile(r"^/api/review/investigations/(?P<id>[^/]+)/follow-up/?$")),
+    ("POST", "pr-approval", re.compile(r"^/api/review/investigations/(?P<id>[^/]+)/pr-approval/?$")),
 ]
 
 
@@ -248,5 +268,7 @@ def dispatch_review(ctx: StageContext, method: str, path: str, request: ReviewRe
             return review_report(ctx, investigation_id, request)
         if name == "feedback":
             return post_review_feedback(ctx, investigation_id, request)
+        if name == "pr-approval":
+            return post_review_pr_approval(ctx, investigation_id, request)
         return post_review_follow_up(ctx, investigation_id, request)
     return json_response(405, {"error": "method not allowed"}) if matches else None

@@ -112,6 +112,10 @@ class ReportPage:
     pending_follow_ups: tuple[str, ...]
     follow_up_refusal: str | None
     """Why this investigation cannot take a follow-up question; None when it can."""
+    pull_request: str | None = None
+    """What the `pr` stage decided about the agent's patch, in words; None before it ran."""
+    awaiting_approval: bool = False
+    """The `pr` stage refused only for want of a person's approval: the page offers the approval form."""
     notice: str = ""
     error: str = ""
     form: Mapping[str, str] = field(default_factory=dict)

@@ -21,18 +21,18 @@ def trigger(function: Any) -> dict[str, Any]:
 
 def test_every_trigger_family_is_registered(functions: dict[str, Any]) -> None:
     assert set(functions) == {
-        "post_alert", "post_investigation", "get_investigation", "get_report", "post_message",
+        "post_alert", "post_investigation", "get_investigation", "get_report", "post_message", "post_pr_approval",
         "on_alert", "on_stage", "on_dead_stage",
         "fan_out_hypotheses", "run_hypothesis", "finish_fan_out",
         "daily_error_clustering",
-        "review_list", "review_report", "review_feedback", "review_follow_up",
+        "review_list", "review_report", "review_feedback", "review_follow_up", "review_pr_approval",
     }  # fmt: skip
 
 
 def test_http_routes_need_a_function_key(functions: dict[str, Any]) -> None:
     routes = {}
-    names = ("post_alert", "post_investigation", "get_investigation", "get_report", "post_message",
-             "review_list", "review_report", "review_feedback", "review_follow_up")  # fmt: skip
+    names = ("post_alert", "post_investigation", "get_investigation", "get_report", "post_message", "post_pr_approval",
+             "review_list", "review_report", "review_feedback", "review_follow_up", "review_pr_approval")  # fmt: skip
     for name in names:
         binding = trigger(functions[name])
         assert binding["authLevel"] == "FUNCTION"
@@ -43,10 +43,12 @@ def test_http_routes_need_a_function_key(functions: dict[str, Any]) -> None:
         "get_investigation": (("GET",), "investigations/{id}"),
         "get_report": (("GET",), "investigations/{id}/report"),
         "post_message": (("POST",), "investigations/{id}/messages"),
+        "post_pr_approval": (("POST",), "investigations/{id}/pr-approval"),
         "review_list": (("GET",), "review"),
         "review_report": (("GET",), "review/investigations/{id}"),
         "review_feedback": (("POST",), "review/investigations/{id}/feedback"),
         "review_follow_up": (("POST",), "review/investigations/{id}/follow-up"),
+        "review_pr_approval": (("POST",), "review/investigations/{id}/pr-approval"),
     }
 
 

@@ -6,7 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from agentcore.pipeline._stage_io import load_state
+from agentcore.pipeline._pr_policy import AWAITING_APPROVAL
+from agentcore.pipeline._stage_io import load_state, update_state
 from agentcore.pipeline.api import ApiResponse, dispatch
 from agentcore.pipeline.review_app import read_feedback
 from agentcore.pipeline.state import Stage
@@ -198,3 +199,27 @@ def test_a_running_investigation_has_a_page_that_says_the_report_is_not_written_
 
 def test_a_wrong_method_on_a_review_route_is_a_405(review: Review) -> None:
     assert dispatch(review.ctx, "DELETE", f"/api/review/investigations/{review.agent}").status == 405
+
+
+def test_a_pull_request_awaiting_approval_is_approved_from_the_page(review: Review) -> None:
+    update_state(review.ctx.deps, review.agent, lambda state: state.with_pr_note(AWAITING_APPROVAL))
+    page = html(get(review, f"/api/review/investigations/{review.agent}"))
+    assert "approval is required and none is recorded" in page
+    assert 'action="/api/review/investigations/' + review.agent + '/pr-approval"' in page
+    response = post_form(review, f"/api/review/investigations/{review.agent}/pr-approval", {"approved_by": "ana"})
+    assert response.status == 303
+    loaded = load_state(review.ctx.deps, review.agent)
+    assert loaded is not None
+    assert (loaded.state.stage, loaded.state.pr_approved_by) == (Stage.PR, "ana")
+    assert [json.loads(m.body)["type"] for m in review.ctx.queue.receive("stages")] == ["pr"]
+    assert "Approve the draft pull request" not in html(get(review, f"/api/review/investigations/{review.agent}"))
+
+
+def test_an_approval_without_a_name_is_refused_on_the_page(review: Review) -> None:
+    update_state(review.ctx.deps, review.agent, lambda state: state.with_pr_note(AWAITING_APPROVAL))
+    response = post_form(review, f"/api/review/investigations/{review.agent}/pr-approval", {"approved_by": " "})
+    assert response.status == 400
+    assert "approved_by" in html(response)
+    loaded = load_state(review.ctx.deps, review.agent)
+    assert loaded is not None
+    assert loaded.state.pr_approved_by is None
