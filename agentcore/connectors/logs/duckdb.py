@@ -122,7 +122,7 @@ class DuckDbLogStore:
             tuple(json_value(v, t, dynamic_is_text=True) for v, t in zip(row, types, strict=True))
             for row in fetched[:max_rows]
         )
-        return QueryResult(columns=columns, rows=rows, truncated=truncated, total_rows=total)
+        return QueryResult.rendered(columns, rows, truncated=truncated, total_rows=total)
 
     def _translate(self, kql: str) -> tuple[str, dict[str, Any]]:
         if not kql.strip():

@@ -270,7 +270,7 @@ class _Rows:
             self._fail_unless_cut_at_the_row_limit()
         truncated = self.seen > self.limit
         total = None if self.errors else self.seen  # a service that stopped at max_rows + 1 does not say
-        return QueryResult(columns=self.columns or (), rows=tuple(self.kept), truncated=truncated, total_rows=total)
+        return QueryResult.rendered(self.columns or (), tuple(self.kept), truncated=truncated, total_rows=total)
 
     def _fail_unless_cut_at_the_row_limit(self) -> None:
         reason = "; ".join(dict.fromkeys(self.errors))
