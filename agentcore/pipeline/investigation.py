@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agentcore.agent.loop import StepEvent
 from agentcore.alerts import Alert, parse_alert
 from agentcore.errors import StorageError, UserInputError
 from agentcore.pipeline._stage_intake import new_investigation_id, start_investigation
@@ -22,6 +22,9 @@ from agentcore.pipeline.wiring import Dependencies
 from agentcore.reports import Report, Trigger, load_report
 from agentcore.scenarios import Scenario, load_scenario
 from agentcore.storage.local import LocalBlobStore
+
+if TYPE_CHECKING:  # an evidence-only run never imports the agent loop
+    from agentcore.agent.loop import StepEvent
 
 logger = logging.getLogger(__name__)
 
