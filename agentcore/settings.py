@@ -5,11 +5,18 @@ This is the only module that reads the environment; app settings arrive as envir
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _user_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/sre-agent`, else `~/.cache/sre-agent`."""
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "sre-agent"
 
 
 class Settings(BaseSettings):
@@ -64,6 +71,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path(".sre-agent")
     """Local folder for blobs, workspaces and the model-call ledger on the embedded default."""
+
+    cache_dir: Path = Field(default_factory=_user_cache_dir)
+    """Folder of what outlives a data directory and is safe to lose: translations of KQL query shapes, so that a
+    short run (an evidence-only investigation) skips the KQL parser. Default `$XDG_CACHE_HOME/sre-agent`, else
+    `~/.cache/sre-agent`."""
 
     applicationinsights_connection_string: SecretStr | None = Field(
         default=None,
