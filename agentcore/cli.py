@@ -246,7 +246,7 @@ def _investigate(args: argparse.Namespace, settings: Settings) -> int:
         scenario=args.scenario, alert_file=args.alert, question=args.question, repos=args.repo
     )
     if request.scenario is not None:
-        check_telemetry(request.scenario, telemetry_cache_dir(settings.data_dir))
+        check_telemetry(request.scenario, telemetry_cache_dir(settings.cache_dir))
     deps = build_dependencies(settings)
     mode = f"agent ({deps.model.provider}:{deps.model.model})" if deps.model else "evidence-only (no model configured)"
     _err.print(f"[bold]sre-agent[/] investigating — {mode}")

@@ -72,7 +72,7 @@ class StageContext:
 
     @property
     def telemetry_cache(self) -> Path:
-        return telemetry_cache_dir(self.deps.settings.data_dir)
+        return telemetry_cache_dir(self.deps.settings.cache_dir)
 
 
 def load_state(deps: Dependencies, investigation_id: str) -> Loaded | None:

@@ -4,7 +4,8 @@ Loading checks every row (a malformed one is a `ScenarioError` naming file and l
 fixed cost of laying a workspace out. The CLI loads it before an investigation starts, so bad telemetry
 is refused with exit 2 and nothing started; intake then copies that database instead of loading it again.
 
-An entry is named by a hash of everything its content depends on: each table's name and file bytes, the
+Entries live in the user's cache directory, so a second data directory (a second run of the same scenario)
+finds them too. An entry is named by a hash of everything its content depends on: each table's name and file bytes, the
 incident time (`now()` in queries), the DuckDB version and the loader's own source. A changed file, a
 newer DuckDB or a changed loader never reuses an old database. Entries are built under a temporary name
 and renamed into place, so two processes loading the same telemetry at once both end with a whole file.
@@ -21,16 +22,17 @@ import agentcore.connectors.logs as logs_package
 from agentcore.connectors.logs.duckdb import build_database
 from agentcore.scenarios import Scenario
 
-TELEMETRY_CACHE_FOLDER = "telemetry-cache"
-"""The cache's folder in the data directory."""
+TELEMETRY_CACHE_FOLDER = "telemetry"
+"""The cache's folder in the user's cache directory (`Settings.cache_dir`): entries are named by their content,
+so every data directory shares them."""
 
 _LOADER_SOURCES = ("duckdb.py", "_jsonl_loader.py", "_jsonl_lines.py", "_column_sql.py", "_telemetry_tables.py")
 """The modules whose code decides what a loaded database holds (in agentcore/connectors/logs/)."""
 
 
-def telemetry_cache_dir(data_dir: Path) -> Path:
-    """Where the cache lives for a data directory (the CLI and the stages must agree)."""
-    return (data_dir / TELEMETRY_CACHE_FOLDER).resolve()
+def telemetry_cache_dir(cache_dir: Path) -> Path:
+    """Where the cache lives in the user's cache directory (the CLI and the stages must agree)."""
+    return (cache_dir / TELEMETRY_CACHE_FOLDER).resolve()
 
 
 def telemetry_key(scenario: Scenario) -> str:
