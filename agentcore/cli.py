@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
+from agentcore._cli_console import CliConsole
 from agentcore.errors import AgentCoreError, ConfigError, UserInputError
 from agentcore.settings import Settings, load_settings
 
@@ -32,8 +31,8 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 
-_err = Console(stderr=True, highlight=False)
-_out = Console(highlight=False)
+_err = CliConsole(stderr=True)
+_out = CliConsole(stderr=False)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -111,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "eval":
             from agentcore.evals.command import run_eval_command
 
-            return run_eval_command(args, settings, _err, _out)
+            return run_eval_command(args, settings, _err.rich_console(), _out.rich_console())
         if args.command == "memory":
             return _memory(args, settings)
     except AgentCoreError as e:

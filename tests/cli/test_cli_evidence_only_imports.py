@@ -1,6 +1,6 @@
 """An evidence-only `sre-agent investigate` imports only what it uses: no HTTP client, no sandbox factory, no
-OpenTelemetry SDK, no agent loop, no HTTP API, no pydantic-settings or asyncio; and with its KQL translations
-cached, no KQL parser."""
+OpenTelemetry SDK, no agent loop, no HTTP API, no pydantic-settings or asyncio, no rich (its output is piped);
+and with its KQL translations cached, no KQL parser."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ NEVER = (
     "jinja2",
     "pydantic_settings",
     "asyncio",
+    "rich",
 )
 PARSER = ("duckdb_kql", "antlr4")
 _PROBE = """
