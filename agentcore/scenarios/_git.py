@@ -42,8 +42,7 @@ def read_bundle(bundle: Path, scratch: Path) -> BundleHistory:
     """Clone `bundle` bare into `scratch` and read its history. Raise GitError if it is not a bundle."""
     bare = scratch / "repo.git"
     run_git(None, "clone", "--bare", "--quiet", str(bundle), str(bare), timeout_s=BUNDLE_TIMEOUT_S)
-    head_ref = _head_ref(bare)
-    head = run_git(bare, "rev-parse", "--verify", f"{head_ref}^{{commit}}").strip()
+    head_ref, head = _head(bare)
     log = run_git(bare, "log", "--first-parent", f"--format=%H{_SEPARATOR}%ct{_SEPARATOR}%an{_SEPARATOR}%s", head)
     history = []
     for line in log.splitlines():
@@ -52,20 +51,18 @@ def read_bundle(bundle: Path, scratch: Path) -> BundleHistory:
     return BundleHistory(head, head_ref, history, bare)
 
 
-def _head_ref(bare: Path) -> str:
-    """HEAD if the bundle carried one, else main, master, or the first branch."""
+def _head(bare: Path) -> tuple[str, str]:
+    """HEAD if the bundle carried one, else main, master, or the first branch; and its commit."""
     try:
-        run_git(bare, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-        return "HEAD"
+        return "HEAD", run_git(bare, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").strip()
     except GitError:
         pass
     branches = run_git(bare, "for-each-ref", "--format=%(refname:short)", "refs/heads/").split()
-    for preferred in ("main", "master"):
-        if preferred in branches:
-            return preferred
+    preferred = [name for name in ("main", "master") if name in branches]
     if not branches:
         raise GitError("the bundle has no branches", returncode=None)
-    return sorted(branches)[0]
+    ref = preferred[0] if preferred else sorted(branches)[0]
+    return ref, run_git(bare, "rev-parse", "--verify", f"{ref}^{{commit}}").strip()
 
 
 def scratch_directory() -> tempfile.TemporaryDirectory[str]:

@@ -229,21 +229,30 @@ def _read_deployments(root: Path, spec: ScenarioSpec, histories: _Histories) -> 
         if not isinstance(data, dict):
             raise ScenarioError(f"{where}: expected a JSON object, got {type(data).__name__}")
         rows.append((number, _validate(Deployment, data, where)))
+    wanted: dict[str, list[str]] = {}
+    for _, row in rows:
+        repo = repo_of.get(row.service)
+        if repo is not None and repo in histories:
+            wanted.setdefault(repo, []).append(row.commit)
+    # One `git cat-file --batch-check` per bundle for all its deployments, not one per deployment.
+    names = {repo: histories[repo][1].resolve(list(dict.fromkeys(commits))) for repo, commits in wanted.items()}
     resolved = []
     for number, row in rows:
         repo = repo_of.get(row.service)
         if repo is not None:
-            row = row.model_copy(
-                update={"commit": _resolve(histories, repo, row.commit, f"deployments.jsonl line {number}")}
-            )
+            where = f"deployments.jsonl line {number}"
+            row = row.model_copy(update={"commit": _resolve(histories, repo, row.commit, where, names.get(repo))})
         resolved.append(row)
     return tuple(resolved)
 
 
-def _resolve(histories: _Histories, repo: str, commit: str, where: str) -> str:
+def _resolve(
+    histories: _Histories, repo: str, commit: str, where: str, names: dict[str, str | None] | None = None
+) -> str:
+    """The full sha of `commit` in `repo`'s bundle (from `names`, resolved before, when given)."""
     if repo not in histories:
         raise ScenarioError(f"{where}: no repos/{repo}.bundle")
-    full = histories[repo][1].resolve([commit])[commit]
+    full = (names if names is not None else histories[repo][1].resolve([commit]))[commit]
     if full is None:
         raise ScenarioError(f"{where}: commit {commit} is not in repos/{repo}.bundle")
     return full
