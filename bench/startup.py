@@ -78,18 +78,19 @@ def _with_cache(env: dict[str, str], cache_dir: Path) -> dict[str, str]:
     return {**env, "SRE_AGENT_CACHE_DIR": str(cache_dir)}
 
 
-def _series(scratch: Path, env: dict[str, str], runs: int, tag: str) -> tuple[list[float], ...]:
-    """Alternating `python -c pass`, cold-cache and warm-cache investigate runs: wall and CPU of each, in turn.
+def _series(scratch: Path, env: dict[str, str], runs: int, tag: str, *, warm: bool = True) -> tuple[list[float], ...]:
+    """Alternating `python -c pass`, cold-cache and (with `warm`) warm-cache investigate runs: wall and CPU of each.
 
     The untimed first run byte-compiles (when allowed), fills the page cache and fills the warm runs' cache.
     """
     warm_cache = scratch / f"cache-warm-{tag}"
     _timed(_investigate(scratch / f"warmup-{tag}"), _with_cache(env, warm_cache))
-    runs_of = (
+    runs_of = [
         lambda i: ([sys.executable, "-c", "pass"], env),
         lambda i: (_investigate(scratch / f"{tag}-cold{i}"), _with_cache(env, scratch / f"cache-cold-{tag}{i}")),
-        lambda i: (_investigate(scratch / f"{tag}-warm{i}"), _with_cache(env, warm_cache)),
-    )
+    ]
+    if warm:
+        runs_of.append(lambda i: (_investigate(scratch / f"{tag}-warm{i}"), _with_cache(env, warm_cache)))
     series: tuple[list[float], ...] = tuple([] for _ in range(2 * len(runs_of)))
     for i in range(runs):
         for offset, run_of in enumerate(runs_of):
@@ -109,7 +110,7 @@ def run(quick: bool) -> list[BenchResult]:
         scratch = Path(scratch_name)
         env = _environment(scratch / "bytecode")
         bare, bare_cpu_s, cold, cold_cpu, warm, warm_cpu = _series(scratch, env, runs, "run")
-        source = _series(scratch, _environment(None), runs, "source")[2]
+        source = _series(scratch, _environment(None), runs, "source", warm=False)[2]
         imports = import_seconds(scratch / "importtime", _with_cache(env, scratch / "cache-importtime"))
     baseline, cold_timing, warm_timing = Timing(tuple(bare)), Timing(tuple(cold)), Timing(tuple(warm))
     bare_cpu = Timing(tuple(bare_cpu_s))
