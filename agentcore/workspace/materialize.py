@@ -33,7 +33,7 @@ from agentcore.errors import ScenarioError, UserInputError
 from agentcore.git import GitError
 from agentcore.scenarios import DeployedCommit, RepoBundle, Scenario
 from agentcore.workspace.checkout import cached_clone, check_out_bundle, check_out_shared, head_commit
-from agentcore.workspace.telemetry_cache import copy_telemetry
+from agentcore.workspace.telemetry_cache import cached_tables, copy_telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -213,13 +213,13 @@ def _load_telemetry(scenario: Scenario, staging: Path, cache: Path | None, warm_
     database = staging / TELEMETRY_DATABASE
     if cache is None:
         store = DuckDbLogStore.load(scenario.telemetry, database, query_now=scenario.incident_time, warm_kql=warm_kql)
+        try:
+            tables = tuple(store.tables())
+        finally:
+            store.close()
     else:
         copy_telemetry(scenario, cache, database)
-        store = DuckDbLogStore(database, query_now=scenario.incident_time, warm_kql=warm_kql)
-    try:
-        tables = tuple(store.tables())
-    finally:
-        store.close()
+        tables = cached_tables(scenario, cache)
     for table in tables:
         (staging / "schemas" / f"{table.name}.md").write_text(_schema_markdown(scenario, table), encoding="utf-8")
     return tables
