@@ -242,8 +242,9 @@ def _investigate(args: argparse.Namespace, settings: Settings) -> int:
 
     check_repos(args.repo)
     request = InvestigationRequest.from_cli(
-        scenario=args.scenario, alert_file=args.alert, question=args.question, repos=args.repo
-    )
+        scenario=args.scenario, alert_file=args.alert, question=args.question, repos=args.repo,
+        cache_dir=settings.cache_dir,
+    )  # fmt: skip
     if request.scenario is not None:
         check_telemetry(request.scenario, telemetry_cache_dir(settings.cache_dir))
     deps = build_dependencies(settings)

@@ -87,8 +87,9 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
     with directory_lock(root):
         remove_workspace(root)
         spec = state.request
-        scenario = load_scenario(Path(spec.scenario_dir)) if spec.scenario_dir else None
-        translations = KqlTranslations(deps.settings.cache_dir)
+        cache_dir = deps.settings.cache_dir
+        scenario = load_scenario(Path(spec.scenario_dir), cache_dir=cache_dir) if spec.scenario_dir else None
+        translations = KqlTranslations(cache_dir)
         prepared = _prepare(spec, scenario, root, state.started_at, ctx, warm_kql=not translations.holds_any())
         install_skills(root, load_skill_layers(deps.settings, deps.blob_store))
         triage = _triage(prepared, deps.log_store, translations)

@@ -43,8 +43,15 @@ class InvestigationRequest:
 
     @classmethod
     def from_cli(
-        cls, *, scenario: Path | None, alert_file: Path | None, question: str | None, repos: Sequence[Path]
+        cls,
+        *,
+        scenario: Path | None,
+        alert_file: Path | None,
+        question: str | None,
+        repos: Sequence[Path],
+        cache_dir: Path | None = None,
     ) -> InvestigationRequest:
+        """The request the CLI's options describe; a scenario is loaded with what `cache_dir` kept of it."""
         for repo in repos:
             if not repo.is_dir():
                 raise UserInputError(f"--repo {repo}: no such directory")
@@ -53,7 +60,7 @@ class InvestigationRequest:
         if scenario is not None:
             if not scenario.is_dir():
                 raise UserInputError(f"--scenario {scenario}: no such directory")
-            loaded = load_scenario(scenario)
+            loaded = load_scenario(scenario, cache_dir=cache_dir)
             return cls(trigger=Trigger(kind="cli", ref=loaded.name), scenario=loaded, repos=tuple(repos))
         if alert_file is not None:
             try:
