@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
+from agentcore._cli_console import CliConsole
 from agentcore.errors import AgentCoreError, ConfigError, UserInputError
 from agentcore.settings import Settings, load_settings
 
@@ -32,8 +31,8 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 
-_err = Console(stderr=True, highlight=False)
-_out = Console(highlight=False)
+_err = CliConsole(stderr=True)
+_out = CliConsole(stderr=False)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -112,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "eval":
             from agentcore.evals.command import run_eval_command
 
-            return run_eval_command(args, settings, _err, _out)
+            return run_eval_command(args, settings, _err.rich_console(), _out.rich_console())
         if args.command == "memory":
             return _memory(args, settings)
     except AgentCoreError as e:
@@ -255,10 +254,11 @@ def _investigate(args: argparse.Namespace, settings: Settings) -> int:
 
     check_repos(args.repo)
     request = InvestigationRequest.from_cli(
-        scenario=args.scenario, alert_file=args.alert, question=args.question, repos=args.repo
-    )
+        scenario=args.scenario, alert_file=args.alert, question=args.question, repos=args.repo,
+        cache_dir=settings.cache_dir,
+    )  # fmt: skip
     if request.scenario is not None:
-        check_telemetry(request.scenario, telemetry_cache_dir(settings.data_dir))
+        check_telemetry(request.scenario, telemetry_cache_dir(settings.cache_dir))
     deps = build_dependencies(settings)
     mode = f"agent ({deps.model.provider}:{deps.model.model})" if deps.model else "evidence-only (no model configured)"
     _err.print(f"[bold]sre-agent[/] investigating — {mode}")

@@ -1,21 +1,36 @@
 """The one settings object. Built once at the edge (CLI, function app) and passed down.
 
-This is the only module that reads the environment; app settings arrive as environment variables.
+This is the only module that reads the environment; app settings arrive as environment variables, read by
+the rules pydantic-settings applied (`agentcore._settings_environment`), without importing it.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
+
+from agentcore._settings_environment import environment_values
+
+ENV_PREFIX = "SRE_AGENT_"
 
 
-class Settings(BaseSettings):
-    """Configuration for sre-agent. Every field can be set as an environment variable."""
+def _user_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/sre-agent`, else `~/.cache/sre-agent`."""
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "sre-agent"
 
-    model_config = SettingsConfigDict(env_prefix="SRE_AGENT_", extra="ignore", populate_by_name=True)
+
+class Settings(BaseModel):
+    """Configuration for sre-agent. Every field can be set as an environment variable (`SRE_AGENT_<FIELD>`, or
+    the names its validation alias lists); a value passed to `Settings(...)` wins over the environment."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, validate_default=True)
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**environment_values(type(self).model_fields, os.environ, values, prefix=ENV_PREFIX))
 
     model: str | None = None
     """`provider:model`, e.g. `anthropic:claude-sonnet-4-6` or `openai:gpt-4.1`; None means evidence-only."""
@@ -64,6 +79,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path(".sre-agent")
     """Local folder for blobs, workspaces and the model-call ledger on the embedded default."""
+
+    cache_dir: Path = Field(default_factory=_user_cache_dir)
+    """Folder of what outlives a data directory and is safe to lose: translations of KQL query shapes, so that a
+    short run (an evidence-only investigation) skips the KQL parser. Default `$XDG_CACHE_HOME/sre-agent`, else
+    `~/.cache/sre-agent`."""
 
     applicationinsights_connection_string: SecretStr | None = Field(
         default=None,
@@ -303,4 +323,4 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, with explicit overrides winning."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    return Settings(**overrides)

@@ -1,4 +1,4 @@
-"""Suite-wide rules: no test reaches the network, and under CI no test may skip."""
+"""Suite-wide rules: no test reaches the network, no test writes the user's cache, and under CI no test may skip."""
 
 from __future__ import annotations
 
@@ -38,6 +38,18 @@ def _no_network() -> Generator[None, None, None]:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Generator[None, None, None]:
+    """The suite's processes (and the CLI processes they start) keep KQL translations in a folder of their own."""
+    previous = os.environ.get("SRE_AGENT_CACHE_DIR")
+    os.environ["SRE_AGENT_CACHE_DIR"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("SRE_AGENT_CACHE_DIR", None)
+    else:
+        os.environ["SRE_AGENT_CACHE_DIR"] = previous
 
 
 @pytest.hookimpl(hookwrapper=True)

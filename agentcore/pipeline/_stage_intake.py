@@ -9,6 +9,7 @@ from pathlib import Path
 
 from agentcore.connectors.logs import LogStore
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
+from agentcore.connectors.logs.kql_cache import KqlTranslations
 from agentcore.errors import ConfigError
 from agentcore.pipeline._stage_io import (
     Loaded,
@@ -86,10 +87,12 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
     with directory_lock(root):
         remove_workspace(root)
         spec = state.request
-        scenario = load_scenario(Path(spec.scenario_dir)) if spec.scenario_dir else None
-        prepared = _prepare(spec, scenario, root, state.started_at, ctx)
+        cache_dir = deps.settings.cache_dir
+        scenario = load_scenario(Path(spec.scenario_dir), cache_dir=cache_dir) if spec.scenario_dir else None
+        translations = KqlTranslations(cache_dir)
+        prepared = _prepare(spec, scenario, root, state.started_at, ctx, warm_kql=not translations.holds_any())
         install_skills(root, load_skill_layers(deps.settings, deps.blob_store))
-        triage = _triage(prepared, deps.log_store)
+        triage = _triage(prepared, deps.log_store, translations)
         alert = scenario.alert if scenario else spec.alert
         plans = load_response_plans(deps.settings)
         plan = plans.choose(alert, state.title) if plans is not None else None
@@ -135,19 +138,22 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
 
 
 def _prepare(
-    spec: RequestSpec, scenario: Scenario | None, root: Path, now: datetime, ctx: StageContext
+    spec: RequestSpec, scenario: Scenario | None, root: Path, now: datetime, ctx: StageContext, *, warm_kql: bool
 ) -> PreparedWorkspace:
     if scenario is not None:
-        return prepare_from_scenario(scenario, root, clone_cache=ctx.clone_cache, telemetry_cache=ctx.telemetry_cache)
+        return prepare_from_scenario(
+            scenario, root, clone_cache=ctx.clone_cache, telemetry_cache=ctx.telemetry_cache, warm_kql=warm_kql
+        )
     incident_time = spec.alert.fired_at if spec.alert else now
     return prepare_from_repos([Path(r) for r in spec.repos], root, incident_time)
 
 
-def _triage(prepared: PreparedWorkspace, log_store: LogStore | None) -> Triage:
-    """Triage over the workspace's own telemetry when it has some, else the deployment's log store."""
+def _triage(prepared: PreparedWorkspace, log_store: LogStore | None, translations: KqlTranslations) -> Triage:
+    """Triage over the workspace's own telemetry when it has some (its KQL translations cached), else the
+    deployment's log store."""
     if prepared.telemetry_database is None:
         return run_triage(prepared.incident_time, prepared.services, prepared.deployments, log_store)
-    logs = DuckDbLogStore(prepared.telemetry_database, query_now=prepared.incident_time)
+    logs = DuckDbLogStore(prepared.telemetry_database, query_now=prepared.incident_time, translations=translations)
     try:
         return run_triage(prepared.incident_time, prepared.services, prepared.deployments, logs)
     finally:

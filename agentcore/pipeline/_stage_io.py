@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agentcore.agent.loop import StepEvent
 from agentcore.agent.redact import redact_session
 from agentcore.agent.session import Session
 from agentcore.errors import BlobNotFoundError, PreconditionFailedError, StorageError
@@ -37,6 +37,9 @@ from agentcore.workspace import (
     restore_workspace,
     telemetry_cache_dir,
 )
+
+if TYPE_CHECKING:  # an evidence-only run never imports the agent loop
+    from agentcore.agent.loop import StepEvent
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +73,7 @@ class StageContext:
 
     @property
     def telemetry_cache(self) -> Path:
-        return telemetry_cache_dir(self.deps.settings.data_dir)
+        return telemetry_cache_dir(self.deps.settings.cache_dir)
 
 
 def load_state(deps: Dependencies, investigation_id: str) -> Loaded | None:

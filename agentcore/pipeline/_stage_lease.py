@@ -22,9 +22,12 @@ from agentcore.storage import BlobStore, Lease, LeaseLostError
 
 logger = logging.getLogger(__name__)
 
-FIRST_RETRY_S = 0.05
+FIRST_RETRY_S = 0.005
 LONGEST_RETRY_S = 1.0
-"""Backoff between attempts to take a busy lease (no port tells when a lease is released)."""
+"""Backoff between attempts to take a busy lease (no port tells when a lease is released). The first retry is
+soon: a stage sends the next stage's message before it releases its lease, so the next delivery usually finds
+the lease busy for the last milliseconds of the stage before it (a 50 ms first retry cost an evidence-only run
+that much in about half its runs)."""
 
 
 class InvestigationBusyError(StorageError):

@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agentcore.agent.loop import StepEvent
 from agentcore.alerts import Alert, parse_alert
 from agentcore.errors import StorageError, UserInputError
 from agentcore.pipeline._stage_intake import new_investigation_id, start_investigation
@@ -22,6 +22,9 @@ from agentcore.pipeline.wiring import Dependencies
 from agentcore.reports import Report, Trigger, load_report
 from agentcore.scenarios import Scenario, load_scenario
 from agentcore.storage.local import LocalBlobStore
+
+if TYPE_CHECKING:  # an evidence-only run never imports the agent loop
+    from agentcore.agent.loop import StepEvent
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +43,15 @@ class InvestigationRequest:
 
     @classmethod
     def from_cli(
-        cls, *, scenario: Path | None, alert_file: Path | None, question: str | None, repos: Sequence[Path]
+        cls,
+        *,
+        scenario: Path | None,
+        alert_file: Path | None,
+        question: str | None,
+        repos: Sequence[Path],
+        cache_dir: Path | None = None,
     ) -> InvestigationRequest:
+        """The request the CLI's options describe; a scenario is loaded with what `cache_dir` kept of it."""
         for repo in repos:
             if not repo.is_dir():
                 raise UserInputError(f"--repo {repo}: no such directory")
@@ -50,7 +60,7 @@ class InvestigationRequest:
         if scenario is not None:
             if not scenario.is_dir():
                 raise UserInputError(f"--scenario {scenario}: no such directory")
-            loaded = load_scenario(scenario)
+            loaded = load_scenario(scenario, cache_dir=cache_dir)
             return cls(trigger=Trigger(kind="cli", ref=loaded.name), scenario=loaded, repos=tuple(repos))
         if alert_file is not None:
             try:

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agentcore.agent.loop import StepEvent
 from agentcore.errors import AgentCoreError
 from agentcore.pipeline._stage_io import ALERTS_QUEUE, STAGES_QUEUE, StageContext, load_state
 from agentcore.pipeline.alert_intake import handle_alert_message
@@ -31,6 +30,7 @@ from agentcore.queues import LockLostError, ReceivedMessage
 from agentcore.queues.local import LocalQueue
 
 if TYPE_CHECKING:
+    from agentcore.agent.loop import StepEvent
     from agentcore.pipeline.fanout import FanOutOrder
 
 logger = logging.getLogger(__name__)

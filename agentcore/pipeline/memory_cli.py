@@ -9,25 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agentcore.connectors.topology.scenario import ScenarioTopology
 from agentcore.errors import UserInputError
-from agentcore.pipeline.api import dispatch
-from agentcore.pipeline.local_runner import LocalRunner
-from agentcore.pipeline.memory_daily import (
-    check_memory,
-    export_folder,
-    import_folder,
-    prune_snapshots,
-    restore_memory,
-    snapshot_memory,
-)
-from agentcore.pipeline.memory_session import latest_record
-from agentcore.pipeline.memory_teach import is_teaching
-from agentcore.pipeline.memory_world import DeployedWorld, parse_repo_option
-from agentcore.pipeline.wiring import Dependencies
+
+if TYPE_CHECKING:  # the commands' modules are imported when one runs: `sre-agent investigate` builds this parser too
+    from agentcore.pipeline.wiring import Dependencies
 
 EXIT_REFUSED = 1
 
@@ -62,6 +50,14 @@ def add_memory_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def run_memory_command(args: argparse.Namespace, deps: Dependencies) -> Printed:
+    from agentcore.pipeline.memory_daily import (
+        export_folder,
+        import_folder,
+        prune_snapshots,
+        restore_memory,
+        snapshot_memory,
+    )
+
     blobs, now = deps.blob_store, deps.now()
     command = args.memory_command
     if command == "check":
@@ -85,6 +81,13 @@ def run_memory_command(args: argparse.Namespace, deps: Dependencies) -> Printed:
 
 def _teach(args: argparse.Namespace, deps: Dependencies) -> Printed:
     """The message as a follow-up to the investigation, run here to the end; the files its report stage wrote."""
+    from http import HTTPStatus
+
+    from agentcore.pipeline.api import dispatch
+    from agentcore.pipeline.local_runner import LocalRunner
+    from agentcore.pipeline.memory_session import latest_record
+    from agentcore.pipeline.memory_teach import is_teaching
+
     if not is_teaching(args.message):
         raise UserInputError('a teaching message starts with "remember" or "forget"')
     body = json.dumps({"message": args.message}).encode()
@@ -101,6 +104,10 @@ def _teach(args: argparse.Namespace, deps: Dependencies) -> Printed:
 
 
 def _check(args: argparse.Namespace, deps: Dependencies) -> Printed:
+    from agentcore.connectors.topology.scenario import ScenarioTopology
+    from agentcore.pipeline.memory_daily import check_memory
+    from agentcore.pipeline.memory_world import DeployedWorld, parse_repo_option
+
     repos = [parse_repo_option(value) for value in [*deps.settings.memory_repos, *args.repo]]
     world = DeployedWorld(
         repos={r.name: r for r in repos},

@@ -5,6 +5,7 @@ This is the edge of the core: adapters (Azure, Anthropic, OpenAI) are chosen her
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -87,10 +88,11 @@ def sandbox_limits(settings: Settings) -> SandboxLimits:
 
 def commands_location(deps: Dependencies) -> str:
     """Where the agent's shell commands run, as the report's data-egress section says it."""
-    from agentcore.sandbox.factory import RemoteSandboxFactory
-
-    if isinstance(deps.sandbox_factory, RemoteSandboxFactory):
-        return deps.sandbox_factory.location
+    # Only a module that has been imported can have made the factory: a local run never imports the remote one.
+    factories = sys.modules.get("agentcore.sandbox.factory")
+    if factories is not None and isinstance(deps.sandbox_factory, factories.RemoteSandboxFactory):
+        location: str = deps.sandbox_factory.location
+        return location
     return f"on the agent's host, in the {deps.settings.sandbox} sandbox"
 
 
@@ -261,10 +263,9 @@ def _build_blob_store(settings: Settings) -> BlobStore:
 
 
 def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
-    from agentcore.sandbox.factory import RemoteSandboxFactory
-
     limits = sandbox_limits(settings)
     if settings.sandbox_pool_endpoint:
+        from agentcore.sandbox.factory import RemoteSandboxFactory
         from agentcore.sandbox.remote import managed_identity_credential
 
         return RemoteSandboxFactory(

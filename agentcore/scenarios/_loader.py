@@ -35,7 +35,7 @@ _REPO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
-def load_scenario(directory: Path) -> Scenario:
+def load_scenario(directory: Path, *, cache_dir: Path | None = None) -> Scenario:
     """Load the scenario in `directory` (format: SCENARIOS.md). Extra files are ignored; optional parts
     may be missing; a malformed part raises ScenarioError naming the file (and line, for JSONL).
 
@@ -45,7 +45,8 @@ def load_scenario(directory: Path) -> Scenario:
 
     A scenario loaded before in this process, whose files have not changed since (same names, sizes,
     modification times and inodes), is returned again without reading its bundles: the CLI and intake
-    both load the one a run investigates."""
+    both load the one a run investigates. With `cache_dir` (the user's cache directory), what each bundle
+    holds is kept there and read from there the next time instead of cloning the bundle (`_bundle_cache`)."""
     root = directory.resolve()
     if not root.is_dir():
         raise ScenarioError(f"{directory}: not a scenario directory")
@@ -55,7 +56,7 @@ def load_scenario(directory: Path) -> Scenario:
             found = _RECENT.get((root, signature))
         if found is not None:
             return found
-    scenario = _load(root)
+    scenario = _load(root, cache_dir)
     if signature is not None:
         with _RECENT_LOCK:
             _RECENT[(root, signature)] = scenario
@@ -64,13 +65,13 @@ def load_scenario(directory: Path) -> Scenario:
     return scenario
 
 
-def _load(root: Path) -> Scenario:
+def _load(root: Path, cache_dir: Path | None) -> Scenario:
     spec = _read_model(root, "scenario.json", ScenarioSpec)
     if spec is None:
         raise ScenarioError("scenario.json: missing; every scenario needs one")
     alert = _read_alert(root)
     with scratch_directory() as scratch:
-        histories = _read_bundles(root, Path(scratch))
+        histories = _read_bundles(root, Path(scratch), cache_dir)
         _check_services(spec, histories)
         deployments = _read_deployments(root, spec, histories)
         truth = _read_truth(root, histories)
@@ -175,7 +176,7 @@ def _read_alert(root: Path) -> Alert:
 _Histories = dict[str, tuple[RepoBundle, BundleHistory]]
 
 
-def _read_bundles(root: Path, scratch: Path) -> _Histories:
+def _read_bundles(root: Path, scratch: Path, cache_dir: Path | None) -> _Histories:
     histories: _Histories = {}
     repos = _optional_directory(root, "repos")
     if repos is None:
@@ -189,7 +190,7 @@ def _read_bundles(root: Path, scratch: Path) -> _Histories:
             raise ScenarioError(f"{relative}: not a file")
         (scratch / name).mkdir()
         try:
-            history = read_bundle(checked, scratch / name)
+            history = read_bundle(checked, scratch / name, cache=cache_dir)
         except GitError as e:
             raise ScenarioError(f"{relative}: not a readable git bundle: {e}") from e
         commits = tuple(
@@ -229,21 +230,30 @@ def _read_deployments(root: Path, spec: ScenarioSpec, histories: _Histories) -> 
         if not isinstance(data, dict):
             raise ScenarioError(f"{where}: expected a JSON object, got {type(data).__name__}")
         rows.append((number, _validate(Deployment, data, where)))
+    wanted: dict[str, list[str]] = {}
+    for _, row in rows:
+        repo = repo_of.get(row.service)
+        if repo is not None and repo in histories:
+            wanted.setdefault(repo, []).append(row.commit)
+    # One `git cat-file --batch-check` per bundle for all its deployments, not one per deployment.
+    names = {repo: histories[repo][1].resolve(list(dict.fromkeys(commits))) for repo, commits in wanted.items()}
     resolved = []
     for number, row in rows:
         repo = repo_of.get(row.service)
         if repo is not None:
-            row = row.model_copy(
-                update={"commit": _resolve(histories, repo, row.commit, f"deployments.jsonl line {number}")}
-            )
+            where = f"deployments.jsonl line {number}"
+            row = row.model_copy(update={"commit": _resolve(histories, repo, row.commit, where, names.get(repo))})
         resolved.append(row)
     return tuple(resolved)
 
 
-def _resolve(histories: _Histories, repo: str, commit: str, where: str) -> str:
+def _resolve(
+    histories: _Histories, repo: str, commit: str, where: str, names: dict[str, str | None] | None = None
+) -> str:
+    """The full sha of `commit` in `repo`'s bundle (from `names`, resolved before, when given)."""
     if repo not in histories:
         raise ScenarioError(f"{where}: no repos/{repo}.bundle")
-    full = histories[repo][1].resolve([commit])[commit]
+    full = (names if names is not None else histories[repo][1].resolve([commit]))[commit]
     if full is None:
         raise ScenarioError(f"{where}: commit {commit} is not in repos/{repo}.bundle")
     return full

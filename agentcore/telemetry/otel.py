@@ -1,9 +1,10 @@
 """Where sre-agent's own spans go, chosen once per process from settings.
 
 With `applicationinsights_connection_string` set, the Azure Monitor distro is configured
-(`agentcore.telemetry.azure_monitor`) with `ScopeSpanProcessor`, so spans and logs reach Application
-Insights carrying the investigation id and step. Unset, no tracer provider is installed (spans are
-no-ops) and the same events land in the local log tables (`agentcore.telemetry.local`).
+(`agentcore.telemetry.azure_monitor`) with `ScopeSpanProcessor` (`agentcore.telemetry.scope_spans`), so spans
+and logs reach Application Insights carrying the investigation id and step. Unset, no tracer provider is
+installed (spans are no-ops), the OpenTelemetry SDK is never imported, and the same events land in the local
+log tables (`agentcore.telemetry.local`).
 """
 
 from __future__ import annotations
@@ -11,31 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from opentelemetry.context import Context
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
-
 from agentcore.settings import Settings
-from agentcore.telemetry.scope import current_scope, install_log_scope
+from agentcore.telemetry.scope import install_log_scope
 
 logger = logging.getLogger(__name__)
-
-
-class ScopeSpanProcessor(SpanProcessor):
-    """Puts the current investigation id and step on every span that starts, whoever starts it."""
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        for key, value in current_scope().attributes().items():
-            if span.attributes is None or key not in span.attributes:
-                span.set_attribute(key, value)
-
-    def on_end(self, span: ReadableSpan) -> None:
-        return
-
-    def shutdown(self) -> None:
-        return
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
 
 
 def entra_authentication(authentication_string: str | None) -> tuple[bool, str | None]:
@@ -63,6 +43,7 @@ def configure_exporters(settings: Settings) -> bool:
     with _lock:
         if _configured is None:
             from agentcore.telemetry.azure_monitor import configure_azure_monitor_exporter
+            from agentcore.telemetry.scope_spans import ScopeSpanProcessor
 
             entra_id, client_id = entra_authentication(settings.applicationinsights_authentication_string)
             configure_azure_monitor_exporter(
@@ -76,4 +57,4 @@ def configure_exporters(settings: Settings) -> bool:
     return True
 
 
-__all__ = ["ScopeSpanProcessor", "configure_exporters", "entra_authentication"]
+__all__ = ["configure_exporters", "entra_authentication"]

@@ -33,7 +33,7 @@ from agentcore.errors import ScenarioError, UserInputError
 from agentcore.git import GitError
 from agentcore.scenarios import DeployedCommit, RepoBundle, Scenario
 from agentcore.workspace.checkout import cached_clone, check_out_bundle, check_out_shared, head_commit
-from agentcore.workspace.telemetry_cache import copy_telemetry
+from agentcore.workspace.telemetry_cache import cached_tables, copy_telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -69,14 +69,21 @@ class WorkspaceManifest(BaseModel):
 
 
 def materialize_workspace(
-    scenario: Scenario, root: Path, *, clone_cache: Path | None = None, telemetry_cache: Path | None = None
+    scenario: Scenario,
+    root: Path,
+    *,
+    clone_cache: Path | None = None,
+    telemetry_cache: Path | None = None,
+    warm_kql: bool = True,
 ) -> WorkspaceManifest:
     """Create the workspace for `scenario` at `root`, which must not exist or be empty; repositories
-    borrow their objects from `clone_cache`, and telemetry is copied from `telemetry_cache`, when given."""
+    borrow their objects from `clone_cache`, and telemetry is copied from `telemetry_cache`, when given.
+    With telemetry and `warm_kql`, the KQL translator is warmed up meanwhile (not when its queries' translations
+    are cached, so that importing the parser would be wasted)."""
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise UserInputError(f"{root}: the workspace directory exists and is not empty")
     root.parent.mkdir(parents=True, exist_ok=True)
-    if scenario.telemetry:
+    if scenario.telemetry and warm_kql:
         warm_kql_in_background()  # while git checks the repositories out, in subprocesses that leave the GIL free
     staging = root.parent / f".{root.name}.partial-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
@@ -87,7 +94,7 @@ def materialize_workspace(
         checkouts = tuple(_check_out(scenario, repo, staging, clone_cache) for repo in repos)
         (staging / "repos" / "CHECKOUTS.md").write_text(_checkouts_markdown(scenario, checkouts), encoding="utf-8")
         skipped = [*_copy_tree(scenario, "memory", staging), *_copy_tree(scenario, "skills", staging)]
-        tables = _load_telemetry(scenario, staging, telemetry_cache)
+        tables = _load_telemetry(scenario, staging, telemetry_cache, warm_kql)
         if root.exists():
             root.rmdir()
         staging.rename(root)
@@ -200,19 +207,19 @@ def _copy_regular_file(source: Path, destination: Path) -> None:
         shutil.copyfileobj(reader, writer)
 
 
-def _load_telemetry(scenario: Scenario, staging: Path, cache: Path | None) -> tuple[TableSchema, ...]:
+def _load_telemetry(scenario: Scenario, staging: Path, cache: Path | None, warm_kql: bool) -> tuple[TableSchema, ...]:
     if not scenario.telemetry:
         return ()
     database = staging / TELEMETRY_DATABASE
     if cache is None:
-        store = DuckDbLogStore.load(scenario.telemetry, database, query_now=scenario.incident_time)
+        store = DuckDbLogStore.load(scenario.telemetry, database, query_now=scenario.incident_time, warm_kql=warm_kql)
+        try:
+            tables = tuple(store.tables())
+        finally:
+            store.close()
     else:
         copy_telemetry(scenario, cache, database)
-        store = DuckDbLogStore(database, query_now=scenario.incident_time)
-    try:
-        tables = tuple(store.tables())
-    finally:
-        store.close()
+        tables = cached_tables(scenario, cache)
     for table in tables:
         (staging / "schemas" / f"{table.name}.md").write_text(_schema_markdown(scenario, table), encoding="utf-8")
     return tables

@@ -37,11 +37,19 @@ class PreparedWorkspace:
 
 
 def prepare_from_scenario(
-    scenario: Scenario, root: Path, *, clone_cache: Path | None = None, telemetry_cache: Path | None = None
+    scenario: Scenario,
+    root: Path,
+    *,
+    clone_cache: Path | None = None,
+    telemetry_cache: Path | None = None,
+    warm_kql: bool = True,
 ) -> PreparedWorkspace:
     """Materialize a scenario (repos at the deployed commits, memory, skills, telemetry), then commands.
-    Repositories borrow their objects from `clone_cache`, and telemetry comes from `telemetry_cache`, when given."""
-    manifest = materialize_workspace(scenario, root, clone_cache=clone_cache, telemetry_cache=telemetry_cache)
+    Repositories borrow their objects from `clone_cache`, and telemetry comes from `telemetry_cache`, when given;
+    `warm_kql` as `materialize_workspace` takes it."""
+    manifest = materialize_workspace(
+        scenario, root, clone_cache=clone_cache, telemetry_cache=telemetry_cache, warm_kql=warm_kql
+    )
     data = root / "data"
     (data / "scenario.json").write_text(
         scenario.model_dump_json(include={"name", "description", "incident_time", "services"}, indent=1),

@@ -4,7 +4,8 @@ Loading checks every row (a malformed one is a `ScenarioError` naming file and l
 fixed cost of laying a workspace out. The CLI loads it before an investigation starts, so bad telemetry
 is refused with exit 2 and nothing started; intake then copies that database instead of loading it again.
 
-An entry is named by a hash of everything its content depends on: each table's name and file bytes, the
+Entries live in the user's cache directory, so a second data directory (a second run of the same scenario)
+finds them too. An entry is named by a hash of everything its content depends on: each table's name and file bytes, the
 incident time (`now()` in queries), the DuckDB version and the loader's own source. A changed file, a
 newer DuckDB or a changed loader never reuses an old database. Entries are built under a temporary name
 and renamed into place, so two processes loading the same telemetry at once both end with a whole file.
@@ -13,24 +14,30 @@ and renamed into place, so two processes loading the same telemetry at once both
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import uuid
 from pathlib import Path
 
 import agentcore.connectors.logs as logs_package
-from agentcore.connectors.logs.duckdb import build_database
+from agentcore.connectors.logs import TableSchema
+from agentcore.connectors.logs.duckdb import DuckDbLogStore, build_database
 from agentcore.scenarios import Scenario
 
-TELEMETRY_CACHE_FOLDER = "telemetry-cache"
-"""The cache's folder in the data directory."""
+TELEMETRY_CACHE_FOLDER = "telemetry"
+"""The cache's folder in the user's cache directory (`Settings.cache_dir`): entries are named by their content,
+so every data directory shares them."""
 
-_LOADER_SOURCES = ("duckdb.py", "_jsonl_loader.py", "_jsonl_lines.py", "_column_sql.py", "_telemetry_tables.py")
-"""The modules whose code decides what a loaded database holds (in agentcore/connectors/logs/)."""
+_LOADER_SOURCES = (
+    "duckdb.py", "_jsonl_loader.py", "_jsonl_lines.py", "_column_sql.py", "_telemetry_tables.py", "_rendering.py",
+)  # fmt: skip
+"""The modules whose code decides what a loaded database holds and how its tables are described
+(in agentcore/connectors/logs/)."""
 
 
-def telemetry_cache_dir(data_dir: Path) -> Path:
-    """Where the cache lives for a data directory (the CLI and the stages must agree)."""
-    return (data_dir / TELEMETRY_CACHE_FOLDER).resolve()
+def telemetry_cache_dir(cache_dir: Path) -> Path:
+    """Where the cache lives in the user's cache directory (the CLI and the stages must agree)."""
+    return (cache_dir / TELEMETRY_CACHE_FOLDER).resolve()
 
 
 def telemetry_key(scenario: Scenario) -> str:
@@ -72,6 +79,34 @@ def cached_telemetry(scenario: Scenario, cache: Path) -> Path | None:
     return entry
 
 
+def cached_tables(scenario: Scenario, cache: Path) -> tuple[TableSchema, ...]:
+    """The tables of the scenario's telemetry database in `cache`, as `DuckDbLogStore.tables()` describes them.
+
+    Described once per entry and kept beside it (`<entry>.tables.json`): opening a DuckDB file to describe it
+    costs 20-40 ms, which every workspace laid out from the entry would pay again.
+    """
+    entry = cached_telemetry(scenario, cache)
+    if entry is None:
+        return ()
+    described = entry.with_name(entry.stem + ".tables.json")
+    try:
+        return tuple(TableSchema.model_validate(table) for table in json.loads(described.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        pass  # not described yet (or unreadable): describe it now
+    store = DuckDbLogStore(entry, warm_kql=False)
+    try:
+        tables = tuple(store.tables())
+    finally:
+        store.close()
+    partial = cache / f".{described.name}.{uuid.uuid4().hex[:8]}.partial"
+    try:
+        partial.write_text(json.dumps([t.model_dump(mode="json") for t in tables]), encoding="utf-8")
+        partial.replace(described)
+    finally:
+        partial.unlink(missing_ok=True)
+    return tables
+
+
 def copy_telemetry(scenario: Scenario, cache: Path, database: Path) -> bool:
     """Put the scenario's telemetry database at `database` (a new file) through the cache; False without telemetry."""
     entry = cached_telemetry(scenario, cache)
@@ -83,4 +118,11 @@ def copy_telemetry(scenario: Scenario, cache: Path, database: Path) -> bool:
     return True
 
 
-__all__ = ["TELEMETRY_CACHE_FOLDER", "cached_telemetry", "copy_telemetry", "telemetry_cache_dir", "telemetry_key"]
+__all__ = [
+    "TELEMETRY_CACHE_FOLDER",
+    "cached_tables",
+    "cached_telemetry",
+    "copy_telemetry",
+    "telemetry_cache_dir",
+    "telemetry_key",
+]

@@ -13,7 +13,11 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "chec
 
 
 def sre_agent(*argv: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SRE_AGENT_", "ANTHROPIC_", "OPENAI_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k == "SRE_AGENT_CACHE_DIR" or not k.startswith(("SRE_AGENT_", "ANTHROPIC_", "OPENAI_"))
+    }
     command = [sys.executable, "-m", "agentcore.cli", *argv]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
 

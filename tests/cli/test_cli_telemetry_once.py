@@ -1,5 +1,5 @@
 """`sre-agent investigate --scenario` loads the scenario's telemetry into DuckDB once: the CLI's check fills the
-telemetry cache, and intake copies that database into the workspace."""
+telemetry cache (in the user's cache directory), and intake copies that database into the workspace."""
 
 from __future__ import annotations
 
@@ -29,10 +29,11 @@ def test_an_investigation_of_a_scenario_loads_its_telemetry_once(
 
     monkeypatch.setattr(logs_duckdb, "build_database", counted)
     monkeypatch.setattr(telemetry_cache, "build_database", counted)
-    data = tmp_path / "data"
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    monkeypatch.setenv("SRE_AGENT_CACHE_DIR", str(cache))
     code = main(["investigate", "--scenario", str(EXAMPLE), "--data-dir", str(data), "--sandbox", "subprocess"])
     assert code == 0, capsys.readouterr().err
     assert len(loads) == 1
     (workspace_database,) = (data / "workspaces").glob("*/data/telemetry.duckdb")
-    (entry,) = (data / "telemetry-cache").glob("*.duckdb")
+    (entry,) = (cache / "telemetry").glob("*.duckdb")
     assert workspace_database.stat().st_size == entry.stat().st_size

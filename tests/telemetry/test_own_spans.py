@@ -15,8 +15,9 @@ from opentelemetry.trace import SpanKind, StatusCode
 from agentcore.errors import ToolError
 from agentcore.models import ToolCall, ToolSpec
 from agentcore.telemetry.ledger import ModelCallRecord
-from agentcore.telemetry.otel import ScopeSpanProcessor, entra_authentication
+from agentcore.telemetry.otel import entra_authentication
 from agentcore.telemetry.scope import bind_step
+from agentcore.telemetry.scope_spans import ScopeSpanProcessor
 from agentcore.telemetry.spans import SpanLedger, TracedToolbox
 from agentcore.telemetry.stack import FailureDetails
 from agentcore.tools import ToolResult

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -88,8 +89,19 @@ def test_a_workspace_from_the_cache_has_its_own_copy_with_the_same_tables(exampl
     copied = materialize_workspace(example, tmp_path / "copied", telemetry_cache=tmp_path / "cache")
     assert copied.tables == loaded.tables
     assert copied.telemetry_database is not None
-    (entry,) = (tmp_path / "cache").iterdir()
+    (entry,) = (tmp_path / "cache").glob("*.duckdb")
     assert copied.telemetry_database.stat().st_ino != entry.stat().st_ino
     assert (copied.root / "schemas" / "AppRequests.md").read_text() == (
         loaded.root / "schemas" / "AppRequests.md"
     ).read_text()
+
+
+def test_an_entrys_tables_are_described_once_and_kept_beside_it(example: Scenario, tmp_path: Path) -> None:
+    first = materialize_workspace(example, tmp_path / "first", telemetry_cache=tmp_path / "cache")
+    (described,) = (tmp_path / "cache").glob("*.tables.json")
+    kept = json.loads(described.read_text(encoding="utf-8"))
+    assert [table["name"] for table in kept] == [table.name for table in first.tables]
+    kept[0]["row_count"] = 123456789  # what a later workspace gets is the kept description, not a new one
+    described.write_text(json.dumps(kept), encoding="utf-8")
+    second = materialize_workspace(example, tmp_path / "second", telemetry_cache=tmp_path / "cache")
+    assert second.tables[0].row_count == 123456789

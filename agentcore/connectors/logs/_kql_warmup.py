@@ -3,7 +3,8 @@
 Importing duckdb-kql builds its ANTLR lexer and parser (hundreds of milliseconds), and the first queries
 of each shape fill the parser's prediction caches. A process that never queries logs should pay for
 neither; one that will (it opens a DuckDbLogStore, or lays a workspace with telemetry out) starts both
-in a daemon thread, so they overlap cloning repositories instead of delaying the first query. Loading
+in a daemon thread, so they overlap cloning repositories instead of delaying the first query; unless its
+queries' translations are kept (`kql_cache`), when importing the parser at all is likely wasted. Loading
 telemetry does not start it: that thread, busy in Python, would hold the GIL between the loader's
 many DuckDB calls and about double the load's wall time.
 """

@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # imported where used: a stage that never queries logs never 
     import duckdb
     import duckdb_kql
 
+    from agentcore.connectors.logs.kql_cache import KqlTranslations
+
 DEFAULT_MAX_ROW_BYTES = 64 * 1024 * 1024
 """Largest single telemetry row accepted; a 50 MB row loads, a runaway one is a clear error."""
 
@@ -55,12 +57,19 @@ class DuckDbLogStore:
         query_now: datetime | None = None,
         timeout_s: float = 60.0,
         memory_limit_bytes: int | None = 2 * 1024**3,
+        translations: KqlTranslations | None = None,
+        warm_kql: bool = True,
     ) -> None:
+        """Open `database`; with `warm_kql`, the KQL translator is warmed up in the background unless
+        `translations` already holds some (a store opened only to describe its tables needs no warm-up)."""
         import duckdb
 
         if not database.is_file():
             raise LogQueryError(f"no log database at {database}")
-        warm_kql_in_background()
+        if warm_kql and (translations is None or not translations.holds_any()):
+            warm_kql_in_background()
+        self.translations = translations
+        """Where translations of earlier queries' shapes are kept; None translates every query afresh."""
         self.database = database
         self.timeout_s = timeout_s
         self._lock = threading.Lock()
@@ -84,10 +93,11 @@ class DuckDbLogStore:
         *,
         query_now: datetime,
         max_row_bytes: int = DEFAULT_MAX_ROW_BYTES,
+        warm_kql: bool = True,
     ) -> DuckDbLogStore:
         """Build `database` from `{table: jsonl file}` and open it. Malformed files raise ScenarioError."""
         build_database(files, database, query_now=query_now, max_row_bytes=max_row_bytes)
-        return cls(database, query_now=query_now)
+        return cls(database, query_now=query_now, warm_kql=warm_kql)
 
     def close(self) -> None:
         self._con.close()
@@ -127,6 +137,11 @@ class DuckDbLogStore:
     def _translate(self, kql: str) -> tuple[str, dict[str, Any]]:
         if not kql.strip():
             raise LogQueryError("empty KQL query")
+        if self.translations is not None:
+            return self.translations.translate(kql, self._schema, self._translate_directly)
+        return self._translate_directly(kql)
+
+    def _translate_directly(self, kql: str) -> tuple[str, dict[str, Any]]:
         duckdb_kql = kql_translator()
         try:
             result = duckdb_kql.to_sql(kql, schema=self._schema, allow_write=False, query_now=self.query_now)
