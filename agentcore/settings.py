@@ -1,20 +1,16 @@
 """The one settings object. Built once at the edge (CLI, function app) and passed down.
 
-This is the only module that reads the environment; app settings arrive as environment variables, read by
-the rules pydantic-settings applied (`agentcore._settings_environment`), without importing it.
+This is the only module that reads the environment; app settings arrive as environment variables.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
-
-from agentcore._settings_environment import environment_values
-
-ENV_PREFIX = "SRE_AGENT_"
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def _user_cache_dir() -> Path:
@@ -23,14 +19,10 @@ def _user_cache_dir() -> Path:
     return Path(root) / "sre-agent"
 
 
-class Settings(BaseModel):
-    """Configuration for sre-agent. Every field can be set as an environment variable (`SRE_AGENT_<FIELD>`, or
-    the names its validation alias lists); a value passed to `Settings(...)` wins over the environment."""
+class Settings(BaseSettings):
+    """Configuration for sre-agent. Every field can be set as an environment variable."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, validate_default=True)
-
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**environment_values(type(self).model_fields, os.environ, values, prefix=ENV_PREFIX))
+    model_config = SettingsConfigDict(env_prefix="SRE_AGENT_", extra="ignore", populate_by_name=True)
 
     model: str | None = None
     """`provider:model`, e.g. `anthropic:claude-sonnet-4-6` or `openai:gpt-4.1`; None means evidence-only."""
@@ -323,4 +315,4 @@ class Settings(BaseModel):
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, with explicit overrides winning."""
-    return Settings(**overrides)
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,5 +1,5 @@
 """An evidence-only `sre-agent investigate` imports only what it uses: no HTTP client, no sandbox factory, no
-OpenTelemetry SDK, no agent loop, no HTTP API, no pydantic-settings or asyncio, no rich (its output is piped);
+OpenTelemetry SDK, no agent loop, no HTTP API, no rich (its output is piped);
 and with its KQL translations cached, no KQL parser."""
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ NEVER = (
     "openai",
     "azure",
     "jinja2",
-    "pydantic_settings",
-    "asyncio",
     "rich",
 )
 PARSER = ("duckdb_kql", "antlr4")
