@@ -17,9 +17,12 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict
 
-from agentcore.memory import INDEX_NAME, MemoryFormatError, merge_documents, parse_document, render_document
-
 logger = logging.getLogger(__name__)
+
+INDEX_NAME = "MEMORY.md"
+"""The store's index (`agentcore.memory.INDEX_NAME`): rebuilt by the store, never merged. Not imported from
+there: the investigation state names `MemoryChange`, and every stage imports the state, while only fan-in
+needs the memory package (and YAML)."""
 
 
 class MemoryChange(BaseModel):
@@ -76,6 +79,8 @@ def apply_child_memory(
 
 def _merged(name: str, change: MemoryChange, current: str | None, *, now: datetime) -> str | None:
     """The parent's new text for `name`, or None to leave it."""
+    from agentcore.memory import MemoryFormatError, merge_documents, parse_document, render_document
+
     if current is None or current == change.base:
         return change.text  # only the child changed it (a malformed file is refused, with why, at the report)
     if current == change.text:

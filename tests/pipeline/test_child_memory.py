@@ -145,3 +145,10 @@ def test_notes_written_by_subagents_are_in_the_store_after_the_report(tmp_path: 
         assert entry is not None, f"the {topic} subagent's note was lost"
         assert "Checked by a subagent." in entry.text
     assert not [e for e in outcome.report.errors if e.stage == "memory"]
+
+
+def test_the_index_name_is_the_stores() -> None:
+    from agentcore.memory import INDEX_NAME
+    from agentcore.pipeline import child_memory
+
+    assert child_memory.INDEX_NAME == INDEX_NAME
