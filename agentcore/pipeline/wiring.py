@@ -27,7 +27,7 @@ from agentcore.sandbox import Sandbox, SandboxLimits
 from agentcore.settings import Settings, load_settings
 from agentcore.storage import BlobStore
 from agentcore.telemetry import FanoutLedger, JsonlLedger, ModelCallLedger
-from agentcore.workspace import shared_object_dirs
+from agentcore.workspace import checkouts_dir, linked_checkouts, shared_object_dirs
 
 SandboxFactory = Callable[[Path], Sandbox]
 
@@ -286,13 +286,15 @@ def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
     def factory(root: Path) -> Sandbox:
         from agentcore.sandbox.factory import build_sandbox  # when first used: an evidence-only run has no shell
 
-        # Repositories borrow the clone cache's objects: git inside the sandbox must read them too.
+        # Repositories link to shared read-only checkouts, which borrow the clone cache's objects: the sandbox
+        # shows the checkouts at repos/<name>, and git inside it must read the objects too.
         return build_sandbox(
             settings.sandbox,
             root,
             limits,
             env_allowlist=settings.sandbox_env_allowlist,
             extra_ro_binds=(package_dir, *shared_object_dirs(root, clone_cache)),
+            read_only=linked_checkouts(root, checkouts_dir(clone_cache)),
         )
 
     return factory

@@ -13,14 +13,15 @@ from __future__ import annotations
 import errno
 import os
 import stat as stat_mod
-from collections.abc import Collection, Generator, Iterable, Iterator
+from collections.abc import Collection, Generator, Iterable, Iterator, Mapping
 from operator import attrgetter
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from agentcore.errors import PathOutsideWorkspaceError, ToolError
 from agentcore.sandbox import WORKSPACE_MOUNT, FileStat
-from agentcore.sandbox._file_search import holds_text, walk_regular_files
+from agentcore.sandbox._file_search import holds_text, in_walk_order, walk_regular_files
+from agentcore.sandbox._read_only import ReadOnlyMounts
 from agentcore.sandbox._ripgrep import Ripgrep, ripgrep_path
 from agentcore.sandbox.quota import WorkspaceQuota, file_bytes
 
@@ -36,23 +37,35 @@ _NOT_NORMAL_PARTS = frozenset({"", ".", ".."})
 
 _by_name = attrgetter("name")
 
+_NO_MOUNTS: Mapping[str, str] = {}
+
 _SYSTEM_ERRORS = (OSError, UnicodeEncodeError)
 """What the system raises for a path; re-raised by `_naming` without the host path."""
 
 
 class LocalWorkspaceFiles:
-    """File operations confined to `root`. Symlinks may exist inside; none may lead out.
+    """File operations confined to `root`. Symlinks may exist inside; none may lead out, except that each
+    path of `read_only` (`repos/big`) shows its host folder, read-only (`_read_only`).
 
     `files_containing` runs ripgrep when it is installed and `use_ripgrep` holds, else reads in Python;
     both give the same paths in the same order. `list_files` walks in Python (as fast as rg here)."""
 
-    def __init__(self, root: Path, *, quota_bytes: int | None = None, use_ripgrep: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        quota_bytes: int | None = None,
+        use_ripgrep: bool = True,
+        read_only: Mapping[str, Path] | None = None,
+    ) -> None:
         self.root = root.resolve()
         self.quota = WorkspaceQuota(self.root, quota_bytes) if quota_bytes is not None else None
         """The workspace's size quota; None for no quota."""
         self._root = str(self.root)
         self._inside = self._root.rstrip("/") + "/"
         """What every real path strictly inside the root starts with."""
+        self.mounts = ReadOnlyMounts(self._root, read_only or {})
+        """The linked repositories: workspace path -> read-only host folder, as the sandbox's builder named them."""
         executable = ripgrep_path() if use_ripgrep else None
         self._ripgrep = Ripgrep(executable, self._root) if executable else None
 
@@ -93,7 +106,8 @@ class LocalWorkspaceFiles:
             raise _naming(path, e) from e
 
     def relative_of(self, real: Path) -> str:
-        return real.relative_to(self.root).as_posix() if real != self.root else "."
+        """The workspace path of a real path that `resolve` gave."""
+        return self._relative_of(str(real))
 
     def stat(self, path: str) -> FileStat:
         try:
@@ -131,6 +145,8 @@ class LocalWorkspaceFiles:
             real = Path(self._real(path))
             if real == self.root:
                 raise IsADirectoryError(f"{path} is the workspace root")
+            if self.mounts and (mount := self.mounts.of_host(str(real))) is not None:
+                raise mount.refusal(path)
             relative, before = self.relative_of(real), file_bytes(real)
             if self.quota is not None:
                 self.quota.ensure_room_to_write(relative, real, len(data))
@@ -157,15 +173,16 @@ class LocalWorkspaceFiles:
             return
         skipped = frozenset(skip_dirs)
         relative = self._relative_of(top)
-        folders = [(top, "" if relative == "." else f"{relative}/")]
+        folders: list[tuple[str, str]] = [(top, "" if relative == "." else f"{relative}/")]
         while folders:
             folder, prefix = folders.pop()
             subfolders: list[tuple[str, str]] = []
             for entry in _sorted_entries(folder):
                 if _is_folder(entry):
-                    # Like os.walk(followlinks=False): a symlinked folder is neither listed nor entered.
-                    if entry.name not in skipped and not entry.is_symlink():
-                        subfolders.append((entry.path, f"{prefix}{entry.name}/"))
+                    # Like os.walk(followlinks=False): a symlinked folder is neither listed nor entered,
+                    # unless it is a read-only mount: then its host folder is.
+                    if entry.name not in skipped and (entered := self._entered(entry, prefix)) is not None:
+                        subfolders.append((entered, f"{prefix}{entry.name}/"))
                 elif (found := self._listed_file(entry, f"{prefix}{entry.name}")) is not None:
                     yield found
             folders.extend(reversed(subfolders))  # depth first, in name order
@@ -174,16 +191,45 @@ class LocalWorkspaceFiles:
         top, relative, kind = self._search_root(path)
         if kind != "dir":
             return _each([relative] if kind == "file" else [])
-        return walk_regular_files(top, relative, frozenset(skip_dirs))
+        return walk_regular_files(top, relative, frozenset(skip_dirs), self._mount_hosts)
 
     def files_containing(
         self, path: str, text: str, *, ignore_case: bool = False, skip_dirs: Collection[str] = ()
     ) -> Generator[str, None, None]:
         top, relative, kind = self._search_root(path)
         if kind == "dir" and self._ripgrep is not None:
-            return self._ripgrep.files_containing(relative, text, ignore_case=ignore_case, skip_dirs=skip_dirs)
-        files = walk_regular_files(top, relative, frozenset(skip_dirs)) if kind == "dir" else _each([relative])
+            return self._search_with_ripgrep(self._ripgrep, top, relative, text, ignore_case, skip_dirs)
+        if kind == "dir":
+            files = walk_regular_files(top, relative, frozenset(skip_dirs), self._mount_hosts)
+        else:
+            files = _each([relative])
         return self._holding(files, text.encode("utf-8"), ignore_case=ignore_case)
+
+    def _search_with_ripgrep(
+        self, rg: Ripgrep, top: str, relative: str, text: str, ignore_case: bool, skip_dirs: Collection[str]
+    ) -> Generator[str, None, None]:
+        """rg over the folder `top` (workspace path `relative`): one search per read-only mount the walk
+        reaches, merged in walk order, as the Python walk enters each mount where its name falls."""
+        mount = self.mounts.of_host(top) if self.mounts else None
+        if mount is not None:
+            inner = "." if top == mount.host else top[len(mount.host) + 1 :]
+            return rg.files_containing(
+                inner, text, ignore_case=ignore_case, skip_dirs=skip_dirs, cwd=mount.host, prefix=f"{mount.path}/"
+            )
+        searches = [rg.files_containing(relative, text, ignore_case=ignore_case, skip_dirs=skip_dirs)]
+        for reached in self.mounts.below(relative, skip_dirs):
+            if os.path.lexists(self._local_in_root(reached.path)):
+                searches.append(
+                    rg.files_containing(
+                        ".",
+                        text,
+                        ignore_case=ignore_case,
+                        skip_dirs=skip_dirs,
+                        cwd=reached.host,
+                        prefix=f"{reached.path}/",
+                    )  # fmt: skip
+                )
+        return searches[0] if len(searches) == 1 else in_walk_order(searches)
 
     def _search_root(self, path: str) -> tuple[str, str, Literal["file", "dir", "symlink", "other"]]:
         """Where a walk or search starts: its real path, workspace-relative path and kind."""
@@ -208,17 +254,47 @@ class LocalWorkspaceFiles:
 
     def _real(self, path: str) -> str:
         """`resolve` as a string."""
-        real = os.path.realpath(self._local(self.to_relative(path)))
+        relative = self.to_relative(path)
+        mount = self.mounts.holding(relative) if self.mounts else None
+        if mount is not None:
+            real = os.path.realpath(mount.host_path(relative))
+            if not mount.holds(real):
+                raise PathOutsideWorkspaceError(f"{path}: resolves outside {mount.path} (through a symlink)")
+            return real
+        real = os.path.realpath(self._local_in_root(relative))
         if real != self._root and not real.startswith(self._inside):
             raise PathOutsideWorkspaceError(f"{path}: resolves outside the workspace (through a symlink)")
         return real
 
     def _local(self, relative: str) -> str:
+        """The host path of the workspace path `relative`, in the read-only mount that holds it if any."""
+        mount = self.mounts.holding(relative) if self.mounts else None
+        return self._local_in_root(relative) if mount is None else mount.host_path(relative)
+
+    def _local_in_root(self, relative: str) -> str:
         return self._root if relative == "." else f"{self._inside}{relative}"
 
     def _relative_of(self, real: str) -> str:
-        """`relative_of` for a real path known to be inside."""
-        return "." if real == self._root else real.removeprefix(self._inside)
+        """`relative_of` for a real path known to be inside the workspace or a read-only mount."""
+        if real == self._root:
+            return "."
+        if real.startswith(self._inside):
+            return real.removeprefix(self._inside)
+        mount = self.mounts.of_host(real)
+        if mount is None:
+            raise PathOutsideWorkspaceError(f"{real}: not in the workspace")
+        return mount.workspace_path(real)
+
+    @property
+    def _mount_hosts(self) -> Mapping[str, str]:
+        return self.mounts.by_path() if self.mounts else _NO_MOUNTS
+
+    def _entered(self, entry: os.DirEntry[str], prefix: str) -> str | None:
+        """Where a walk enters the folder `entry`: its read-only mount's host, else itself unless a symlink."""
+        mount = self.mounts.at(f"{prefix}{entry.name}") if self.mounts else None
+        if mount is not None:
+            return mount.host
+        return None if entry.is_symlink() else entry.path
 
     def _open_regular_file(self, path: str) -> tuple[int, int]:
         """A descriptor of the regular file at `path`, opened only once it is known to be inside, and its size."""
@@ -256,8 +332,14 @@ class LocalWorkspaceFiles:
             raise
 
     def _folders_are_real(self, local: str) -> bool:
-        """Whether every folder of the local path `local` below the root is a folder, not a symlink."""
-        folder_end = local.find("/", len(self._inside))
+        """Whether every folder of the local path `local` below the root (or its read-only mount's folder) is a
+        folder, not a symlink."""
+        if local.startswith(self._inside):
+            start = len(self._inside)
+        else:
+            mount = self.mounts.of_host(local)
+            start = len(local) if mount is None else len(mount.host) + 1
+        folder_end = local.find("/", start)
         while folder_end >= 0:
             try:
                 if not stat_mod.S_ISDIR(os.lstat(local[:folder_end]).st_mode):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -28,12 +28,17 @@ def build_sandbox(
     *,
     env_allowlist: Sequence[str] = (),
     extra_ro_binds: Sequence[Path] = (),
+    read_only: Mapping[str, Path] | None = None,
 ) -> Sandbox:
-    """The sandbox `kind` over the workspace `root`. `subprocess` is for development only."""
+    """The sandbox `kind` over the workspace `root`. `subprocess` is for development only.
+
+    `read_only` names the workspace's linked repositories (workspace path -> shared checkout), shown read-only."""
     if kind == "bubblewrap":
-        return BubblewrapSandbox(root, limits, env_allowlist=env_allowlist, extra_ro_binds=extra_ro_binds)
+        return BubblewrapSandbox(
+            root, limits, env_allowlist=env_allowlist, extra_ro_binds=extra_ro_binds, read_only=read_only
+        )
     if kind == "subprocess":
-        return SubprocessSandbox(root, limits, env_allowlist=env_allowlist)
+        return SubprocessSandbox(root, limits, env_allowlist=env_allowlist, read_only=read_only)
     raise ConfigError(f"unknown sandbox {kind!r}: choose 'bubblewrap' or 'subprocess'")
 
 

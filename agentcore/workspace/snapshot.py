@@ -38,8 +38,8 @@ from agentcore.errors import BlobNotFoundError, PreconditionFailedError, Storage
 from agentcore.sandbox import SandboxLimits
 from agentcore.sandbox.quota import refuse_snapshot_over_quota
 from agentcore.storage import BlobStore
+from agentcore.workspace._checkout_cache import restore_repository
 from agentcore.workspace._models import RepoSource
-from agentcore.workspace.checkout import restore_repository
 from agentcore.workspace.setup import install_commands
 
 logger = logging.getLogger(__name__)
