@@ -277,6 +277,7 @@ def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
             snapshot_level=settings.snapshot_zstd_level,
             # Repositories may share the clone cache's objects (`git clone --shared`): they go up with them.
             shared_objects_within=(settings.data_dir.resolve() / "clone-cache",),
+            linked_within=(checkouts_dir(settings.data_dir.resolve() / "clone-cache"),),
         )
     # Commands inside the sandbox (`logs`, `changes`, `topology`) are this package's modules.
     package_dir = Path(agentcore.__file__).resolve().parent

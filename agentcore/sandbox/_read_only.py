@@ -106,4 +106,20 @@ class ReadOnlyMounts:
         return {m.path: m.host for m in self.all}
 
 
-__all__ = ["ReadOnlyMount", "ReadOnlyMounts", "ReadOnlyRepositoryError"]
+def linked_repositories(root: Path, within: Collection[Path]) -> dict[str, Path]:
+    """`repos/<name>` -> real folder, for each symlink directly under `root/repos` that leads to a folder
+    directly inside one of `within` (the checkout cache). Any other symlink is not a linked repository."""
+    caches = {Path(os.path.realpath(folder)) for folder in within}
+    repos = root / "repos"
+    found: dict[str, Path] = {}
+    if not caches or repos.is_symlink() or not repos.is_dir():
+        return found
+    for entry in sorted(repos.iterdir()):
+        if entry.is_symlink():
+            target = Path(os.path.realpath(entry))
+            if target.parent in caches and target.is_dir():
+                found[f"repos/{entry.name}"] = target
+    return found
+
+
+__all__ = ["ReadOnlyMount", "ReadOnlyMounts", "ReadOnlyRepositoryError", "linked_repositories"]

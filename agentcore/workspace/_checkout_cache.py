@@ -28,6 +28,7 @@ import uuid
 from pathlib import Path
 
 from agentcore.git import GitError, run_git
+from agentcore.sandbox._read_only import linked_repositories
 from agentcore.workspace._models import RepoSource
 from agentcore.workspace.checkout import (
     CLONE_TIMEOUT_S,
@@ -145,17 +146,11 @@ def linked_checkouts(root: Path, checkouts: Path) -> dict[str, Path]:
     Only symlinks directly under `root/repos` whose target is a checkout in `checkouts` count; any other
     link is not a linked repository (the file tools refuse it as a link leading out). Each use is recorded
     (the `.used` marker), so a checkout a workspace still links to is not taken for stale."""
-    repos, cache = root / "repos", checkouts.resolve()
-    found: dict[str, Path] = {}
-    if not repos.is_dir():
-        return found
-    for entry in sorted(repos.iterdir()):
-        if not entry.is_symlink():
-            continue
-        target = Path(os.path.realpath(entry))
-        if target.parent == cache and _NAME.match(target.name) and target.is_dir():
-            found[f"repos/{entry.name}"] = target
-            _touch(target.with_name(target.name + _USED_SUFFIX))
+    found = {
+        path: target for path, target in linked_repositories(root, (checkouts,)).items() if _NAME.match(target.name)
+    }
+    for target in found.values():
+        _touch(target.with_name(target.name + _USED_SUFFIX))
     return found
 
 
