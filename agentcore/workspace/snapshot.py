@@ -240,9 +240,16 @@ def _marker(root: Path) -> Path:
 def is_restored(root: Path, workspace_blob: str | None, outputs: Mapping[str, str]) -> bool:
     """Whether `root` is exactly the checkpoint (this instance wrote or restored it and nothing ran since)."""
     marker = _marker(root)
-    if not root.is_dir() or not marker.is_file():
+    if not root.is_dir() or not marker.is_file() or not _links_lead_somewhere(root):
         return False
     return marker.read_text(encoding="utf-8") == _marker_text(workspace_blob, outputs)
+
+
+def _links_lead_somewhere(root: Path) -> bool:
+    """Whether every linked repository's shared checkout is still there (housekeeping may remove one)."""
+    repos = root / "repos"
+    entries = list(repos.iterdir()) if repos.is_dir() and not repos.is_symlink() else []
+    return all(entry.exists() for entry in entries if entry.is_symlink())
 
 
 def mark_restored(root: Path, workspace_blob: str | None, outputs: Mapping[str, str]) -> None:

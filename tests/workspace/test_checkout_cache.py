@@ -17,7 +17,9 @@ from agentcore.sandbox.quota import workspace_size_bytes
 from agentcore.workspace import (
     RepoSource,
     checkouts_dir,
+    is_restored,
     linked_checkouts,
+    mark_restored,
     remove_stale_checkouts,
     restore_repository,
     write_snapshot,
@@ -212,6 +214,18 @@ def test_stale_checkouts_are_removed_and_used_ones_kept(tmp_path: Path, source: 
     assert checkouts(tmp_path) == [(kept / "repos" / "app").resolve().name]
     assert not (cache / f"{old_name}.used").exists()
     assert (kept / "repos" / "app" / "src" / "app.py").read_text() == "VERSION = 2\n"
+
+
+def test_a_workspace_whose_checkout_was_removed_no_longer_counts_as_restored(
+    tmp_path: Path, source: tuple[Path, list[str]]
+) -> None:
+    root = restore(tmp_path, source[0], source[1][1], "ws")
+    mark_restored(root, None, {})
+    assert is_restored(root, None, {})
+
+    remove_stale_checkouts(checkouts_dir(tmp_path / "clone-cache"), unused_for_s=-1.0)
+
+    assert not is_restored(root, None, {})
 
 
 def test_a_workspace_whose_checkout_was_removed_gets_it_again_at_its_next_restore(
