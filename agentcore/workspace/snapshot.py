@@ -1,9 +1,10 @@
 """A workspace as blobs, so that any stage on any instance can pick an investigation up.
 
 A checkpoint is three parts, each stored the cheapest way:
-- the repositories (`repos/<name>`) are not stored at all: they are checked out again, at the
-  recorded commit, borrowing the objects of a bare clone cache under the data directory, which is
-  filled once from the scenario's bundle or the local repository they came from;
+- the repositories (`repos/<name>`) are not stored at all: each becomes again a symlink to the shared,
+  read-only checkout of its recorded commit (`_checkout_cache`; made on first use on this machine),
+  which borrows the objects of a bare clone cache under the data directory, filled once from the
+  scenario's bundle or the local repository they came from;
 - `outputs/` (spilled tool results, big and write-once) go one file per blob, content-addressed,
   uploaded once each;
 - everything else (notes, memory, report, schemas, data) is one `tar.zst`, uploaded only when it
@@ -11,8 +12,9 @@ A checkpoint is three parts, each stored the cheapest way:
 `bin/` is re-created on restore: it holds wrappers that name this machine's Python. Blob names
 start with the caller's `blob_prefix` (the pipeline's `investigations/<id>/`).
 
-Writes a shell command made inside `repos/` are not kept across stages (the agent writes to notes/,
-memory/, report/ and outputs/); neither are files under outputs/ that are symlinks.
+Writes a shell command made inside `repos/` are not kept across stages (a linked repository is read-only
+in the sandbox anyway; the agent writes to notes/, memory/, report/ and outputs/); neither are files
+under outputs/ that are symlinks.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from agentcore.workspace import (
     linked_checkouts,
     mark_restored,
     remove_stale_checkouts,
+    remove_workspace,
     restore_repository,
     write_snapshot,
 )
@@ -146,6 +147,16 @@ def test_a_shared_checkout_is_read_only_on_disk(tmp_path: Path, source: tuple[Pa
 
     assert modes
     assert all(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) == 0 for mode in modes)
+
+
+def test_removing_a_workspace_leaves_its_shared_checkout(tmp_path: Path, source: tuple[Path, list[str]]) -> None:
+    root = restore(tmp_path, source[0], source[1][1], "ws")
+    checkout = (root / "repos" / "app").resolve()
+
+    remove_workspace(root)
+
+    assert not root.exists()
+    assert (checkout / "src" / "app.py").read_text() == "VERSION = 1\n"
 
 
 def test_only_links_into_the_checkout_cache_are_linked_checkouts(
