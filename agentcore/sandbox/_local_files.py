@@ -103,8 +103,8 @@ class LocalWorkspaceFiles(LocalWalks):
     def stat(self, path: str) -> FileStat:
         try:
             relative = self.to_relative(path)
-            local = self._local(relative)
-            if self._folders_are_real(local):  # no symlink on the way: skip the realpath (find stats 500 files)
+            local, below = self._local(relative)
+            if self._folders_are_real(local, below):  # no symlink on the way: skip the realpath (find stats 500 files)
                 st = os.lstat(local)
                 if not stat_mod.S_ISLNK(st.st_mode):
                     return FileStat(path=relative, kind=file_kind(st.st_mode), size=st.st_size)
@@ -168,10 +168,13 @@ class LocalWorkspaceFiles(LocalWalks):
             raise PathOutsideWorkspaceError(f"{path}: resolves outside the workspace (through a symlink)")
         return real
 
-    def _local(self, relative: str) -> str:
-        """The host path of the workspace path `relative`, in the read-only mount that holds it if any."""
+    def _local(self, relative: str) -> tuple[str, int]:
+        """The host path of the workspace path `relative` (in the read-only mount that holds it, if any), and
+        where in it the part below the workspace root (or the mount's folder) starts."""
         mount = self.mounts.holding(relative) if self.mounts else None
-        return self._local_in_root(relative) if mount is None else mount.host_path(relative)
+        if mount is None:
+            return self._local_in_root(relative), len(self._inside)
+        return mount.host_path(relative), len(mount.host) + 1
 
     def _local_in_root(self, relative: str) -> str:
         return self._root if relative == "." else f"{self._inside}{relative}"
@@ -212,8 +215,8 @@ class LocalWorkspaceFiles(LocalWalks):
         O_NOFOLLOW refuses a symlink as the last part. This costs one lstat per folder instead of
         a realpath.
         """
-        local = self._local(relative)
-        if not self._folders_are_real(local):
+        local, below = self._local(relative)
+        if not self._folders_are_real(local, below):
             return None
         try:
             return os.open(local, _READ_FLAGS)
@@ -222,14 +225,9 @@ class LocalWorkspaceFiles(LocalWalks):
                 return None
             raise
 
-    def _folders_are_real(self, local: str) -> bool:
-        """Whether every folder of the local path `local` below the root (or its read-only mount's folder) is a
-        folder, not a symlink."""
-        if local.startswith(self._inside):
-            start = len(self._inside)
-        else:
-            mount = self.mounts.of_host(local)
-            start = len(local) if mount is None else len(mount.host) + 1
+    def _folders_are_real(self, local: str, start: int) -> bool:
+        """Whether every folder of the local path `local` from `start` on (below the root or a read-only mount's
+        folder) is a folder, not a symlink."""
         folder_end = local.find("/", start)
         while folder_end >= 0:
             try:

@@ -39,7 +39,7 @@ class ReadOnlyMount:
 
     def holds(self, real: str) -> bool:
         """Whether the real host path `real` is this mount's folder or inside it."""
-        return real == self.host or real.startswith(f"{self.host}/")
+        return real.startswith(self.host) and (len(real) == len(self.host) or real[len(self.host)] == "/")
 
     def workspace_path(self, real: str) -> str:
         """The workspace path of `real`, which this mount `holds`."""
@@ -86,11 +86,17 @@ class ReadOnlyMounts:
         found = self._by_path.get(relative)
         if found is not None or not relative.startswith(self._prefixes):
             return found
-        return next(m for m in self.all if relative.startswith(f"{m.path}/"))
+        for mount, prefix in zip(self.all, self._prefixes, strict=True):
+            if relative.startswith(prefix):
+                return mount
+        return None
 
     def of_host(self, real: str) -> ReadOnlyMount | None:
         """The mount whose host folder holds the real path `real`, if any."""
-        return next((m for m in self.all if m.holds(real)), None)
+        for mount in self.all:
+            if mount.holds(real):
+                return mount
+        return None
 
     def below(self, relative: str, skip_dirs: Collection[str]) -> list[ReadOnlyMount]:
         """The mounts a walk from the workspace folder `relative` reaches (not through a `skip_dirs` folder)."""

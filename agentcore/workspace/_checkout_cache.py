@@ -82,7 +82,7 @@ def restore_repository(repo: RepoSource, root: Path, cache_dir: Path) -> None:
             )  # fmt: skip
             commit = full_sha(cache, repo.commit) or repo.commit
         link_checkout(shared_checkout(cache, commit, checkouts_dir(cache_dir)), destination)
-    except (GitError, ValueError) as e:
+    except (GitError, ValueError, OSError) as e:
         raise RepositoryRestoreError(f"{repo.path}: cannot check out {repo.commit}: {e}") from e
 
 

@@ -87,7 +87,8 @@ def materialize_workspace(
             (staging / name).mkdir()
         repos = sorted(scenario.repos.values(), key=_name)
         checkouts = tuple(_check_out(scenario, repo, staging, clone_cache) for repo in repos)
-        (staging / "repos" / "CHECKOUTS.md").write_text(_checkouts_markdown(scenario, checkouts), encoding="utf-8")
+        markdown = _checkouts_markdown(scenario, checkouts, read_only=clone_cache is not None)
+        (staging / "repos" / "CHECKOUTS.md").write_text(markdown, encoding="utf-8")
         skipped = [*_copy_tree(scenario, "memory", staging), *_copy_tree(scenario, "skills", staging)]
         tables = _load_telemetry(scenario, staging, telemetry_cache)
         if root.exists():
@@ -139,7 +140,7 @@ def _check_out(scenario: Scenario, repo: RepoBundle, staging: Path, clone_cache:
     return RepoCheckout(name=repo.name, path=relative, commit=checked_out, rule=rule, reason=reason, services=services)
 
 
-def _checkouts_markdown(scenario: Scenario, checkouts: tuple[RepoCheckout, ...]) -> str:
+def _checkouts_markdown(scenario: Scenario, checkouts: tuple[RepoCheckout, ...], *, read_only: bool) -> str:
     lines = [
         "# Checkouts",
         "",
@@ -147,6 +148,11 @@ def _checkouts_markdown(scenario: Scenario, checkouts: tuple[RepoCheckout, ...])
         f"commit that was running at the incident ({_iso(scenario.incident_time)}). Inside it, `git log`,",
         "`git show <sha>` and `git diff <a>..<b>` show what changed and when.",
     ]
+    if read_only:
+        lines += [
+            "The repositories are read-only (the code as deployed): read another version with",
+            "`git show <sha>:<path>`; to change a file, copy it under notes/ or report/ first.",
+        ]
     if not checkouts:
         lines += ["", "This scenario has no repositories."]
     for checkout in checkouts:

@@ -66,6 +66,8 @@ def test_with_a_clone_cache_repos_borrow_its_objects_and_keep_the_same_commit_an
     assert Path(alternates).parent.parent == cache
     assert repo.is_symlink()
     assert repo.resolve().parent == (tmp_path / "checkouts").resolve()  # the shared checkout beside the cache
+    assert "The repositories are read-only" in (shared.root / "repos" / "CHECKOUTS.md").read_text()
+    assert "read-only" not in (workspace.root / "repos" / "CHECKOUTS.md").read_text()
     assert shared.checkouts == workspace.checkouts
     assert run_git(repo, "log", "--format=%H").splitlines() == template.commits[2::-1]
     assert run_git(repo, "rev-parse", "main") == template.commits[3]
