@@ -314,6 +314,20 @@ def test_a_linked_repository_goes_up_as_the_folder_it_links_to(
     assert sandbox.read_bytes("repos/service/app.py", 0, 100) == b"print('v1')\n"
 
 
+def test_what_a_session_command_writes_in_a_linked_repository_never_reaches_the_shared_checkout(
+    standin_pool: RemotePool, workspace: Path, linked_repository: tuple[Path, dict[str, Path]]
+) -> None:
+    cache, mounts = linked_repository
+    sandbox = remote_sandbox(standin_pool, workspace, LIMITS, shared_objects_within=(cache,), read_only=mounts)
+
+    sandbox.run("echo changed > repos/service/app.py; echo new > repos/service/new.py")
+
+    checkout = mounts["repos/service"]
+    assert (checkout / "app.py").read_text() == "print('v1')\n"
+    assert not (checkout / "new.py").exists()
+    assert (workspace / "repos" / "service").is_symlink()
+
+
 def test_a_symlink_that_is_not_a_linked_repository_goes_up_as_a_symlink(
     standin_pool: RemotePool, workspace: Path, linked_repository: tuple[Path, dict[str, Path]], tmp_path: Path
 ) -> None:
