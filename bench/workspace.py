@@ -4,11 +4,16 @@ A synthetic repository of 50,000 small files (5,000 with --quick) and a short hi
 per run with `git fast-import`, bundled, and put behind a one-file scenario. Then:
 - baseline, the old restore: a full, independent copy of the clone cache (`clone --bare
   --no-hardlinks`) and a checkout of every file, as `pipeline/_repos.py` did it;
-- the new restore: `agentcore.workspace.restore_repository`, a `--shared` clone that borrows the
-  cache's objects, and the same checkout (parallel checkout workers);
-- the floor under any restore that writes the files: the checkout alone, into a ready shared clone;
+- the previous restore: a `--shared` clone that borrows the cache's objects, and the same checkout into
+  the workspace;
+- the restore now (`agentcore.workspace.restore_repository`): `repos/<name>` becomes a symlink to the
+  commit's shared, read-only checkout (`<data_dir>/checkouts/`). Two rows: the checkout exists (every
+  stage after intake, every subagent, every investigation of the same deploy on this machine), and the
+  first restore of the commit on this machine, which makes it (shared clone, checkout, chmod walk);
+- the floor under any restore that writes the files: the checkout alone, into a ready shared clone, and
+  what the first restore adds to it: making the checkout read-only (a chmod walk of every file);
 - materializing the scenario without a clone cache (every object fetched from the bundle: the old
-  way) and with one (objects borrowed: what the pipeline's intake does).
+  way) and with one, the commit's checkout made (what the pipeline's intake does for a new deploy).
 Rows are timed in rounds, one sample of each per round, so that the machine's load changing (these
 calls take seconds) hits every row alike. Each row prints its ratio to the old restore; restore rows
 say whether they meet the target.
@@ -27,10 +32,17 @@ from pathlib import Path
 
 from agentcore.git import run_git
 from agentcore.scenarios import load_scenario
-from agentcore.workspace import RepoSource, cached_clone, materialize_workspace, restore_repository
+from agentcore.workspace import RepoSource, cached_clone, checkouts_dir, materialize_workspace, restore_repository
+from agentcore.workspace._checkout_cache import make_read_only, remove_tree
+from agentcore.workspace.checkout import check_out_shared
 from bench._timing import BenchResult, Timing, bench_result
 
 BASELINE = "old restore: full copy of the clone cache + checkout"
+EXISTS = (
+    "restore, the commit's shared checkout exists (every stage after intake, every subagent, every "
+    "investigation of the same deploy)"
+)
+"""The row for the < 1 s target."""
 FILES = {False: 50_000, True: 5_000}
 """Files in the generated repository, by --quick."""
 COMMITS = 20
@@ -59,15 +71,33 @@ def run(quick: bool = False, *, files: int | None = None) -> list[BenchResult]:
             run_git(None, "clone", "--quiet", "--shared", "--no-checkout", str(cache), str(destination))
             return destination
 
+        def no_checkouts() -> Path:
+            remove_tree(checkouts_dir(cache_dir))
+            return fresh()
+
+        def checked_out() -> Path:
+            destination = fresh() / repo.path
+            check_out_shared(cache, destination, head)
+            return destination
+
+        def checkout_exists() -> Path:
+            restore_repository(repo, fresh(), cache_dir)  # makes the shared checkout if a row removed it
+            return fresh()
+
         rows: list[tuple[str, str, Callable[[], Path], Callable[[Path], object]]] = [
             ("restore", BASELINE, fresh, lambda root: _old_restore(cache, root / repo.path, head)),
-            ("restore", "new restore: --shared clone of the cache + checkout", fresh,
+            ("restore", "previous restore: --shared clone of the cache + checkout in the workspace", fresh,
+             lambda root: check_out_shared(cache, root / repo.path, head)),
+            ("restore", EXISTS, checkout_exists, lambda root: restore_repository(repo, root, cache_dir)),
+            ("restore", "restore, first on this machine for this commit (the checkout is made)", no_checkouts,
              lambda root: restore_repository(repo, root, cache_dir)),
             ("restore", "floor: the checkout alone (every file written)", unchecked,
              lambda destination: run_git(destination, "-c", "checkout.workers=0", "checkout", "-q", "--detach", head)),
+            ("part", "making a checkout read-only (chmod walk; part of the first restore)", checked_out,
+             make_read_only),
             ("materialize", "materialize the scenario, objects fetched from the bundle (old)", fresh,
              lambda root: materialize_workspace(scenario, root / "materialized")),
-            ("materialize", "materialize the scenario, objects borrowed from the clone cache", fresh,
+            ("materialize", "materialize the scenario with the clone cache, the commit's checkout made", no_checkouts,
              lambda root: materialize_workspace(scenario, root / "materialized", clone_cache=cache_dir)),
         ]  # fmt: skip
         timings = _interleaved([(setup, action) for _, _, setup, action in rows], samples)
@@ -103,7 +133,7 @@ def _fresh_roots(folder: Path) -> Callable[[], Path]:
 
     def fresh() -> Path:
         for root in previous:
-            shutil.rmtree(root, ignore_errors=True)
+            remove_tree(root)  # a shared checkout made read-only may be among them
         root = folder / f"ws-{next(counter)}"
         (root / "repos").mkdir(parents=True)
         previous[:] = [root]

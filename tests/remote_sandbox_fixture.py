@@ -63,11 +63,17 @@ def remote_sandbox(
     credential: StaticTokenCredential | None = None,
     sleep: Callable[[float], None] = time.sleep,
     shared_objects_within: tuple[Path, ...] = (),
+    read_only: dict[str, Path] | None = None,
 ) -> RemoteSandbox:
     """A RemoteSandbox over `root` in the stand-in pool's session `identifier` (a fresh one by default)."""
     identifier = identifier or f"test-{uuid.uuid4().hex[:12]}"
     credential = credential or StaticTokenCredential(POOL_TOKEN)
     client = SessionPoolClient(remote.pool.endpoint, credential, identifier=identifier, http=remote.http, sleep=sleep)
     return RemoteSandbox(
-        root, client, limits, env_allowlist=tuple(env_allowlist), shared_objects_within=shared_objects_within
+        root,
+        client,
+        limits,
+        env_allowlist=tuple(env_allowlist),
+        shared_objects_within=shared_objects_within,
+        read_only=read_only,
     )

@@ -28,7 +28,7 @@ from agentcore.sandbox import Sandbox, SandboxLimits
 from agentcore.settings import Settings, load_settings
 from agentcore.storage import BlobStore
 from agentcore.telemetry import FanoutLedger, JsonlLedger, ModelCallLedger
-from agentcore.workspace import shared_object_dirs
+from agentcore.workspace import checkouts_dir, linked_checkouts, shared_object_dirs
 
 SandboxFactory = Callable[[Path], Sandbox]
 
@@ -278,6 +278,7 @@ def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
             snapshot_level=settings.snapshot_zstd_level,
             # Repositories may share the clone cache's objects (`git clone --shared`): they go up with them.
             shared_objects_within=(settings.data_dir.resolve() / "clone-cache",),
+            linked_within=(checkouts_dir(settings.data_dir.resolve() / "clone-cache"),),
         )
     # Commands inside the sandbox (`logs`, `changes`, `topology`) are this package's modules.
     package_dir = Path(agentcore.__file__).resolve().parent
@@ -287,13 +288,15 @@ def _build_sandbox_factory(settings: Settings) -> SandboxFactory:
     def factory(root: Path) -> Sandbox:
         from agentcore.sandbox.factory import build_sandbox  # when first used: an evidence-only run has no shell
 
-        # Repositories borrow the clone cache's objects: git inside the sandbox must read them too.
+        # Repositories link to shared read-only checkouts, which borrow the clone cache's objects: the sandbox
+        # shows the checkouts at repos/<name>, and git inside it must read the objects too.
         return build_sandbox(
             settings.sandbox,
             root,
             limits,
             env_allowlist=settings.sandbox_env_allowlist,
             extra_ro_binds=(package_dir, *shared_object_dirs(root, clone_cache)),
+            read_only=linked_checkouts(root, checkouts_dir(clone_cache)),
         )
 
     return factory

@@ -15,7 +15,7 @@ import os
 import shutil
 import stat
 import tarfile
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -91,25 +91,40 @@ def pack(
     *,
     level: int = 3,
     shared_objects_within: Collection[Path] = (),
+    linked: Mapping[str, Path] | None = None,
 ) -> None:
     """Write `paths` (workspace-relative) of `root` as a tar.zst; folders are added without their contents.
 
     A git `objects/info/alternates` file naming object stores inside `shared_objects_within` (the clone
     cache) is replaced by those stores' contents, so the repository is whole where the archive goes. The
-    alternates file is in the workspace, which commands write: a store anywhere else is never read."""
+    alternates file is in the workspace, which commands write: a store anywhere else is never read.
+    A path of `linked` (a linked repository, `repos/<name>` -> its shared checkout) goes as the folder it
+    links to, with everything in it; any other symlink goes as a symlink."""
     compressor = zstandard.ZstdCompressor(level=level)
     with (
         compressor.stream_writer(destination, closefd=False) as packed,
         tarfile.open(fileobj=packed, mode="w|", format=tarfile.PAX_FORMAT) as tar,
     ):
         for path in paths:
-            stores = _shared_stores(root / path, shared_objects_within) if path.endswith(_ALTERNATES) else []
-            if not stores:
-                _add(tar, root / path, path)
-            objects = path.removesuffix("/info/alternates")
-            for store in stores:
-                for inside in walk_paths(store):
-                    _add(tar, store / inside, f"{objects}/{inside}")
+            checkout = (linked or {}).get(path)
+            if checkout is None:
+                _add_resolving_alternates(tar, root, path, path, shared_objects_within)
+                continue
+            _add(tar, checkout, path)
+            for inside in walk_paths(checkout):
+                _add_resolving_alternates(tar, checkout, inside, f"{path}/{inside}", shared_objects_within)
+
+
+def _add_resolving_alternates(
+    tar: tarfile.TarFile, base: Path, path: str, arcname: str, shared_objects_within: Collection[Path]
+) -> None:
+    stores = _shared_stores(base / path, shared_objects_within) if path.endswith(_ALTERNATES) else []
+    if not stores:
+        _add(tar, base / path, arcname)
+    objects = arcname.removesuffix("/info/alternates")
+    for store in stores:
+        for inside in walk_paths(store):
+            _add(tar, store / inside, f"{objects}/{inside}")
 
 
 _ALTERNATES = "objects/info/alternates"
@@ -151,9 +166,11 @@ def pack_workspace(
     excluded_top: Collection[str] = (),
     level: int = 3,
     shared_objects_within: Collection[Path] = (),
+    linked: Mapping[str, Path] | None = None,
 ) -> None:
     """The whole workspace at `root` (less the `excluded_top` entries) as a tar.zst; see `pack`."""
-    pack(root, destination, walk_paths(root, excluded_top), level=level, shared_objects_within=shared_objects_within)
+    paths = walk_paths(root, excluded_top)
+    pack(root, destination, paths, level=level, shared_objects_within=shared_objects_within, linked=linked)
 
 
 def content_bytes(source: BinaryIO) -> int:

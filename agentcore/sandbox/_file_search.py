@@ -1,21 +1,26 @@
 """Walking and searching a local workspace in Python: what `_ripgrep` does, for when rg is missing.
 
 The walk order is rg's `--sort path`: each folder's entries by name (as bytes), a folder entered where
-its name falls. Symlinks met on the way are neither listed nor followed, special files (FIFOs, sockets,
-devices) are not listed, and folders named in `skip_dirs` are not entered.
+its name falls. Symlinks met on the way are neither listed nor followed (read-only mounts are entered),
+special files (FIFOs, sockets, devices) are not listed, and folders named in `skip_dirs` are not entered.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 
 CHUNK_BYTES = 1024 * 1024
 """How much of a file one read takes when looking for a text in it."""
 
 
-def walk_regular_files(top: str, relative: str, skip_dirs: frozenset[str]) -> Generator[str, None, None]:
-    """Regular files below the real folder `top`, whose workspace-relative path is `relative`, in walk order."""
+def walk_regular_files(
+    top: str, relative: str, skip_dirs: frozenset[str], mounts: Mapping[str, str] | None = None
+) -> Generator[str, None, None]:
+    """Regular files below the real folder `top`, whose workspace-relative path is `relative`, in walk order.
+
+    `mounts` (workspace path -> host folder) are entered where their name falls, whatever is there."""
     prefixes = ["" if relative == "." else f"{relative}/"]
     folders: list[Iterator[os.DirEntry[str]]] = [_sorted_entries(top)]
     while folders:
@@ -25,10 +30,28 @@ def walk_regular_files(top: str, relative: str, skip_dirs: frozenset[str]) -> Ge
             prefixes.pop()
         elif _is(entry.is_dir):
             if entry.name not in skip_dirs:
-                folders.append(_sorted_entries(entry.path))
-                prefixes.append(f"{prefixes[-1]}{entry.name}/")
+                path = f"{prefixes[-1]}{entry.name}"
+                folders.append(_sorted_entries(mounts.get(path, entry.path) if mounts else entry.path))
+                prefixes.append(f"{path}/")
         elif _is(entry.is_file):
             yield f"{prefixes[-1]}{entry.name}"
+        elif mounts and entry.name not in skip_dirs and (host := mounts.get(f"{prefixes[-1]}{entry.name}")):
+            folders.append(_sorted_entries(host))
+            prefixes.append(f"{prefixes[-1]}{entry.name}/")
+
+
+def in_walk_order(searches: list[Generator[str, None, None]]) -> Generator[str, None, None]:
+    """The paths of several searches, each in walk order, merged into one walk order (closed together)."""
+    try:
+        yield from heapq.merge(*searches, key=_walk_key)
+    finally:
+        for search in searches:
+            search.close()
+
+
+def _walk_key(path: str) -> list[bytes]:
+    """Walk order is the order of paths compared folder by folder, names as bytes."""
+    return os.fsencode(path).split(b"/")
 
 
 def holds_text(fd: int, needle: bytes, *, ignore_case: bool) -> bool:

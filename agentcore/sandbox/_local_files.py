@@ -13,14 +13,13 @@ from __future__ import annotations
 import errno
 import os
 import stat as stat_mod
-from collections.abc import Collection, Generator, Iterable, Iterator
-from operator import attrgetter
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import Literal
 
 from agentcore.errors import PathOutsideWorkspaceError, ToolError
 from agentcore.sandbox import WORKSPACE_MOUNT, FileStat
-from agentcore.sandbox._file_search import holds_text, walk_regular_files
+from agentcore.sandbox._local_walks import SYSTEM_ERRORS, LocalWalks, file_kind, naming
+from agentcore.sandbox._read_only import ReadOnlyMounts
 from agentcore.sandbox._ripgrep import Ripgrep, ripgrep_path
 from agentcore.sandbox.quota import WorkspaceQuota, file_bytes
 
@@ -34,25 +33,30 @@ _READ_PIECE_BYTES = 64 * 1024**2
 _NOT_NORMAL_PARTS = frozenset({"", ".", ".."})
 """Path parts that `to_relative` removes or resolves; an absolute path starts with an empty part."""
 
-_by_name = attrgetter("name")
 
-_SYSTEM_ERRORS = (OSError, UnicodeEncodeError)
-"""What the system raises for a path; re-raised by `_naming` without the host path."""
-
-
-class LocalWorkspaceFiles:
-    """File operations confined to `root`. Symlinks may exist inside; none may lead out.
+class LocalWorkspaceFiles(LocalWalks):
+    """File operations confined to `root`. Symlinks may exist inside; none may lead out, except that each
+    path of `read_only` (`repos/big`) shows its host folder, read-only (`_read_only`).
 
     `files_containing` runs ripgrep when it is installed and `use_ripgrep` holds, else reads in Python;
     both give the same paths in the same order. `list_files` walks in Python (as fast as rg here)."""
 
-    def __init__(self, root: Path, *, quota_bytes: int | None = None, use_ripgrep: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        quota_bytes: int | None = None,
+        use_ripgrep: bool = True,
+        read_only: Mapping[str, Path] | None = None,
+    ) -> None:
         self.root = root.resolve()
         self.quota = WorkspaceQuota(self.root, quota_bytes) if quota_bytes is not None else None
         """The workspace's size quota; None for no quota."""
         self._root = str(self.root)
         self._inside = self._root.rstrip("/") + "/"
         """What every real path strictly inside the root starts with."""
+        self.mounts = ReadOnlyMounts(self._root, read_only or {})
+        """The linked repositories: workspace path -> read-only host folder, as the sandbox's builder named them."""
         executable = ripgrep_path() if use_ripgrep else None
         self._ripgrep = Ripgrep(executable, self._root) if executable else None
 
@@ -89,25 +93,26 @@ class LocalWorkspaceFiles:
         """The real local path, after following symlinks, refused if it lands outside the root."""
         try:
             return Path(self._real(path))
-        except _SYSTEM_ERRORS as e:
-            raise _naming(path, e) from e
+        except SYSTEM_ERRORS as e:
+            raise naming(path, e) from e
 
     def relative_of(self, real: Path) -> str:
-        return real.relative_to(self.root).as_posix() if real != self.root else "."
+        """The workspace path of a real path that `resolve` gave."""
+        return self._relative_of(str(real))
 
     def stat(self, path: str) -> FileStat:
         try:
             relative = self.to_relative(path)
-            local = self._local(relative)
-            if self._folders_are_real(local):  # no symlink on the way: skip the realpath (find stats 500 files)
+            local, below = self._local(relative)
+            if self._folders_are_real(local, below):  # no symlink on the way: skip the realpath (find stats 500 files)
                 st = os.lstat(local)
                 if not stat_mod.S_ISLNK(st.st_mode):
-                    return FileStat(path=relative, kind=_kind(st.st_mode), size=st.st_size)
+                    return FileStat(path=relative, kind=file_kind(st.st_mode), size=st.st_size)
             real = self._real(path)
             st = Path(real).stat()
-        except _SYSTEM_ERRORS as e:
-            raise _naming(path, e) from e
-        return FileStat(path=self._relative_of(real), kind=_kind(st.st_mode), size=st.st_size)
+        except SYSTEM_ERRORS as e:
+            raise naming(path, e) from e
+        return FileStat(path=self._relative_of(real), kind=file_kind(st.st_mode), size=st.st_size)
 
     def resolve_directory(self, path: str) -> Path:
         """The real local path of a workspace directory (a command's cwd), or a ToolError."""
@@ -123,14 +128,16 @@ class LocalWorkspaceFiles:
                 return _read_at(fd, size, max(0, offset), max(0, length))
             finally:
                 os.close(fd)
-        except _SYSTEM_ERRORS as e:
-            raise _naming(path, e) from e
+        except SYSTEM_ERRORS as e:
+            raise naming(path, e) from e
 
     def write_bytes(self, path: str, data: bytes) -> None:
         try:
             real = Path(self._real(path))
             if real == self.root:
                 raise IsADirectoryError(f"{path} is the workspace root")
+            if self.mounts and (mount := self.mounts.of_host(str(real))) is not None:
+                raise mount.refusal(path)
             relative, before = self.relative_of(real), file_bytes(real)
             if self.quota is not None:
                 self.quota.ensure_room_to_write(relative, real, len(data))
@@ -142,83 +149,46 @@ class LocalWorkspaceFiles:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             tmp.replace(real)
-        except _SYSTEM_ERRORS as e:
-            raise _naming(path, e) from e
+        except SYSTEM_ERRORS as e:
+            raise naming(path, e) from e
         if self.quota is not None:
             self.quota.wrote(relative, before, len(data))
 
-    def iter_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Iterator[FileStat]:
-        try:
-            top = self._real(path)
-        except _SYSTEM_ERRORS as e:
-            raise _naming(path, e) from e
-        if not Path(top).is_dir():
-            yield self.stat(path)
-            return
-        skipped = frozenset(skip_dirs)
-        relative = self._relative_of(top)
-        folders = [(top, "" if relative == "." else f"{relative}/")]
-        while folders:
-            folder, prefix = folders.pop()
-            subfolders: list[tuple[str, str]] = []
-            for entry in _sorted_entries(folder):
-                if _is_folder(entry):
-                    # Like os.walk(followlinks=False): a symlinked folder is neither listed nor entered.
-                    if entry.name not in skipped and not entry.is_symlink():
-                        subfolders.append((entry.path, f"{prefix}{entry.name}/"))
-                elif (found := self._listed_file(entry, f"{prefix}{entry.name}")) is not None:
-                    yield found
-            folders.extend(reversed(subfolders))  # depth first, in name order
-
-    def list_files(self, path: str, *, skip_dirs: Collection[str] = ()) -> Generator[str, None, None]:
-        top, relative, kind = self._search_root(path)
-        if kind != "dir":
-            return _each([relative] if kind == "file" else [])
-        return walk_regular_files(top, relative, frozenset(skip_dirs))
-
-    def files_containing(
-        self, path: str, text: str, *, ignore_case: bool = False, skip_dirs: Collection[str] = ()
-    ) -> Generator[str, None, None]:
-        top, relative, kind = self._search_root(path)
-        if kind == "dir" and self._ripgrep is not None:
-            return self._ripgrep.files_containing(relative, text, ignore_case=ignore_case, skip_dirs=skip_dirs)
-        files = walk_regular_files(top, relative, frozenset(skip_dirs)) if kind == "dir" else _each([relative])
-        return self._holding(files, text.encode("utf-8"), ignore_case=ignore_case)
-
-    def _search_root(self, path: str) -> tuple[str, str, Literal["file", "dir", "symlink", "other"]]:
-        """Where a walk or search starts: its real path, workspace-relative path and kind."""
-        top = self._real(path)
-        return top, self._relative_of(top), _kind(Path(top).stat().st_mode)
-
-    def _holding(self, files: Iterable[str], needle: bytes, *, ignore_case: bool) -> Generator[str, None, None]:
-        """The regular files among `files` that hold `needle`; those that cannot be read are passed over."""
-        for relative in files:
-            try:
-                fd, _ = self._open_regular_file(relative)
-            except (OSError, ToolError, PathOutsideWorkspaceError):
-                continue
-            try:
-                found = holds_text(fd, needle, ignore_case=ignore_case)
-            except OSError:
-                found = False
-            finally:
-                os.close(fd)
-            if found:
-                yield relative
-
     def _real(self, path: str) -> str:
         """`resolve` as a string."""
-        real = os.path.realpath(self._local(self.to_relative(path)))
+        relative = self.to_relative(path)
+        mount = self.mounts.holding(relative) if self.mounts else None
+        if mount is not None:
+            real = os.path.realpath(mount.host_path(relative))
+            if not mount.holds(real):
+                raise PathOutsideWorkspaceError(f"{path}: resolves outside {mount.path} (through a symlink)")
+            return real
+        real = os.path.realpath(self._local_in_root(relative))
         if real != self._root and not real.startswith(self._inside):
             raise PathOutsideWorkspaceError(f"{path}: resolves outside the workspace (through a symlink)")
         return real
 
-    def _local(self, relative: str) -> str:
+    def _local(self, relative: str) -> tuple[str, int]:
+        """The host path of the workspace path `relative` (in the read-only mount that holds it, if any), and
+        where in it the part below the workspace root (or the mount's folder) starts."""
+        mount = self.mounts.holding(relative) if self.mounts else None
+        if mount is None:
+            return self._local_in_root(relative), len(self._inside)
+        return mount.host_path(relative), len(mount.host) + 1
+
+    def _local_in_root(self, relative: str) -> str:
         return self._root if relative == "." else f"{self._inside}{relative}"
 
     def _relative_of(self, real: str) -> str:
-        """`relative_of` for a real path known to be inside."""
-        return "." if real == self._root else real.removeprefix(self._inside)
+        """`relative_of` for a real path known to be inside the workspace or a read-only mount."""
+        if real == self._root:
+            return "."
+        if real.startswith(self._inside):
+            return real.removeprefix(self._inside)
+        mount = self.mounts.of_host(real)
+        if mount is None:
+            raise PathOutsideWorkspaceError(f"{real}: not in the workspace")
+        return mount.workspace_path(real)
 
     def _open_regular_file(self, path: str) -> tuple[int, int]:
         """A descriptor of the regular file at `path`, opened only once it is known to be inside, and its size."""
@@ -245,8 +215,8 @@ class LocalWorkspaceFiles:
         O_NOFOLLOW refuses a symlink as the last part. This costs one lstat per folder instead of
         a realpath.
         """
-        local = self._local(relative)
-        if not self._folders_are_real(local):
+        local, below = self._local(relative)
+        if not self._folders_are_real(local, below):
             return None
         try:
             return os.open(local, _READ_FLAGS)
@@ -255,9 +225,10 @@ class LocalWorkspaceFiles:
                 return None
             raise
 
-    def _folders_are_real(self, local: str) -> bool:
-        """Whether every folder of the local path `local` below the root is a folder, not a symlink."""
-        folder_end = local.find("/", len(self._inside))
+    def _folders_are_real(self, local: str, start: int) -> bool:
+        """Whether every folder of the local path `local` from `start` on (below the root or a read-only mount's
+        folder) is a folder, not a symlink."""
+        folder_end = local.find("/", start)
         while folder_end >= 0:
             try:
                 if not stat_mod.S_ISDIR(os.lstat(local[:folder_end]).st_mode):
@@ -266,49 +237,6 @@ class LocalWorkspaceFiles:
                 return False
             folder_end = local.find("/", folder_end + 1)
         return True
-
-    def _listed_file(self, entry: os.DirEntry[str], relative: str) -> FileStat | None:
-        """A walked non-folder entry as listed: a symlink only when it leads to a file inside."""
-        try:
-            st = entry.stat(follow_symlinks=False)
-            if not stat_mod.S_ISLNK(st.st_mode):
-                return FileStat(path=relative, kind=_kind(st.st_mode), size=st.st_size)
-            # A symlink is listed only when it stays inside; its target's size is reported.
-            st = Path(self._real(relative)).stat()
-        except (OSError, PathOutsideWorkspaceError):
-            return None
-        return FileStat(path=relative, kind="file", size=st.st_size) if stat_mod.S_ISREG(st.st_mode) else None
-
-
-def _naming(path: str, error: OSError | UnicodeEncodeError) -> Exception:
-    """The error to raise instead of `error`: of the same kind, naming `path` as the caller gave it.
-
-    (A try/except, unlike a context manager, costs nothing on grep's hot path when nothing fails.)"""
-    if isinstance(error, UnicodeEncodeError):  # a lone surrogate: JSON can carry one, no file name can hold it
-        return ToolError(f"{path!r} is not a valid file name: it cannot be encoded")
-    if error.errno is None:  # raised here on purpose, already naming the caller's path
-        return type(error)(*error.args)
-    return OSError(error.errno, error.strerror or os.strerror(error.errno), path)
-
-
-def _each(paths: list[str]) -> Generator[str, None, None]:
-    yield from paths
-
-
-def _sorted_entries(folder: str) -> list[os.DirEntry[str]]:
-    """The entries of `folder` by name; none when it cannot be listed (as os.walk)."""
-    try:
-        with os.scandir(folder) as entries:
-            return sorted(entries, key=_by_name)
-    except OSError:
-        return []
-
-
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
 
 
 def _read_at(fd: int, size: int, offset: int, length: int) -> bytes:
@@ -327,13 +255,3 @@ def _read_at(fd: int, size: int, offset: int, length: int) -> bytes:
             break
         want = min(length, _READ_PIECE_BYTES)
     return pieces[0] if len(pieces) == 1 else b"".join(pieces)
-
-
-def _kind(mode: int) -> Literal["file", "dir", "symlink", "other"]:
-    if stat_mod.S_ISREG(mode):
-        return "file"
-    if stat_mod.S_ISDIR(mode):
-        return "dir"
-    if stat_mod.S_ISLNK(mode):
-        return "symlink"
-    return "other"

@@ -59,19 +59,28 @@ class Ripgrep:
         self._root = root
 
     def files_containing(
-        self, relative: str, text: str, *, ignore_case: bool, skip_dirs: Collection[str]
+        self,
+        relative: str,
+        text: str,
+        *,
+        ignore_case: bool,
+        skip_dirs: Collection[str],
+        cwd: str | None = None,
+        prefix: str = "",
     ) -> Generator[str, None, None]:
         """The regular files below the folder `relative`, in walk order, whose bytes hold `text` (UTF-8; ASCII
-        letters in either case with `ignore_case`)."""
+        letters in either case with `ignore_case`). `relative` is below `cwd` (the workspace root unless
+        given: a read-only mount's folder), and each path found gets `prefix` (the mount's workspace path)."""
         how = ["-e", _ascii_fold_regex(text)] if ignore_case else ["-F", "-e", text]
         search = ["--files-with-matches", "--text", "--encoding", "none", "--case-sensitive", *how]
-        return self._paths([*search, *_skip_globs(skip_dirs), "--", relative], relative)
+        arguments = [*search, *_skip_globs(skip_dirs), "--", relative]
+        return self._paths(arguments, relative, cwd or self._root, prefix)
 
-    def _paths(self, arguments: Sequence[str], relative: str) -> Generator[str, None, None]:
+    def _paths(self, arguments: Sequence[str], relative: str, cwd: str, prefix: str) -> Generator[str, None, None]:
         strip = "./" if relative == "." else ""
         process = subprocess.Popen(
             [self._executable, *_COMMON, *arguments],
-            cwd=self._root,
+            cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,  # with --no-messages, only what stops rg: its arguments, its own failures
@@ -84,7 +93,8 @@ class Ripgrep:
         assert stdout is not None
         assert stderr is not None
         try:
-            yield from _split_paths(stdout.fileno(), strip)
+            found = _split_paths(stdout.fileno(), strip)
+            yield from ((prefix + path for path in found) if prefix else found)
             complaint = stderr.read(_READ_BYTES).decode("utf-8", errors="replace").strip()
             process.wait()
         finally:
@@ -93,7 +103,7 @@ class Ripgrep:
             stdout.close()
             stderr.close()
         if timed_out.is_set():
-            raise ToolError(f"the search of {relative} took longer than {TIMEOUT_S:.0f} s; narrow path or glob")
+            raise ToolError(f"the search of {prefix}{relative} took longer than {TIMEOUT_S:.0f} s; narrow path or glob")
         # 1: nothing found; 2 and silent: a file or folder could not be read (skipped, as in Python)
         if process.returncode not in (0, 1, 2) or complaint:
             raise ToolError(f"searching {relative} failed (rg exited with {process.returncode}: {complaint[:500]})")

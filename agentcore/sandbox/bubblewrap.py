@@ -5,7 +5,9 @@ What the boundary is:
   interfaces, its 127.0.0.1, the cloud metadata or managed-identity endpoints.
 - Filesystem: a new root, read-only after setup, holding read-only binds of /usr, /bin, /sbin, /lib*
   and a few files from /etc (not /etc/shadow, ssl keys or the rest), the Python interpreter prefix and
-  venv, and `extra_ro_binds`; the workspace read-write at /workspace; /tmp, HOME and /dev/shm on
+  venv, and `extra_ro_binds`; the workspace read-write at /workspace, except its linked repositories
+  (`read_only`, the shared checkouts `repos/<name>` link to), each a read-only directory at its workspace
+  path in a read-only `repos/` (see `_read_only_mount_args`); /tmp, HOME and /dev/shm on
   private tmpfs, each capped at `file_size_bytes`; /dev read-only. The host's /root, /home, /run,
   /var, /sys and /tmp and the project's tree are not there (only the interpreter prefix and venv
   inside them, read-only).
@@ -101,8 +103,9 @@ class BubblewrapSandbox(LocalReads):
         bwrap: str = "bwrap",
         extra_ro_binds: Sequence[Path] = (),
         environment: Mapping[str, str] | None = None,
+        read_only: Mapping[str, Path] | None = None,
     ) -> None:
-        self.files = LocalWorkspaceFiles(root, quota_bytes=limits.workspace_bytes)
+        self.files = LocalWorkspaceFiles(root, quota_bytes=limits.workspace_bytes, read_only=read_only)
         self.limits = limits
         self.env_allowlist = tuple(env_allowlist)
         self.environment = dict(environment or {})
@@ -137,7 +140,8 @@ class BubblewrapSandbox(LocalReads):
     def _options(self, workdir: str) -> list[str]:
         """bwrap's options (everything before the command), which name host paths and so go through a descriptor."""
         inside_cwd = WORKSPACE_MOUNT if workdir == "." else f"{WORKSPACE_MOUNT}/{workdir}"
-        options = [*self._mounts, "--bind", str(self.files.root), WORKSPACE_MOUNT, "--remount-ro", "/"]
+        options = [*self._mounts, "--bind", str(self.files.root), WORKSPACE_MOUNT]
+        options += [*_read_only_mount_args(self.files), "--remount-ro", "/"]
         options += ["--chdir", inside_cwd, "--clearenv"]
         for name, value in self._environment().items():
             options += ["--setenv", name, value]
@@ -150,6 +154,33 @@ class BubblewrapSandbox(LocalReads):
         env["HOME"] = SANDBOX_HOME
         env.setdefault("LANG", "C.UTF-8")
         return env
+
+
+def _read_only_mount_args(files: LocalWorkspaceFiles) -> list[str]:
+    """The read-only mounts at their workspace paths: each folder holding one (`repos/`) becomes a private
+    tmpfs, remounted read-only, that shows its host entries again: a mount read-only from its host folder,
+    a real folder or file read-write as before; other symlinks are not shown. The host's folder and its
+    symlinks are not changed, and no host path is visible at a workspace path."""
+    args: list[str] = []
+    for folder in sorted({m.path.rpartition("/")[0] for m in files.mounts.all}):
+        host_folder = files.root / folder if folder else files.root
+        inside = f"{WORKSPACE_MOUNT}/{folder}" if folder else WORKSPACE_MOUNT
+        if not folder or host_folder.is_symlink() or not host_folder.is_dir():
+            continue  # a mount at the top, or under a folder that is not there: not shown
+        args += ["--tmpfs", inside]
+        for entry in sorted(host_folder.iterdir()):
+            relative, destination = f"{folder}/{entry.name}", f"{inside}/{entry.name}"
+            mount = files.mounts.at(relative)
+            if mount is not None:
+                args += ["--dir", destination, "--ro-bind", mount.host, destination]
+            elif entry.is_symlink():
+                continue
+            elif entry.is_dir():
+                args += ["--dir", destination, "--bind", str(entry), destination]
+            elif entry.is_file():
+                args += ["--bind", str(entry), destination]
+        args += ["--remount-ro", inside]
+    return args
 
 
 @functools.cache

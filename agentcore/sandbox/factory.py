@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +16,7 @@ from agentcore.sandbox._pool_client import (
     TokenCredential,
     session_identifier,
 )
+from agentcore.sandbox._read_only import linked_repositories
 from agentcore.sandbox.bubblewrap import BubblewrapSandbox, bubblewrap_available
 from agentcore.sandbox.remote import RemoteSandbox
 from agentcore.sandbox.subprocess import SubprocessSandbox
@@ -28,12 +29,17 @@ def build_sandbox(
     *,
     env_allowlist: Sequence[str] = (),
     extra_ro_binds: Sequence[Path] = (),
+    read_only: Mapping[str, Path] | None = None,
 ) -> Sandbox:
-    """The sandbox `kind` over the workspace `root`. `subprocess` is for development only."""
+    """The sandbox `kind` over the workspace `root`. `subprocess` is for development only.
+
+    `read_only` names the workspace's linked repositories (workspace path -> shared checkout), shown read-only."""
     if kind == "bubblewrap":
-        return BubblewrapSandbox(root, limits, env_allowlist=env_allowlist, extra_ro_binds=extra_ro_binds)
+        return BubblewrapSandbox(
+            root, limits, env_allowlist=env_allowlist, extra_ro_binds=extra_ro_binds, read_only=read_only
+        )
     if kind == "subprocess":
-        return SubprocessSandbox(root, limits, env_allowlist=env_allowlist)
+        return SubprocessSandbox(root, limits, env_allowlist=env_allowlist, read_only=read_only)
     raise ConfigError(f"unknown sandbox {kind!r}: choose 'bubblewrap' or 'subprocess'")
 
 
@@ -54,6 +60,7 @@ class RemoteSandboxFactory:
         env_allowlist: Sequence[str] = (),
         snapshot_level: int = 3,
         shared_objects_within: Sequence[Path] = (),
+        linked_within: Sequence[Path] = (),
         http: httpx.Client | None = None,
     ) -> None:
         if not endpoint.startswith(("https://", "http://127.0.0.1", "http://localhost")):
@@ -65,6 +72,8 @@ class RemoteSandboxFactory:
         self.env_allowlist = tuple(env_allowlist)
         self.snapshot_level = snapshot_level
         self.shared_objects_within = tuple(shared_objects_within)
+        self.linked_within = tuple(linked_within)
+        """Where the shared checkouts that `repos/<name>` may link to live: those links go up as folders."""
         self.http = http or httpx.Client(timeout=httpx.Timeout(request_timeout_s, connect=min(10.0, request_timeout_s)))
 
     @property
@@ -88,6 +97,7 @@ class RemoteSandboxFactory:
             env_allowlist=self.env_allowlist,
             snapshot_level=self.snapshot_level,
             shared_objects_within=self.shared_objects_within,
+            read_only=linked_repositories(root, self.linked_within),
         )
 
 

@@ -3,7 +3,8 @@
 The pipeline keeps each investigation's workspace on the Function App's disk (restored from its checkpoint,
 checkpointed after each stage). Here that local folder is a mirror of the session's workspace, kept exact:
 - the whole workspace goes up to the session (the pipeline's tar.zst format) before the first write or
-  command, under a fresh key; a session that lost it (recycled after its idle timeout: 409) gets it again
+  command, under a fresh key, each linked repository (`read_only`: `repos/<name>` -> its shared checkout)
+  as the folder it links to; a session that lost it (recycled after its idle timeout: 409) gets it again
   from the mirror and the request is repeated. A later stage's sandbox over an unchanged mirror goes on with
   the session's copy instead (`_session_record`);
 - `write_bytes` writes in the session (confinement and quota checked there) and then in the mirror;
@@ -27,7 +28,7 @@ import logging
 import secrets
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -81,8 +82,9 @@ class RemoteSandbox(LocalReads):
         env_allowlist: Sequence[str] = (),
         snapshot_level: int = 3,
         shared_objects_within: Sequence[Path] = (),
+        read_only: Mapping[str, Path] | None = None,
     ) -> None:
-        self.files = LocalWorkspaceFiles(root)
+        self.files = LocalWorkspaceFiles(root, read_only=read_only)
         self.shared_objects_within = tuple(shared_objects_within)
         """Where git object stores that repositories share may live (the clone cache): they are uploaded too."""
         self.client = client
@@ -137,6 +139,7 @@ class RemoteSandbox(LocalReads):
                 excluded_top=NOT_UPLOADED,
                 level=self._level,
                 shared_objects_within=self.shared_objects_within,
+                linked={m.path: Path(m.host) for m in self.files.mounts.all},
             )
             params = self._params.model_copy(update={"relay_connectors": relay})
             headers = {KEY_HEADER: key, PARAMS_HEADER: params.model_dump_json()}

@@ -3,8 +3,9 @@
 This is NOT a security boundary. Commands run as the agent's user, on the agent's host, with its
 network (cloud metadata and identity endpoints included), its whole filesystem, and every process it
 can signal or trace. It keeps the behaviour of the sandbox port so development matches production:
-the cwd is confined to the workspace, the environment is reduced to PATH, HOME, LANG, TZ and the
-allowlisted names, `<workspace>/bin` comes first on PATH, and the limits, output capture and
+the cwd is confined to the workspace (in a linked repository, commands run in its shared checkout, which
+only its modes on disk keep read-only, and not against root), the environment is reduced to PATH, HOME,
+LANG, TZ and the allowlisted names, `<workspace>/bin` comes first on PATH, and the limits, output capture and
 timeout are the ones BubblewrapSandbox uses. Choose it explicitly (`sandbox=subprocess`).
 """
 
@@ -35,8 +36,9 @@ class SubprocessSandbox(LocalReads):
         *,
         env_allowlist: Sequence[str] = (),
         environment: Mapping[str, str] | None = None,
+        read_only: Mapping[str, Path] | None = None,
     ) -> None:
-        self.files = LocalWorkspaceFiles(root, quota_bytes=limits.workspace_bytes)
+        self.files = LocalWorkspaceFiles(root, quota_bytes=limits.workspace_bytes, read_only=read_only)
         self.limits = limits
         self.env_allowlist = tuple(env_allowlist)
         self.environment = dict(environment or {})

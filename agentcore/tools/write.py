@@ -69,7 +69,13 @@ class WriteTool:
         """The workspace-relative path, refused unless it (and what it resolves to) is under a writable folder."""
         relative = _normalize(path)
         if not self._under_writable_folder(relative):
-            raise ToolError(f"{path}: writing is allowed only under {', '.join(f + '/' for f in self._folders)}")
+            folders = ", ".join(f + "/" for f in self._folders)
+            if relative.startswith("repos/"):
+                raise ToolError(
+                    f"{path}: repos/ holds the code as deployed and is read-only; writing is allowed only under "
+                    f"{folders} (copy a file there first to change it)"
+                )
+            raise ToolError(f"{path}: writing is allowed only under {folders}")
         resolved = self._resolved_target(relative)
         if not self._under_writable_folder(resolved):
             raise ToolError(f"{path}: resolves through a symlink to {resolved}, outside the writable folders")

@@ -1,11 +1,12 @@
-"""Repositories of a workspace: a bare clone cache per source, and cheap checkouts that borrow its objects.
+"""Repositories of a workspace: a bare clone cache per source, and checkouts that borrow its objects.
 
 The cache (`<data_dir>/clone-cache/<hash>.git`) is filled once from a scenario's bundle or a local
-repository. A workspace's `repos/<name>` is a clone made with `--shared`: its `.git` holds refs, an
-index and an `objects/info/alternates` line naming the cache's object store, so restoring it costs
-one checkout of the working tree, not a copy of the history. The cache's objects are never written
-through a workspace (git writes new objects into the workspace's own store) and never pruned (the
-git runner pins `gc.auto=0`). The sandbox sees them through read-only binds: `shared_object_dirs`.
+repository. A checkout is a clone made with `--shared`: its `.git` holds refs, an index and an
+`objects/info/alternates` line naming the cache's object store, so making it costs one checkout of the
+working tree, not a copy of the history. Each (repository, commit) is checked out once per machine, in
+the checkout cache beside the clone cache, and workspaces link to it (`_checkout_cache`). The cache's
+objects are never written through a checkout and never pruned (the git runner pins `gc.auto=0`). The
+sandbox sees them through read-only binds: `shared_object_dirs`.
 
 Without a cache (a scenario materialized on its own), a repository is a full, self-contained copy.
 """
@@ -19,7 +20,6 @@ from pathlib import Path
 
 from agentcore.errors import StorageError
 from agentcore.git import GitError, run_git
-from agentcore.workspace._models import RepoSource
 
 CLONE_TIMEOUT_S = 600.0
 """Longest one clone, fetch or checkout may run (a big repository)."""
@@ -58,11 +58,15 @@ def cached_clone(source: Path, cache_dir: Path) -> Path:
 
 
 def has_commit(repository: Path, commit: str) -> bool:
+    return full_sha(repository, commit) is not None
+
+
+def full_sha(repository: Path, commit: str) -> str | None:
+    """The full sha of the commit `commit` names in `repository`, or None when it has no such commit."""
     try:
-        run_git(repository, "cat-file", "-e", f"{commit}^{{commit}}")
+        return run_git(repository, "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}").strip()
     except GitError:
-        return False
-    return True
+        return None
 
 
 def check_out_shared(cache: Path, destination: Path, commit: str) -> None:
@@ -93,24 +97,6 @@ def clone_local(source: Path, destination: Path) -> None:
     run_git(
         None, "clone", "--quiet", "--no-hardlinks", str(source.resolve()), str(destination), timeout_s=CLONE_TIMEOUT_S
     )
-
-
-def restore_repository(repo: RepoSource, root: Path, cache_dir: Path) -> None:
-    """Put `repo` at `root/repo.path`: every branch and all history (borrowed from the clone cache),
-    detached at its recorded commit."""
-    destination = root / repo.path
-    if not destination.resolve().is_relative_to((root / "repos").resolve()):
-        raise RepositoryRestoreError(f"{repo.path}: a repository must live under repos/")
-    try:
-        cache = cached_clone(Path(repo.source), cache_dir)
-        if not has_commit(cache, repo.commit):
-            run_git(
-                cache, "fetch", "--quiet", "--no-tags", str(Path(repo.source)), "+refs/heads/*:refs/heads/*",
-                timeout_s=CLONE_TIMEOUT_S,
-            )  # fmt: skip
-        check_out_shared(cache, destination, repo.commit)
-    except GitError as e:
-        raise RepositoryRestoreError(f"{repo.path}: cannot check out {repo.commit}: {e}") from e
 
 
 def head_commit(repository: Path) -> str:

@@ -9,8 +9,9 @@ data/telemetry.duckdb  the telemetry, for KQL through DuckDbLogStore
 notes/ outputs/ report/
 ```
 truth.json is never copied. The workspace is built beside `root` and renamed into place at the end,
-so a failure leaves nothing half-made behind. Given a clone cache, repositories borrow its objects
-(`checkout.check_out_shared`); without one, each is a self-contained clone of its bundle. Given a
+so a failure leaves nothing half-made behind. Given a clone cache, each `repos/<name>` is a symlink to the
+shared, read-only checkout of its commit (`_checkout_cache`), whose objects are the cache's; without
+one, each is a self-contained clone of its bundle. Given a
 telemetry cache, the telemetry database is a copy of its entry (`telemetry_cache`), loaded at most once.
 """
 
@@ -32,7 +33,8 @@ from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.errors import ScenarioError, UserInputError
 from agentcore.git import GitError
 from agentcore.scenarios import DeployedCommit, RepoBundle, Scenario
-from agentcore.workspace.checkout import cached_clone, check_out_bundle, check_out_shared, head_commit
+from agentcore.workspace._checkout_cache import checkouts_dir, link_checkout, shared_checkout
+from agentcore.workspace.checkout import cached_clone, check_out_bundle, full_sha, head_commit
 from agentcore.workspace.telemetry_cache import cached_tables, copy_telemetry
 
 logger = logging.getLogger(__name__)
@@ -92,7 +94,8 @@ def materialize_workspace(
             (staging / name).mkdir()
         repos = sorted(scenario.repos.values(), key=_name)
         checkouts = tuple(_check_out(scenario, repo, staging, clone_cache) for repo in repos)
-        (staging / "repos" / "CHECKOUTS.md").write_text(_checkouts_markdown(scenario, checkouts), encoding="utf-8")
+        markdown = _checkouts_markdown(scenario, checkouts, read_only=clone_cache is not None)
+        (staging / "repos" / "CHECKOUTS.md").write_text(markdown, encoding="utf-8")
         skipped = [*_copy_tree(scenario, "memory", staging), *_copy_tree(scenario, "skills", staging)]
         tables = _load_telemetry(scenario, staging, telemetry_cache, warm_kql)
         if root.exists():
@@ -135,14 +138,16 @@ def _check_out(scenario: Scenario, repo: RepoBundle, staging: Path, clone_cache:
         if clone_cache is None:
             check_out_bundle(repo.bundle, staging / relative, commit)
         else:
-            check_out_shared(cached_clone(repo.bundle, clone_cache), staging / relative, commit)
+            cache = cached_clone(repo.bundle, clone_cache)
+            full = full_sha(cache, commit) or commit
+            link_checkout(shared_checkout(cache, full, checkouts_dir(clone_cache)), staging / relative)
         checked_out = head_commit(staging / relative)
-    except GitError as e:
+    except (GitError, ValueError) as e:
         raise ScenarioError(f"repos/{repo.name}.bundle: cannot check out {commit}: {e}") from e
     return RepoCheckout(name=repo.name, path=relative, commit=checked_out, rule=rule, reason=reason, services=services)
 
 
-def _checkouts_markdown(scenario: Scenario, checkouts: tuple[RepoCheckout, ...]) -> str:
+def _checkouts_markdown(scenario: Scenario, checkouts: tuple[RepoCheckout, ...], *, read_only: bool) -> str:
     lines = [
         "# Checkouts",
         "",
@@ -150,6 +155,11 @@ def _checkouts_markdown(scenario: Scenario, checkouts: tuple[RepoCheckout, ...])
         f"commit that was running at the incident ({_iso(scenario.incident_time)}). Inside it, `git log`,",
         "`git show <sha>` and `git diff <a>..<b>` show what changed and when.",
     ]
+    if read_only:
+        lines += [
+            "The repositories are read-only (the code as deployed): read another version with",
+            "`git show <sha>:<path>`; to change a file, copy it under notes/ or report/ first.",
+        ]
     if not checkouts:
         lines += ["", "This scenario has no repositories."]
     for checkout in checkouts:

@@ -1,9 +1,10 @@
 """A workspace as blobs, so that any stage on any instance can pick an investigation up.
 
 A checkpoint is three parts, each stored the cheapest way:
-- the repositories (`repos/<name>`) are not stored at all: they are checked out again, at the
-  recorded commit, borrowing the objects of a bare clone cache under the data directory, which is
-  filled once from the scenario's bundle or the local repository they came from;
+- the repositories (`repos/<name>`) are not stored at all: each becomes again a symlink to the shared,
+  read-only checkout of its recorded commit (`_checkout_cache`; made on first use on this machine),
+  which borrows the objects of a bare clone cache under the data directory, filled once from the
+  scenario's bundle or the local repository they came from;
 - `outputs/` (spilled tool results, big and write-once) go one file per blob, content-addressed,
   uploaded once each;
 - everything else (notes, memory, report, schemas, data) is one `tar.zst`, uploaded only when it
@@ -11,8 +12,9 @@ A checkpoint is three parts, each stored the cheapest way:
 `bin/` is re-created on restore: it holds wrappers that name this machine's Python. Blob names
 start with the caller's `blob_prefix` (the pipeline's `investigations/<id>/`).
 
-Writes a shell command made inside `repos/` are not kept across stages (the agent writes to notes/,
-memory/, report/ and outputs/); neither are files under outputs/ that are symlinks.
+Writes a shell command made inside `repos/` are not kept across stages (a linked repository is read-only
+in the sandbox anyway; the agent writes to notes/, memory/, report/ and outputs/); neither are files
+under outputs/ that are symlinks.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from agentcore.errors import BlobNotFoundError, PreconditionFailedError, Storage
 from agentcore.sandbox import SandboxLimits
 from agentcore.sandbox.quota import refuse_snapshot_over_quota
 from agentcore.storage import BlobStore
+from agentcore.workspace._checkout_cache import restore_repository
 from agentcore.workspace._models import RepoSource
-from agentcore.workspace.checkout import restore_repository
 from agentcore.workspace.setup import install_commands
 
 logger = logging.getLogger(__name__)
@@ -240,9 +242,16 @@ def _marker(root: Path) -> Path:
 def is_restored(root: Path, workspace_blob: str | None, outputs: Mapping[str, str]) -> bool:
     """Whether `root` is exactly the checkpoint (this instance wrote or restored it and nothing ran since)."""
     marker = _marker(root)
-    if not root.is_dir() or not marker.is_file():
+    if not root.is_dir() or not marker.is_file() or not _links_lead_somewhere(root):
         return False
     return marker.read_text(encoding="utf-8") == _marker_text(workspace_blob, outputs)
+
+
+def _links_lead_somewhere(root: Path) -> bool:
+    """Whether every linked repository's shared checkout is still there (housekeeping may remove one)."""
+    repos = root / "repos"
+    entries = list(repos.iterdir()) if repos.is_dir() and not repos.is_symlink() else []
+    return all(entry.exists() for entry in entries if entry.is_symlink())
 
 
 def mark_restored(root: Path, workspace_blob: str | None, outputs: Mapping[str, str]) -> None:

@@ -20,6 +20,7 @@ from agentcore.errors import PathOutsideWorkspaceError, SandboxError
 from agentcore.sandbox import SandboxLimits
 from agentcore.sandbox.remote import RemoteSandbox
 from agentcore.sandbox.server.standin_pool import StaticTokenCredential
+from agentcore.workspace import RepoSource, checkouts_dir, linked_checkouts, restore_repository
 from tests.remote_sandbox_fixture import RemotePool, remote_sandbox
 
 LIMITS = SandboxLimits(wall_time_s=5.0, cpu_time_s=2, max_processes=64, output_bytes=256 * 1024)
@@ -281,6 +282,64 @@ def test_object_stores_outside_the_clone_cache_are_never_uploaded(
     result = sandbox.run("find . -name host-secret.txt; cat planted/objects/info/alternates")
 
     assert result.output == f"{secret}\n".encode(), "the planted file went up as it is, and nothing it names"
+
+
+@pytest.fixture
+def linked_repository(tmp_path: Path, workspace: Path) -> tuple[Path, dict[str, Path]]:
+    """repos/service linked to its shared checkout, as a restore makes it; returns the clone cache and the mounts."""
+    source = tmp_path / "source"
+    source.mkdir()
+    _git("init", "-q", "-b", "main", cwd=source)
+    (source / "app.py").write_text("print('v1')\n")
+    _git("add", ".", cwd=source)
+    _git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "first commit", cwd=source)
+    head = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    cache = tmp_path / "clone-cache"
+    restore_repository(
+        RepoSource(path="repos/service", source=str(source), commit=head.stdout.strip()), workspace, cache
+    )
+    return cache, linked_checkouts(workspace, checkouts_dir(cache))
+
+
+def test_a_linked_repository_goes_up_as_the_folder_it_links_to(
+    standin_pool: RemotePool, workspace: Path, linked_repository: tuple[Path, dict[str, Path]]
+) -> None:
+    cache, mounts = linked_repository
+    sandbox = remote_sandbox(standin_pool, workspace, LIMITS, shared_objects_within=(cache,), read_only=mounts)
+
+    result = sandbox.run("test -d repos/service && ! test -L repos/service && cat repos/service/app.py && "
+                         "git -C repos/service log --format=%s")  # fmt: skip
+
+    assert (result.exit_code, result.output) == (0, b"print('v1')\nfirst commit\n"), result.output
+    assert sandbox.read_bytes("repos/service/app.py", 0, 100) == b"print('v1')\n"
+
+
+def test_what_a_session_command_writes_in_a_linked_repository_never_reaches_the_shared_checkout(
+    standin_pool: RemotePool, workspace: Path, linked_repository: tuple[Path, dict[str, Path]]
+) -> None:
+    cache, mounts = linked_repository
+    sandbox = remote_sandbox(standin_pool, workspace, LIMITS, shared_objects_within=(cache,), read_only=mounts)
+
+    sandbox.run("echo changed > repos/service/app.py; echo new > repos/service/new.py")
+
+    checkout = mounts["repos/service"]
+    assert (checkout / "app.py").read_text() == "print('v1')\n"
+    assert not (checkout / "new.py").exists()
+    assert (workspace / "repos" / "service").is_symlink()
+
+
+def test_a_symlink_that_is_not_a_linked_repository_goes_up_as_a_symlink(
+    standin_pool: RemotePool, workspace: Path, linked_repository: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    cache, mounts = linked_repository
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "host-secret.txt").write_text("not for the session")
+    (workspace / "repos" / "other").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    sandbox = remote_sandbox(standin_pool, workspace, LIMITS, shared_objects_within=(cache,), read_only=mounts)
+
+    result = sandbox.run("find . -name host-secret.txt; ls repos")
+
+    assert result.output == b"service\n"
 
 
 def test_the_next_stages_sandbox_goes_on_with_the_session_when_the_mirror_is_unchanged(

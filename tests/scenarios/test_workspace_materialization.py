@@ -64,10 +64,24 @@ def test_with_a_clone_cache_repos_borrow_its_objects_and_keep_the_same_commit_an
     repo = shared.root / "repos" / "checkout"
     (alternates,) = (repo / ".git" / "objects" / "info" / "alternates").read_text().split()
     assert Path(alternates).parent.parent == cache
+    assert repo.is_symlink()
+    assert repo.resolve().parent == (tmp_path / "checkouts").resolve()  # the shared checkout beside the cache
+    assert "The repositories are read-only" in (shared.root / "repos" / "CHECKOUTS.md").read_text()
+    assert "read-only" not in (workspace.root / "repos" / "CHECKOUTS.md").read_text()
     assert shared.checkouts == workspace.checkouts
     assert run_git(repo, "log", "--format=%H").splitlines() == template.commits[2::-1]
     assert run_git(repo, "rev-parse", "main") == template.commits[3]
     assert run_git(repo, "remote") == ""
+
+
+def test_without_a_clone_cache_each_repository_is_a_self_contained_clone_in_the_workspace(
+    workspace: WorkspaceManifest,
+) -> None:
+    repo = workspace.root / "repos" / "checkout"
+
+    assert repo.is_dir()
+    assert not repo.is_symlink()
+    assert not (repo / ".git" / "objects" / "info" / "alternates").exists()
 
 
 def test_clone_has_no_remote_pointing_at_the_scenario(workspace: WorkspaceManifest, template: Template) -> None:

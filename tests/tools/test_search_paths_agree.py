@@ -207,3 +207,94 @@ def test_random_trees_and_patterns_get_the_same_answers(workspace: Path, seed: i
         assert GrepTool(with_rg).run(arguments).content == GrepTool(without).run(arguments).content, arguments
     for pattern in ["*", "*.txt", "**/a*", "a.b/*"]:
         assert FindTool(with_rg).run({"pattern": pattern}) == FindTool(without).run({"pattern": pattern}), pattern
+
+
+# -- a linked repository: repos/<name> links to a shared checkout outside, named as a read-only mount --------
+
+LINKED_FILES: dict[str, str] = {
+    "src/app.py": "def needle():\n    raise TimeoutError\n",
+    "src/.hidden.py": "needle hidden\n",
+    "a b/needle.md": "# Needle\n",
+    "README.md": "needle in the readme\n",
+}
+NEIGHBOURS: dict[str, str] = {
+    "repos/CHECKOUTS.md": "needle: the checkouts\n",
+    "repos/big.txt": "needle beside the link\n",
+    "repos/big-x/n.txt": "needle in big-x\n",
+    "repos/bigger/n.txt": "needle in bigger\n",
+    "repos/a/n.txt": "needle in a\n",
+}
+LINKED_PATHS = [".", "repos", "repos/big", "repos/big/src", "/workspace/repos/big/a b"]
+LINKED_GREP_CASES: list[dict[str, Any]] = [
+    {"pattern": "needle"},
+    {"pattern": "NEEDLE", "ignore_case": True},
+    {"pattern": "needle", "glob": "*.md"},
+    {"pattern": "needle", "max_matches": 4},
+]
+
+
+@pytest.fixture
+def linked_sandboxes(tricky_workspace: Path, tmp_path: Path) -> tuple[FilesOnlySandbox, FilesOnlySandbox]:
+    checkouts = {}
+    for name in ("big", "alpha"):
+        checkout = tmp_path / "checkouts" / name
+        for relative, text in LINKED_FILES.items():
+            (checkout / relative).parent.mkdir(parents=True, exist_ok=True)
+            (checkout / relative).write_text(text, encoding="utf-8")
+        (tricky_workspace / "repos").mkdir(exist_ok=True)
+        (tricky_workspace / "repos" / name).symlink_to(checkout, target_is_directory=True)
+        checkouts[f"repos/{name}"] = checkout
+    for relative, text in NEIGHBOURS.items():
+        (tricky_workspace / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tricky_workspace / relative).write_text(text, encoding="utf-8")
+    with_rg = FilesOnlySandbox(tricky_workspace, read_only=checkouts)
+    without = FilesOnlySandbox(tricky_workspace, use_ripgrep=False, read_only=checkouts)
+    assert with_rg.uses_ripgrep
+    return with_rg, without
+
+
+@pytest.mark.parametrize("path", LINKED_PATHS)
+@pytest.mark.parametrize("arguments", LINKED_GREP_CASES, ids=lambda case: str(sorted(case.items())))
+def test_grep_through_linked_repositories_answers_the_same_with_ripgrep_and_in_python(
+    linked_sandboxes: tuple[FilesOnlySandbox, FilesOnlySandbox], path: str, arguments: dict[str, Any]
+) -> None:
+    with_rg, without = linked_sandboxes
+
+    through_rg = GrepTool(with_rg).run({**arguments, "path": path}).content
+
+    assert through_rg == GrepTool(without).run({**arguments, "path": path}).content
+    assert "/checkouts/" not in through_rg
+
+
+@pytest.mark.parametrize("path", LINKED_PATHS)
+def test_find_through_linked_repositories_answers_the_same_with_ripgrep_and_in_python(
+    linked_sandboxes: tuple[FilesOnlySandbox, FilesOnlySandbox], path: str
+) -> None:
+    with_rg, without = linked_sandboxes
+
+    through_rg = FindTool(with_rg).run({"pattern": "*", "path": path}).content
+
+    assert through_rg == FindTool(without).run({"pattern": "*", "path": path}).content
+
+
+@pytest.mark.parametrize("use_ripgrep", [True, False], ids=["ripgrep", "python"])
+def test_linked_repositories_are_searched_where_their_names_fall_in_walk_order(
+    linked_sandboxes: tuple[FilesOnlySandbox, FilesOnlySandbox], use_ripgrep: bool
+) -> None:
+    sandbox = linked_sandboxes[0 if use_ripgrep else 1]
+
+    found = list(sandbox.files_containing("repos", "needle"))
+
+    assert found == [
+        "repos/CHECKOUTS.md",
+        "repos/a/n.txt",
+        "repos/alpha/README.md",
+        "repos/alpha/src/.hidden.py",
+        "repos/alpha/src/app.py",
+        "repos/big/README.md",
+        "repos/big/src/.hidden.py",
+        "repos/big/src/app.py",
+        "repos/big-x/n.txt",
+        "repos/big.txt",
+        "repos/bigger/n.txt",
+    ]

@@ -105,6 +105,13 @@ def test_writes_outside_the_writable_folders_are_refused_naming_them(tool: Write
     assert path.read_text() == "original"
 
 
+def test_a_write_into_repos_says_the_code_there_is_read_only(tool: WriteTool, make_file: MakeFile) -> None:
+    make_file("repos/api/app.py", "original")
+
+    with pytest.raises(ToolError, match=r"repos/ holds the code as deployed and is read-only; writing is allowed"):
+        tool.run({"path": "repos/api/new.py", "content": "patched"})
+
+
 def test_dot_dot_cannot_climb_out_of_a_writable_folder(tool: WriteTool, make_file: MakeFile) -> None:
     make_file("repos/api/app.py", "original")
 

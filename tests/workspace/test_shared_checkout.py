@@ -12,7 +12,14 @@ from agentcore.pipeline.wiring import build_dependencies
 from agentcore.sandbox import SandboxLimits
 from agentcore.sandbox.bubblewrap import BubblewrapSandbox, bubblewrap_available
 from agentcore.settings import Settings
-from agentcore.workspace import RepoSource, cached_clone, restore_repository, shared_object_dirs
+from agentcore.workspace import (
+    RepoSource,
+    cached_clone,
+    checkouts_dir,
+    linked_checkouts,
+    restore_repository,
+    shared_object_dirs,
+)
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@x",
            "GIT_CONFIG_GLOBAL": os.devnull, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # fmt: skip
@@ -94,7 +101,12 @@ def test_git_log_and_blame_work_inside_the_sandbox_with_the_cache_bound_read_onl
     restored: tuple[Path, Path],
 ) -> None:
     root, cache_dir = restored
-    sandbox = BubblewrapSandbox(root, SandboxLimits(wall_time_s=30), extra_ro_binds=shared_object_dirs(root, cache_dir))
+    sandbox = BubblewrapSandbox(
+        root,
+        SandboxLimits(wall_time_s=30),
+        extra_ro_binds=shared_object_dirs(root, cache_dir),
+        read_only=linked_checkouts(root, checkouts_dir(cache_dir)),
+    )
 
     log = sandbox.run("cd repos/app && git log --format=%s main && git blame --porcelain app.py | head -1")
 
@@ -104,7 +116,10 @@ def test_git_log_and_blame_work_inside_the_sandbox_with_the_cache_bound_read_onl
 
 @needs_bubblewrap
 def test_without_the_bind_the_sandbox_cannot_read_the_history(restored: tuple[Path, Path]) -> None:
-    sandbox = BubblewrapSandbox(restored[0], SandboxLimits(wall_time_s=30))
+    root, cache_dir = restored
+    sandbox = BubblewrapSandbox(
+        root, SandboxLimits(wall_time_s=30), read_only=linked_checkouts(root, checkouts_dir(cache_dir))
+    )
 
     log = sandbox.run("cd repos/app && git log --format=%s main")
 
@@ -125,3 +140,51 @@ def test_the_pipelines_sandbox_reads_history_borrowed_from_its_clone_cache(
 
     assert log.exit_code == 0, log.output.decode()
     assert log.output.decode().splitlines() == ["version 2", "version 1", "version 0"]
+
+
+@pytest.fixture
+def linked_sandbox(restored: tuple[Path, Path]) -> BubblewrapSandbox:
+    root, cache_dir = restored
+    (root / "repos" / "CHECKOUTS.md").write_text("# Checkouts\n")
+    (root / "repos" / "own").mkdir()
+    return BubblewrapSandbox(
+        root,
+        SandboxLimits(wall_time_s=30),
+        extra_ro_binds=shared_object_dirs(root, cache_dir),
+        read_only=linked_checkouts(root, checkouts_dir(cache_dir)),
+    )
+
+
+@needs_bubblewrap
+def test_inside_bubblewrap_a_linked_repository_is_a_directory_where_git_works(
+    linked_sandbox: BubblewrapSandbox, source: tuple[Path, list[str]]
+) -> None:
+    shown = linked_sandbox.run(
+        "git -C /workspace/repos/app log -1 --format=%H && cat repos/app/app.py && cd repos/app && pwd -P "
+        "&& test -d /workspace/repos/app && ! test -L /workspace/repos/app && echo a-directory"
+    )
+
+    assert shown.exit_code == 0, shown.output.decode()
+    assert shown.output.decode().splitlines() == [source[1][1], "VERSION = 1", "/workspace/repos/app", "a-directory"]
+
+
+@needs_bubblewrap
+@pytest.mark.parametrize(
+    "command", ["echo x > repos/app/app.py", "touch repos/app/new.py", "rm repos/app/app.py", "touch repos/new-repo"]
+)
+def test_inside_bubblewrap_writes_into_repos_fail_as_read_only(linked_sandbox: BubblewrapSandbox, command: str) -> None:
+    result = linked_sandbox.run(command)
+
+    assert result.exit_code != 0
+    assert "Read-only file system" in result.output.decode()
+    assert (linked_sandbox.files.root / "repos" / "app").is_symlink()
+    assert linked_sandbox.read_bytes("repos/app/app.py", 0, 100) == b"VERSION = 1\n"
+
+
+@needs_bubblewrap
+def test_inside_bubblewrap_the_rest_of_repos_is_shown_as_on_the_host(linked_sandbox: BubblewrapSandbox) -> None:
+    result = linked_sandbox.run("cat repos/CHECKOUTS.md && echo kept > repos/own/file.txt && ls repos")
+
+    assert result.exit_code == 0, result.output.decode()
+    assert result.output.decode().splitlines() == ["# Checkouts", "CHECKOUTS.md", "app", "own"]
+    assert (linked_sandbox.files.root / "repos" / "own" / "file.txt").read_text() == "kept\n"

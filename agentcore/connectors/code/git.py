@@ -51,9 +51,17 @@ class LocalGitCodeHost:
     """Repositories are the git clones in the folder `root`."""
 
     def __init__(
-        self, root: Path, *, deployment_log: Path | None = None, repos_by_service: Mapping[str, str] | None = None
+        self,
+        root: Path,
+        *,
+        deployment_log: Path | None = None,
+        repos_by_service: Mapping[str, str] | None = None,
+        follow_links: bool = False,
     ) -> None:
         self.root = root
+        self.follow_links = follow_links
+        """Whether a repository may be a symbolic link (a workspace's linked repository, read from inside the
+        sandbox, which shows only what it may); by default a link is refused, never followed to a clone elsewhere."""
         self._deployment_log = deployment_log
         self._repos_by_service = dict(repos_by_service or {})
 
@@ -137,7 +145,7 @@ class LocalGitCodeHost:
         if not REPO_NAME.match(repo):
             raise UnknownRepositoryError(f"not a repository name: {repo!r}")
         path = self.root / repo
-        if path.is_symlink():
+        if path.is_symlink() and not self.follow_links:
             raise UnknownRepositoryError(f"{repo} under {self.root} is a symbolic link, not a clone")
         if not path.is_dir():
             raise UnknownRepositoryError(f"no repository {repo!r} under {self.root}")

@@ -43,7 +43,7 @@ def list_changes(workspace: Path, request: ListRequest) -> list[str]:
     selected = [r for r in rows if request.service in (None, r.service)]
     reference = "incident time" if facts.known else "now; no data/scenario.json, so the wall clock"
     header = f"changes from {stamp(start)} to {stamp(now)} ({reference})"
-    host = LocalGitCodeHost(workspace / "repos")
+    host = LocalGitCodeHost(workspace / "repos", follow_links=True)  # inside the sandbox: repos may be linked
     if not selected:
         return [f"{header}: no deployments on record", *_head_commits(workspace, host, facts, request, start)]
     window = sorted((r for r in selected if start <= r.time <= now), key=lambda r: (r.time, r.line), reverse=True)

@@ -78,7 +78,7 @@ def _act(args: argparse.Namespace) -> int:
 
 
 def show_commit(workspace: Path, sha: str, *, repo: str | None, max_lines: int) -> list[str]:
-    host = LocalGitCodeHost(workspace / "repos")
+    host = LocalGitCodeHost(workspace / "repos", follow_links=True)  # inside the sandbox: repos may be linked
     repo, full = _find(host, workspace, sha, repo)
     commit = host.commit(repo, full)
     lines = [f"commit {commit.sha}  (repos/{repo})", f"author {commit.author}, committed {stamp(commit.time)}"]

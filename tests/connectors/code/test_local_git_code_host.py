@@ -123,3 +123,13 @@ def test_a_symbolic_link_is_not_followed_to_a_clone_elsewhere(tmp_path: Path) ->
     (tmp_path / "root" / "shop").symlink_to(history.path)
     with pytest.raises(UnknownRepositoryError, match="is a symbolic link"):
         LocalGitCodeHost(tmp_path / "root").commit("shop", "HEAD")
+
+
+def test_a_linked_repository_is_read_when_links_are_followed(tmp_path: Path) -> None:
+    history = build_shop(tmp_path / "checkouts")
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root" / "shop").symlink_to(history.path)
+
+    found = LocalGitCodeHost(tmp_path / "root", follow_links=True).commit("shop", "HEAD")
+
+    assert found.sha == LocalGitCodeHost(tmp_path / "checkouts").commit("shop", "HEAD").sha

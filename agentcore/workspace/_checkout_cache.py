@@ -1,0 +1,193 @@
+"""The checkout cache: one read-only working tree per (repository, commit), shared by every workspace.
+
+`<data_dir>/checkouts/<clone-cache key>-<commit>/` sits next to the clone cache (`<data_dir>/clone-cache/`).
+Each is a full working tree whose `.git` borrows the clone cache's objects (`checkout.check_out_shared`),
+made once and never modified afterwards: a workspace's `repos/<name>` is a symlink to it, so a restore
+costs a symlink instead of writing every file of the repository. Workspace snapshots leave `repos/` out,
+so writes into a repository were never kept across stages: it holds the code as deployed.
+
+Made atomically: in a staging folder beside it (`.<name>.<token>.partial`), made read-only on disk, then
+renamed into place. Of two workers racing, the one whose rename fails discards its copy and uses the
+winner's; a staging folder left by a crash is never used (only final names are), and
+`remove_stale_checkouts` clears it later. Using a checkout touches `<name>.used` beside it, which is what
+`remove_stale_checkouts` reads to tell a checkout nobody restored for a while.
+
+The sandbox and the file tools see a linked repository read-only (see `agentcore.sandbox`): the read-only
+modes on disk are a second fence for processes that do not run as root.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import stat
+import time
+import uuid
+from pathlib import Path
+
+from agentcore.git import GitError, run_git
+from agentcore.sandbox._read_only import linked_repositories
+from agentcore.workspace._models import RepoSource
+from agentcore.workspace.checkout import (
+    CLONE_TIMEOUT_S,
+    RepositoryRestoreError,
+    cached_clone,
+    check_out_shared,
+    full_sha,
+)
+
+CHECKOUTS_FOLDER = "checkouts"
+"""The checkout cache's folder, beside the clone cache's."""
+
+_NAME = re.compile(r"^[0-9a-f]{24}-[0-9a-f]{40,64}$")
+_USED_SUFFIX = ".used"
+_STAGING_GRACE_S = 24 * 3600.0
+"""A staging folder this old is left over from a crash (a checkout takes minutes at most)."""
+_WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+
+
+def checkouts_dir(clone_cache: Path) -> Path:
+    """The checkout cache that goes with the clone cache `clone_cache` (its sibling folder)."""
+    return clone_cache.parent / CHECKOUTS_FOLDER
+
+
+def shared_checkout(cache: Path, commit: str, checkouts: Path) -> Path:
+    """The shared working tree of `commit` of the repository cloned in `cache` (the clone cache), made on first use.
+
+    `commit` is a full sha. The result is never modified; callers link to it, they do not write in it."""
+    if not re.fullmatch(r"[0-9a-f]{40,64}", commit):
+        raise ValueError(f"a shared checkout needs a full commit sha, not {commit!r}")
+    final = checkouts / f"{cache.stem}-{commit}"
+    if not final.is_dir():
+        _make(cache, commit, final)
+    _touch(final.with_name(final.name + _USED_SUFFIX))
+    return final
+
+
+def restore_repository(repo: RepoSource, root: Path, cache_dir: Path) -> None:
+    """Put `repo` at `root/repo.path`: a symlink to the shared, read-only checkout of its recorded commit
+    (`_checkout_cache`), which has every branch and all history (borrowed from the clone cache)."""
+    destination = root / repo.path
+    if not destination.resolve().is_relative_to((root / "repos").resolve()):
+        raise RepositoryRestoreError(f"{repo.path}: a repository must live under repos/")
+    try:
+        cache = cached_clone(Path(repo.source), cache_dir)
+        commit = full_sha(cache, repo.commit)
+        if commit is None:
+            run_git(
+                cache, "fetch", "--quiet", "--no-tags", str(Path(repo.source)), "+refs/heads/*:refs/heads/*",
+                timeout_s=CLONE_TIMEOUT_S,
+            )  # fmt: skip
+            commit = full_sha(cache, repo.commit) or repo.commit
+        link_checkout(shared_checkout(cache, commit, checkouts_dir(cache_dir)), destination)
+    except (GitError, ValueError, OSError) as e:
+        raise RepositoryRestoreError(f"{repo.path}: cannot check out {repo.commit}: {e}") from e
+
+
+def _make(cache: Path, commit: str, final: Path) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.partial")
+    try:
+        check_out_shared(cache, staging, commit)
+        make_read_only(staging)
+        try:
+            staging.rename(final)
+        except OSError:
+            if not final.is_dir():  # not a lost race: a real failure
+                raise
+    finally:
+        if staging.exists():
+            remove_tree(staging)
+
+
+def make_read_only(top: Path) -> None:
+    """Clear the write bits of `top` and everything below it (symlinks are left alone)."""
+    for current, directories, files in os.walk(top):
+        for name in [*files, *directories]:
+            _set_write_bits(Path(current, name), writable=False)
+    _set_write_bits(top, writable=False)
+
+
+def remove_tree(top: Path) -> None:
+    """Remove a (possibly read-only) checkout or staging folder: its folders are made writable first."""
+    _set_write_bits(top, writable=True)
+    for current, directories, _ in os.walk(top):
+        for name in directories:
+            _set_write_bits(Path(current, name), writable=True)
+    shutil.rmtree(top, ignore_errors=True)
+
+
+def _set_write_bits(path: Path, *, writable: bool) -> None:
+    with contextlib.suppress(OSError):
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            return
+        wanted = stat.S_IMODE(mode) | stat.S_IWUSR if writable else stat.S_IMODE(mode) & ~_WRITE_BITS
+        if wanted != stat.S_IMODE(mode):
+            path.chmod(wanted)
+
+
+def _touch(marker: Path) -> None:
+    with contextlib.suppress(OSError):
+        marker.touch()
+
+
+def link_checkout(checkout: Path, destination: Path) -> None:
+    """Make `destination` (a workspace's `repos/<name>`) a symlink to the shared `checkout`."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.symlink_to(checkout.resolve(), target_is_directory=True)
+
+
+def linked_checkouts(root: Path, checkouts: Path) -> dict[str, Path]:
+    """`repos/<name>` -> the shared checkout it links to, for the workspace at `root`.
+
+    Only symlinks directly under `root/repos` whose target is a checkout in `checkouts` count; any other
+    link is not a linked repository (the file tools refuse it as a link leading out). Each use is recorded
+    (the `.used` marker), so a checkout a workspace still links to is not taken for stale."""
+    found = {
+        path: target for path, target in linked_repositories(root, (checkouts,)).items() if _NAME.match(target.name)
+    }
+    for target in found.values():
+        _touch(target.with_name(target.name + _USED_SUFFIX))
+    return found
+
+
+def remove_stale_checkouts(checkouts: Path, *, unused_for_s: float, now_s: float | None = None) -> list[str]:
+    """Remove the checkouts nobody used for `unused_for_s` seconds, and staging folders left by crashes.
+
+    Returns the names removed. A workspace still linking to a removed checkout gets it again at its next
+    restore (a stage restores the checkpoint when the workspace on disk is not known to match it)."""
+    if not checkouts.is_dir():
+        return []
+    now = time.time() if now_s is None else now_s
+    removed = []
+    for entry in sorted(checkouts.iterdir()):
+        if entry.is_symlink() or not entry.is_dir():
+            continue
+        if _NAME.match(entry.name):
+            marker = entry.with_name(entry.name + _USED_SUFFIX)
+            last_used = marker.stat().st_mtime if marker.exists() else entry.stat().st_mtime
+            stale = now - last_used > unused_for_s
+        else:
+            stale = entry.name.endswith(".partial") and now - entry.stat().st_mtime > _STAGING_GRACE_S
+        if stale:
+            remove_tree(entry)
+            if _NAME.match(entry.name):
+                entry.with_name(entry.name + _USED_SUFFIX).unlink(missing_ok=True)
+            removed.append(entry.name)
+    return removed
+
+
+__all__ = [
+    "CHECKOUTS_FOLDER",
+    "checkouts_dir",
+    "link_checkout",
+    "linked_checkouts",
+    "make_read_only",
+    "remove_stale_checkouts",
+    "remove_tree",
+    "restore_repository",
+    "shared_checkout",
+]
