@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from pydantic import JsonValue
 
-from agentcore.connectors.logs import LogStore
+from agentcore.connectors.logs import LogStore, QueryResult
 from agentcore.redaction import Redactor
 
 
@@ -72,12 +72,18 @@ def read_error_records(
     window = {"since": since.isoformat(), "until": until.isoformat(), "service": where_service}
     records: list[ErrorRecord] = []
     if "AppExceptions" in names:
-        rows = store.query(_EXCEPTIONS_KQL.format(**window), max_rows=max_rows).as_dicts()
-        records.extend(exception_record(row) for row in rows)
+        records.extend(map(exception_record, _rows(store.query(_EXCEPTIONS_KQL.format(**window), max_rows=max_rows))))
     if "AppTraces" in names:
-        rows = store.query(_TRACES_KQL.format(severity=ERROR_SEVERITY, **window), max_rows=max_rows).as_dicts()
-        records.extend(trace_record(row) for row in rows)
+        kql = _TRACES_KQL.format(severity=ERROR_SEVERITY, **window)
+        records.extend(map(trace_record, _rows(store.query(kql, max_rows=max_rows))))
     return sorted(_redacted(records), key=lambda record: record.time)
+
+
+def _rows(result: QueryResult) -> Iterator[dict[str, JsonValue]]:
+    """Each row keyed by column name, one at a time (a million rows are not held twice)."""
+    names = [column.name for column in result.columns]
+    for row in result.rows:
+        yield dict(zip(names, row, strict=True))
 
 
 def _redacted(records: list[ErrorRecord]) -> Iterator[ErrorRecord]:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from agentcore.connectors.logs import LogQueryError, LogStore
+from agentcore.connectors.logs import duckdb as duckdb_store
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 
 INCIDENT = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
@@ -199,6 +200,17 @@ def test_rows_beyond_max_rows_are_cut_and_counted(store: DuckDbLogStore) -> None
     assert len(result.rows) == 2
     assert result.truncated
     assert result.total_rows == 5
+
+
+@pytest.mark.parametrize("max_rows", [2, 4, 5, 9])
+def test_rows_fetched_a_chunk_at_a_time_come_back_whole_and_in_order(
+    store: DuckDbLogStore, monkeypatch: pytest.MonkeyPatch, max_rows: int
+) -> None:
+    everything = store.query("AppRequests | order by OperationId asc")
+    monkeypatch.setattr(duckdb_store, "_FETCH_ROWS", 2)
+    chunked = store.query("AppRequests | order by OperationId asc", max_rows=max_rows)
+    assert chunked.rows == everything.rows[:max_rows]
+    assert (chunked.truncated, chunked.total_rows) == (max_rows < 5, 5)
 
 
 def test_result_within_max_rows_is_complete(store: DuckDbLogStore) -> None:

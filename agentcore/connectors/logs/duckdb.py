@@ -28,6 +28,7 @@ from agentcore.connectors.logs._telemetry_tables import COLUMN_DESCRIPTIONS
 if TYPE_CHECKING:  # imported where used: a stage that never queries logs never pays for DuckDB or the KQL parser
     import duckdb
     import duckdb_kql
+    from pydantic import JsonValue
 
     from agentcore.connectors.logs.kql_cache import KqlTranslations
 
@@ -112,26 +113,23 @@ class DuckDbLogStore:
         import duckdb
 
         sql, parameters = self._translate(kql)
+        limit = max(0, max_rows)
         with self._lock:
             timer = threading.Timer(self.timeout_s, self._con.interrupt)
             timer.start()
             try:
                 cursor = self._con.execute(sql, parameters)
                 columns = tuple(duckdb_column(name, type_code) for name, type_code, *_ in cursor.description or [])
-                fetched = cursor.fetchmany(max(0, max_rows) + 1)
-                truncated = len(fetched) > max_rows
-                total = self._count(sql, parameters) if truncated else len(fetched)
+                rendered = _rendered_rows(cursor, [c.type for c in columns], limit + 1)
+                truncated = len(rendered) > limit
+                total = self._count(sql, parameters) if truncated else len(rendered)
             except duckdb.InterruptException as e:
                 raise LogQueryError(f"query took longer than {self.timeout_s:g} s and was stopped") from e
             except duckdb.Error as e:
                 raise LogQueryError(f"query failed: {_one_line(e)}{self._table_hint(e)}") from e
             finally:
                 timer.cancel()
-        types = [c.type for c in columns]
-        rows = tuple(
-            tuple(json_value(v, t, dynamic_is_text=True) for v, t in zip(row, types, strict=True))
-            for row in fetched[:max_rows]
-        )
+        rows = tuple(rendered[:limit]) if truncated else tuple(rendered)
         return QueryResult.rendered(columns, rows, truncated=truncated, total_rows=total)
 
     def _translate(self, kql: str) -> tuple[str, dict[str, Any]]:
@@ -206,6 +204,22 @@ class DuckDbLogStore:
         if isinstance(error, duckdb.CatalogException) and "Table" in str(error):
             return f" (tables: {', '.join(sorted(self._schema)) or 'none'})"
         return ""
+
+
+_FETCH_ROWS = 10_000
+"""Rows turned into Python objects at a time: a big answer never exists twice (DuckDB's values and ours)."""
+
+
+def _rendered_rows(cursor: duckdb.DuckDBPyConnection, types: list[str], most: int) -> list[tuple[JsonValue, ...]]:
+    """Up to `most` rows of `cursor`, each value as the port returns it, fetched a chunk at a time."""
+    rendered: list[tuple[JsonValue, ...]] = []
+    while len(rendered) < most:
+        chunk = cursor.fetchmany(min(_FETCH_ROWS, most - len(rendered)))
+        if not chunk:
+            break
+        rendered.extend(tuple(json_value(v, t, dynamic_is_text=True) for v, t in zip(row, types, strict=True))
+                        for row in chunk)  # fmt: skip
+    return rendered
 
 
 def build_database(
