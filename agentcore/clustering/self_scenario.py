@@ -72,8 +72,8 @@ def prune_self_scenarios(parent: Path, keep: int = KEEP_SCENARIOS) -> None:
 
 def _bundle_source(source: Path, bundle: Path, *, now: datetime) -> str:
     """Bundle the code at `source` (see the module's docstring); return the commit that is running."""
-    if _is_clean_checkout_on_a_branch(source):
-        run_git(source, "bundle", "create", "--quiet", str(bundle.resolve()), "--all", timeout_s=_BUNDLE_TIMEOUT_S)
+    if (branch := _branch_of_clean_checkout(source)) is not None:  # its history only, not every ref of a clone
+        run_git(source, "bundle", "create", "--quiet", str(bundle.resolve()), branch, timeout_s=_BUNDLE_TIMEOUT_S)
         return run_git(source, "rev-parse", "HEAD").strip()
     with tempfile.TemporaryDirectory(prefix="sre-agent-self-source-") as scratch:
         repo = Path(scratch)
@@ -88,16 +88,19 @@ def _bundle_source(source: Path, bundle: Path, *, now: datetime) -> str:
         return run_git(repo, "rev-parse", "HEAD").strip()
 
 
-def _is_clean_checkout_on_a_branch(source: Path) -> bool:
+def _branch_of_clean_checkout(source: Path) -> str | None:
+    """The branch (`refs/heads/...`) `source` has checked out, when it is a checkout's root and its agentcore/
+    has no local edits; else None."""
     if not (source / ".git").exists() or not (source / "agentcore").is_dir():
-        return False
+        return None
     try:
         if Path(run_git(source, "rev-parse", "--show-toplevel").strip()).resolve() != source.resolve():
-            return False
-        run_git(source, "symbolic-ref", "--quiet", "HEAD")
-        return not run_git(source, "status", "--porcelain", "--untracked-files=no", "--", "agentcore").strip()
+            return None
+        branch = run_git(source, "symbolic-ref", "--quiet", "HEAD").strip()
+        edits = run_git(source, "status", "--porcelain", "--untracked-files=no", "--", "agentcore").strip()
     except GitError:
-        return False
+        return None
+    return None if edits or not branch.startswith("refs/heads/") else branch
 
 
 def _alert(now: datetime, moment: str) -> dict[str, object]:
