@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench._timing import BenchResult, Timing, bench_result
@@ -31,6 +32,9 @@ BASELINE = "`python -c pass` (a bare interpreter start)"
 TARGET_S = 0.5
 SCENARIO = Path(__file__).resolve().parent.parent / "examples" / "scenarios" / "checkout-bad-deploy"
 FULL_RUNS, QUICK_RUNS = 9, 2
+LIBRARY_FLOOR = "import pydantic, pydantic_settings, duckdb; duckdb.connect()"
+"""What any evidence-only run pays before a line of agentcore runs: the settings library, the log store, one
+connection."""
 
 
 def _environment(bytecode_dir: Path | None) -> dict[str, str]:
@@ -79,14 +83,16 @@ def _with_cache(env: dict[str, str], cache_dir: Path) -> dict[str, str]:
 
 
 def _series(scratch: Path, env: dict[str, str], runs: int, tag: str, *, warm: bool = True) -> tuple[list[float], ...]:
-    """Alternating `python -c pass`, cold-cache and (with `warm`) warm-cache investigate runs: wall and CPU of each.
+    """Alternating `python -c pass`, the libraries' floor, cold-cache and (with `warm`) warm-cache investigate runs:
+    wall and CPU of each.
 
     The untimed first run byte-compiles (when allowed), fills the page cache and fills the warm runs' cache.
     """
     warm_cache = scratch / f"cache-warm-{tag}"
     _timed(_investigate(scratch / f"warmup-{tag}"), _with_cache(env, warm_cache))
-    runs_of = [
+    runs_of: list[Callable[[int], tuple[list[str], dict[str, str]]]] = [
         lambda i: ([sys.executable, "-c", "pass"], env),
+        lambda i: ([sys.executable, "-c", LIBRARY_FLOOR], env),
         lambda i: (_investigate(scratch / f"{tag}-cold{i}"), _with_cache(env, scratch / f"cache-cold-{tag}{i}")),
     ]
     if warm:
@@ -109,8 +115,8 @@ def run(quick: bool) -> list[BenchResult]:
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as scratch_name:
         scratch = Path(scratch_name)
         env = _environment(scratch / "bytecode")
-        bare, bare_cpu_s, cold, cold_cpu, warm, warm_cpu = _series(scratch, env, runs, "run")
-        source = _series(scratch, _environment(None), runs, "source", warm=False)[2]
+        bare, bare_cpu_s, floor, _, cold, cold_cpu, warm, warm_cpu = _series(scratch, env, runs, "run")
+        source = _series(scratch, _environment(None), runs, "source", warm=False)[4]
         imports = import_seconds(scratch / "importtime", _with_cache(env, scratch / "cache-importtime"))
     baseline, cold_timing, warm_timing = Timing(tuple(bare)), Timing(tuple(cold)), Timing(tuple(warm))
     bare_cpu = Timing(tuple(bare_cpu_s))
@@ -122,6 +128,13 @@ def run(quick: bool) -> list[BenchResult]:
 
     return [
         bench_result("startup", "python -c pass", baseline, baseline),
+        bench_result(
+            "startup",
+            "  the libraries alone: pydantic(-settings), DuckDB, a connection",
+            Timing(tuple(floor)),
+            baseline,
+            detail=f"`python -c '{LIBRARY_FLOOR}'`: the floor under any run",
+        ),
         bench_result("startup", f"{name}, cold caches", cold_timing, baseline, detail=_verdict(cold_timing)),
         cpu(cold_cpu),
         bench_result("startup", f"{name}, warm caches", warm_timing, baseline, detail=_verdict(warm_timing)),
