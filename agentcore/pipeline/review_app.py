@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import parse_qsl
@@ -216,34 +216,39 @@ def post_review_feedback(ctx: StageContext, investigation_id: str, request: Revi
 
 def post_review_follow_up(ctx: StageContext, investigation_id: str, request: ReviewRequest) -> ApiResponse:
     """POST .../follow-up: hand the question to the investigation (as `POST .../messages` does)."""
-    state = _state(ctx, investigation_id)
-    if state is None:
-        return _not_found(request)
-    form = _form(request)
-    if isinstance(form, tuple):
-        return _report(ctx, state, request, status=form[0], error=form[1])
-    answer = post_message(ctx, state.id, json.dumps({"message": form.get("message", "")}).encode())
-    if answer.status != 202:
-        current = _state(ctx, investigation_id) or state
-        error = str(json.loads(answer.body).get("error", "refused"))
-        return _report(ctx, current, request, status=answer.status, error=error)
-    return _redirect(request.links.url(f"/api/review/investigations/{state.id}", {"done": "follow-up"}))
+
+    def ask(state: InvestigationState, form: Mapping[str, str]) -> ApiResponse:
+        return post_message(ctx, state.id, json.dumps({"message": form.get("message", "")}).encode())
+
+    return _relayed_form(ctx, investigation_id, request, ask, done="follow-up")
 
 
 def post_review_pr_approval(ctx: StageContext, investigation_id: str, request: ReviewRequest) -> ApiResponse:
     """POST .../pr-approval: record the reviewer's approval of the draft pull request (as the API does)."""
+
+    def approve(state: InvestigationState, form: Mapping[str, str]) -> ApiResponse:
+        return post_pr_approval(ctx, state.id, json.dumps({"approved_by": form.get("approved_by", "")}).encode())
+
+    return _relayed_form(ctx, investigation_id, request, approve, done="pr-approval")
+
+
+def _relayed_form(
+    ctx: StageContext, investigation_id: str, request: ReviewRequest,
+    relay: Callable[[InvestigationState, Mapping[str, str]], ApiResponse], *, done: str,
+) -> ApiResponse:  # fmt: skip
+    """A form handed to its API route: a 303 to the page with `done`'s notice, or the page with the API's refusal."""
     state = _state(ctx, investigation_id)
     if state is None:
         return _not_found(request)
     form = _form(request)
     if isinstance(form, tuple):
         return _report(ctx, state, request, status=form[0], error=form[1])
-    answer = post_pr_approval(ctx, state.id, json.dumps({"approved_by": form.get("approved_by", "")}).encode())
+    answer = relay(state, form)
     if answer.status not in (200, 202):
         current = _state(ctx, investigation_id) or state
         error = str(json.loads(answer.body).get("error", "refused"))
         return _report(ctx, current, request, status=answer.status, error=error)
-    return _redirect(request.links.url(f"/api/review/investigations/{state.id}", {"done": "pr-approval"}))
+    return _redirect(request.links.url(f"/api/review/investigations/{state.id}", {"done": done}))
 
 
 _ROUTES = [
