@@ -268,6 +268,10 @@ class Settings(BaseSettings):
     memory_snapshot_retention_days: int = Field(default=30, ge=1)
     """Days a daily snapshot of the whole memory (`memory-snapshots/<date>/`) is kept."""
 
+    checkout_idle_days: float = Field(default=7.0, gt=0)
+    """Days a shared repository checkout (`<data_dir>/checkouts/`) may go unused before the daily job removes it
+    (a workspace that still links to it gets it again at its next restore)."""
+
     pr_repo_allowlist: tuple[str, ...] = ()
     """Repositories a draft pull request may be opened against; empty means the `pr` stage refuses all."""
 

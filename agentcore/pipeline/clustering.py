@@ -133,6 +133,18 @@ def _daily_own_errors(deps: Dependencies, *, now: datetime) -> dict[str, object]
             "report": stored.json_name, "investigations": list(report.investigations)}  # fmt: skip
 
 
+def _remove_stale_checkouts(deps: Dependencies) -> list[str]:
+    """Shared checkouts no investigation used for `checkout_idle_days` (each is a whole repository on disk)."""
+    from agentcore.workspace import checkouts_dir, remove_stale_checkouts
+
+    checkouts = checkouts_dir((deps.settings.data_dir / "clone-cache").resolve())
+    try:
+        return remove_stale_checkouts(checkouts, unused_for_s=deps.settings.checkout_idle_days * 86_400)
+    except OSError as e:
+        logger.warning("stale checkouts not removed: %s", e)
+        return []
+
+
 def run_daily_clustering(deps: Dependencies, *, past_due: bool = False) -> str:
     """Cluster the configured log store's last 24 h; store the report, the day's skill-health report and a run
     record; return the record's name."""
@@ -154,6 +166,7 @@ def run_daily_clustering(deps: Dependencies, *, past_due: bool = False) -> str:
         logger.info("daily error clustering: %d records, %d clusters (%d new): %s",
                     report.records, len(report.clusters), new, stored.json_name)  # fmt: skip
     record["self"] = _daily_own_errors(deps, now=now)
+    record["checkouts_removed"] = _remove_stale_checkouts(deps)
     record["skill_health"] = run_skill_health(deps, now=now)
     record["memory"] = _daily_memory(deps)
     name = f"clustering/runs/{now:%Y/%m/%d}/{now:%H%M%S}.json"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -137,3 +139,17 @@ def test_a_traced_cluster_is_asked_about_with_its_trace(tmp_path: Path) -> None:
     assert "frame _is_expired at checkout/coupons.py:76" in question
     assert "- b12894d2a204 coupons: accept marketing campaign codes" in question
     assert loaded.state.request.scenario_dir == str(EXAMPLE)
+
+
+def test_the_daily_timer_removes_shared_checkouts_nobody_used_for_a_week(tmp_path: Path) -> None:
+    runner = quick_runner(tmp_path, checkout_idle_days=7)
+    deps = replace(runner.context.deps, queue=runner.queue)
+    checkouts = tmp_path / "checkouts"
+    stale, fresh = checkouts / f"{'a' * 24}-{'1' * 40}", checkouts / f"{'b' * 24}-{'2' * 40}"
+    for checkout in (stale, fresh):
+        (checkout / "src").mkdir(parents=True)
+    eight_days_ago = time.time() - 8 * 86_400
+    os.utime(stale, (eight_days_ago, eight_days_ago))
+    record = json.loads(deps.blob_store.get(run_daily_clustering(deps)).data)
+    assert record["checkouts_removed"] == [stale.name]
+    assert (not stale.exists(), fresh.exists()) == (True, True)
