@@ -145,7 +145,7 @@ def _prepare(
             scenario, root, clone_cache=ctx.clone_cache, telemetry_cache=ctx.telemetry_cache, warm_kql=warm_kql
         )
     incident_time = spec.alert.fired_at if spec.alert else now
-    return prepare_from_repos([Path(r) for r in spec.repos], root, incident_time)
+    return prepare_from_repos([Path(r) for r in spec.repos], root, incident_time, clone_cache=ctx.clone_cache)
 
 
 def _triage(prepared: PreparedWorkspace, log_store: LogStore | None, translations: KqlTranslations) -> Triage:

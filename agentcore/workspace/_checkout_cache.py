@@ -43,6 +43,7 @@ CHECKOUTS_FOLDER = "checkouts"
 
 _NAME = re.compile(r"^[0-9a-f]{24}-[0-9a-f]{40,64}$")
 _USED_SUFFIX = ".used"
+_FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _STAGING_GRACE_S = 24 * 3600.0
 """A staging folder this old is left over from a crash (a checkout takes minutes at most)."""
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
@@ -80,7 +81,12 @@ def restore_repository(repo: RepoSource, root: Path, cache_dir: Path) -> None:
                 cache, "fetch", "--quiet", "--no-tags", str(Path(repo.source)), "+refs/heads/*:refs/heads/*",
                 timeout_s=CLONE_TIMEOUT_S,
             )  # fmt: skip
-            commit = full_sha(cache, repo.commit) or repo.commit
+            commit = full_sha(cache, repo.commit)
+        if commit is None and _FULL_SHA.fullmatch(repo.commit):  # on no branch (a detached HEAD): ask for it
+            source = str(Path(repo.source))
+            run_git(cache, "fetch", "--quiet", "--no-tags", source, repo.commit, timeout_s=CLONE_TIMEOUT_S)
+            commit = full_sha(cache, repo.commit)
+        commit = commit or repo.commit
         link_checkout(shared_checkout(cache, commit, checkouts_dir(cache_dir)), destination)
     except (GitError, ValueError, OSError) as e:
         raise RepositoryRestoreError(f"{repo.path}: cannot check out {repo.commit}: {e}") from e

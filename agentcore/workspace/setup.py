@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sys
 from collections.abc import Sequence
@@ -15,12 +16,16 @@ from agentcore.errors import UserInputError
 from agentcore.git import GitError
 from agentcore.scenarios import Scenario
 from agentcore.triage import ServiceRepo
+from agentcore.workspace._checkout_cache import restore_repository
 from agentcore.workspace._models import RepoSource
-from agentcore.workspace.checkout import clone_local, head_commit
+from agentcore.workspace.checkout import RepositoryRestoreError, clone_local, head_commit
 from agentcore.workspace.materialize import TELEMETRY_DATABASE, materialize_workspace
 
 WORKSPACE_FOLDERS = ("repos", "memory", "skills", "schemas", "notes", "outputs", "report", "data", "bin")
 SANDBOX_COMMANDS = ("logs", "changes", "topology")
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -84,8 +89,11 @@ def prepare_from_scenario(
     return PreparedWorkspace(root, scenario.incident_time, services, deployments, manifest.telemetry_database, sources)
 
 
-def prepare_from_repos(repos: Sequence[Path], root: Path, incident_time: datetime) -> PreparedWorkspace:
-    """An empty workspace with local repositories cloned in, at their current HEAD."""
+def prepare_from_repos(
+    repos: Sequence[Path], root: Path, incident_time: datetime, *, clone_cache: Path | None = None
+) -> PreparedWorkspace:
+    """An empty workspace with local repositories at their current HEAD: with a `clone_cache`, each links to the
+    shared, read-only checkout of that commit (as every later restore does); else a clone of its own."""
     if root.exists() and any(root.iterdir()):
         raise UserInputError(f"{root}: the workspace directory exists and is not empty")
     for folder in WORKSPACE_FOLDERS:
@@ -96,7 +104,7 @@ def prepare_from_repos(repos: Sequence[Path], root: Path, incident_time: datetim
     for repo in repos:
         name = repo.resolve().name
         destination = root / "repos" / name
-        _clone(repo, destination)
+        _link_or_clone(repo, root, f"repos/{name}", clone_cache)
         head = head_commit(destination)
         lines.append(f"- `repos/{name}` at `{head}`: the local repository's HEAD (no deployment records given)")
         services.append(ServiceRepo(service=name, repo=name, repo_path=destination, app_role=name))
@@ -117,6 +125,17 @@ def _write_scenario_facts(root: Path, incident_time: datetime, services: Sequenc
         "services": [{"name": s.service, "repo": s.repo, "app_role": s.app_role} for s in services],
     }
     (root / "data" / "scenario.json").write_text(json.dumps(facts, indent=1) + "\n", encoding="utf-8")
+
+
+def _link_or_clone(source: Path, root: Path, relative: str, clone_cache: Path | None) -> None:
+    if clone_cache is not None:
+        try:
+            head = head_commit(source)
+            restore_repository(RepoSource(path=relative, source=str(source.resolve()), commit=head), root, clone_cache)
+            return
+        except (GitError, RepositoryRestoreError) as e:  # not a repository, or a HEAD on no branch: say it below
+            logger.info("%s: no shared checkout (%s); cloning it", source, e)
+    _clone(source, root / relative)
 
 
 def _clone(source: Path, destination: Path) -> None:
