@@ -216,12 +216,11 @@ def _cluster_report(
 
 def _self_scenario(deps: Dependencies) -> Path:
     """sre-agent's own telemetry and source, frozen as a scenario under the data directory."""
-    from agentcore.clustering.self_scenario import prune_self_scenarios, write_self_scenario
+    from agentcore.clustering.self_scenario import new_self_scenario_dir, prune_self_scenarios, write_self_scenario
 
-    now = deps.now()
-    parent = deps.settings.data_dir / "self-scenarios"
-    target = write_self_scenario(deps.settings.data_dir / "telemetry", parent / f"{now:%Y%m%d-%H%M%S-%f}", now=now)
-    prune_self_scenarios(parent)
+    now, data_dir = deps.now(), deps.settings.data_dir
+    target = write_self_scenario(data_dir / "telemetry", new_self_scenario_dir(data_dir, now), now=now)
+    prune_self_scenarios(target.parent)
     return target
 
 

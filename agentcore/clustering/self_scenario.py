@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -61,6 +62,12 @@ def write_self_scenario(telemetry_dir: Path, target: Path, *, now: datetime, sou
     (target / "deployments.jsonl").write_text(json.dumps(deployment) + "\n", encoding="utf-8")
     (target / "alert.json").write_text(json.dumps(_alert(now, moment)), encoding="utf-8")
     return target
+
+
+def new_self_scenario_dir(data_dir: Path, now: datetime) -> Path:
+    """A new folder for a self-scenario under `<data_dir>/self-scenarios/`, named so that names sort by time
+    (two runs in one instant get two folders)."""
+    return data_dir / "self-scenarios" / f"{now:%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:8]}"
 
 
 def prune_self_scenarios(parent: Path, keep: int = KEEP_SCENARIOS) -> None:
@@ -124,4 +131,4 @@ def _alert(now: datetime, moment: str) -> dict[str, object]:
     }
 
 
-__all__ = ["SERVICE", "package_source", "prune_self_scenarios", "write_self_scenario"]
+__all__ = ["SERVICE", "new_self_scenario_dir", "package_source", "prune_self_scenarios", "write_self_scenario"]

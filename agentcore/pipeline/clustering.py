@@ -112,16 +112,15 @@ def _daily_own_errors(deps: Dependencies, *, now: datetime) -> dict[str, object]
     """sre-agent's own errors of the last 24 h (the embedded default writes them under the data directory),
     clustered and investigated in its own source; on Azure they are in the log store, clustered above."""
     from agentcore.clustering.commands import cluster_scenario
-    from agentcore.clustering.self_scenario import prune_self_scenarios, write_self_scenario
+    from agentcore.clustering.self_scenario import new_self_scenario_dir, prune_self_scenarios, write_self_scenario
     from agentcore.telemetry.local import APP_ROLE_NAME, self_telemetry_files
 
     telemetry = deps.settings.data_dir / "telemetry"
     if "AppExceptions" not in self_telemetry_files(telemetry) or deps.queue is None:
         return {"status": "skipped", "note": "no own errors recorded on this machine"}
-    parent = deps.settings.data_dir / "self-scenarios"
     try:
-        scenario = write_self_scenario(telemetry, parent / f"{now:%Y%m%d-%H%M%S-%f}", now=now)
-        prune_self_scenarios(parent)
+        scenario = write_self_scenario(telemetry, new_self_scenario_dir(deps.settings.data_dir, now), now=now)
+        prune_self_scenarios(scenario.parent)
         report = cluster_scenario(scenario, window=DAILY_WINDOW, service=APP_ROLE_NAME,
                                   trace_top_n=deps.settings.cluster_trace_top_n)  # fmt: skip
         report, stored = investigate_and_store(StageContext(deps, deps.queue), report, now=now,
