@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import re
 import subprocess
 import sys
@@ -87,3 +89,29 @@ def test_the_runtime_lock_is_the_dev_lock_without_the_dev_tools() -> None:
     development = locked_versions(ROOT / "requirements-dev.txt")
     differing = {name: (pins, development.get(name)) for name, pins in runtime.items() if development.get(name) != pins}
     assert differing == {}, "the deployment and the tests would run different versions"
+
+
+def third_party_imports(*folders: str) -> set[str]:
+    """Top-level names of the modules outside the standard library that the code under `folders` imports."""
+    names: set[str] = set()
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - {"agentcore", "functions"}
+
+
+def test_every_module_the_product_imports_is_a_declared_runtime_dependency() -> None:
+    """A package that only arrives through another (PyYAML came with a test tool) is missing from
+    requirements.txt, which is all the Functions deployment installs."""
+    runtime = {canonicalize_name(r.name) for r in declared(None)}
+    providers = importlib.metadata.packages_distributions()
+    undeclared = {
+        module: sorted(providers.get(module, ["?"]))
+        for module in third_party_imports("agentcore", "functions")
+        if not {canonicalize_name(d) for d in providers.get(module, [])} & runtime
+    }
+    assert undeclared == {}
