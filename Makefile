@@ -36,8 +36,8 @@ demo: $(STAMP)
 # Test components: Azurite from npm into this repo, bubblewrap and chromium from apt when missing and we
 # are root.
 azurite: node_modules/.bin/azurite-blob
-node_modules/.bin/azurite-blob: package.json
-	npm install --no-audit --no-fund --loglevel=error
+node_modules/.bin/azurite-blob: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error  # exactly package-lock.json, never a newer Azurite
 	touch $@
 
 bwrap:
