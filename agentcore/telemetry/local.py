@@ -107,10 +107,9 @@ def self_telemetry_files(directory: Path) -> dict[str, Path]:
     return {table: directory / f"{table}.jsonl" for table in TABLES if (directory / f"{table}.jsonl").is_file()}
 
 
-def model_call_properties(entry: ModelCallRecord) -> dict[str, JsonValue]:
-    """GenAI semantic-convention attributes of the call, with the investigation and step it served."""
-    scope = current_scope()
-    properties: dict[str, JsonValue] = {
+def genai_call_attributes(entry: ModelCallRecord) -> dict[str, str | int]:
+    """The GenAI semantic-convention attributes every record of a model call carries (row or span)."""
+    return {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": entry.provider,
         "gen_ai.request.model": entry.model,
@@ -120,6 +119,12 @@ def model_call_properties(entry: ModelCallRecord) -> dict[str, JsonValue]:
         "gen_ai.usage.cache_creation.input_tokens": entry.cache_write_tokens,
         "sre_agent.attempt": entry.attempt,
     }
+
+
+def model_call_properties(entry: ModelCallRecord) -> dict[str, JsonValue]:
+    """GenAI semantic-convention attributes of the call, with the investigation and step it served."""
+    scope = current_scope()
+    properties: dict[str, JsonValue] = dict(genai_call_attributes(entry))
     investigation_id = entry.investigation_id or scope.investigation_id
     if investigation_id:
         properties[INVESTIGATION_ID] = investigation_id
@@ -204,6 +209,7 @@ __all__ = [
     "ToolCallRecord",
     "dependency_row",
     "exception_row",
+    "genai_call_attributes",
     "model_call_properties",
     "self_telemetry_files",
 ]

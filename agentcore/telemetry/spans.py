@@ -22,7 +22,7 @@ from agentcore.models import ToolCall
 from agentcore.redaction import redact_text
 from agentcore.settings import Settings
 from agentcore.telemetry.ledger import ModelCallRecord
-from agentcore.telemetry.local import ToolCallRecord
+from agentcore.telemetry.local import ToolCallRecord, genai_call_attributes
 from agentcore.telemetry.scope import INVESTIGATION_ID, current_scope
 from agentcore.tools import Tool, Toolbox, ToolResult
 
@@ -30,17 +30,8 @@ TRACER_NAME = "sre-agent"
 
 
 def model_call_attributes(entry: ModelCallRecord) -> dict[str, str | int]:
-    attributes: dict[str, str | int] = {
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": entry.provider,
-        "gen_ai.system": entry.provider,  # the older name, still read by exporters
-        "gen_ai.request.model": entry.model,
-        "gen_ai.usage.input_tokens": entry.input_tokens,
-        "gen_ai.usage.output_tokens": entry.output_tokens,
-        "gen_ai.usage.cache_read.input_tokens": entry.cached_input_tokens,
-        "gen_ai.usage.cache_creation.input_tokens": entry.cache_write_tokens,
-        "sre_agent.attempt": entry.attempt,
-    }
+    attributes = genai_call_attributes(entry)
+    attributes["gen_ai.system"] = entry.provider  # the older name, still read by exporters
     if entry.outcome == "ok":
         attributes["gen_ai.response.model"] = entry.model
     if entry.error_class:
