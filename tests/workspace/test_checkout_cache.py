@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 import tarfile
 import threading
 from pathlib import Path
@@ -25,15 +24,9 @@ from agentcore.workspace import (
     restore_repository,
     write_snapshot,
 )
+from tests.workspace.git_helpers import git
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@x",
-           "GIT_CONFIG_GLOBAL": os.devnull, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # fmt: skip
 DAY_S = 24 * 3600.0
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=GIT_ENV)
-    return done.stdout.strip()
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ shared, read-only checkout of its HEAD, as every later restore is, a HEAD on no 
 
 from __future__ import annotations
 
-import os
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,15 +10,9 @@ import pytest
 
 from agentcore.errors import UserInputError
 from agentcore.workspace import checkouts_dir, prepare_from_repos
+from tests.workspace.git_helpers import git
 
 INCIDENT = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
-GIT_ENV = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@x",
-           "GIT_CONFIG_GLOBAL": os.devnull, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # fmt: skip
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=GIT_ENV)
-    return done.stdout.strip()
 
 
 @pytest.fixture

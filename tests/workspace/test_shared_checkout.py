@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,17 +18,11 @@ from agentcore.workspace import (
     restore_repository,
     shared_object_dirs,
 )
+from tests.workspace.git_helpers import git
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@x",
-           "GIT_CONFIG_GLOBAL": os.devnull, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # fmt: skip
 needs_bubblewrap = pytest.mark.skipif(
     not bubblewrap_available(), reason="bubblewrap (bwrap) is missing or cannot create a sandbox here"
 )
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=GIT_ENV)
-    return done.stdout.strip()
 
 
 @pytest.fixture

@@ -22,17 +22,11 @@ from agentcore.workspace import (
     mark_restored,
     restore_workspace,
 )
+from tests.workspace.git_helpers import GIT_ENV, git
 
 ID = "inv-20260314-093000-a1b2c3"
 PREFIX = f"investigations/{ID}/"
-GIT_ENV = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@x",
-           "GIT_CONFIG_GLOBAL": os.devnull, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # fmt: skip
 EMPTY = WorkspaceCheckpoint(None, None, {})
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=GIT_ENV)
-    return done.stdout.strip()
 
 
 @pytest.fixture
