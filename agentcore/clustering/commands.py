@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from agentcore.clustering.clusters import Cluster, assign_lines
@@ -94,22 +94,6 @@ def _cluster_scenario(scenario: Scenario, *, window: timedelta, service: str | N
             store.close()
 
 
-def cluster_own_telemetry(telemetry_dir: Path, *, window: timedelta, now: datetime) -> ClusteringReport:
-    """Cluster sre-agent's own telemetry (`<data_dir>/telemetry/`, `agentcore.telemetry.local`) in the window
-    ending `now`: its model timeouts, 429s, broken streams and rejected requests, traced into agentcore/."""
-    from agentcore.telemetry.local import APP_ROLE_NAME, self_telemetry_files
-
-    files = self_telemetry_files(telemetry_dir)
-    if "AppExceptions" not in files:
-        raise UserInputError(f"--self: no own telemetry in {telemetry_dir} (AppExceptions.jsonl): nothing failed yet")
-    with tempfile.TemporaryDirectory(prefix="sre-agent-cluster-self-") as scratch:
-        store = DuckDbLogStore.load(files, Path(scratch) / "telemetry.duckdb", query_now=now)
-        try:
-            return cluster_window(store, window_end=now, window=window, service=APP_ROLE_NAME)
-        finally:
-            store.close()
-
-
 def parse_window(text: str) -> timedelta:
     """`24h`, `90m`, `2d` as a timedelta; anything else is a user error."""
     units = {"m": 60, "h": 3600, "d": 86400}
@@ -120,7 +104,6 @@ def parse_window(text: str) -> timedelta:
 
 
 __all__ = [
-    "cluster_own_telemetry",
     "cluster_scenario",
     "parse_window",
     "trace_scenario_clusters",

@@ -17,9 +17,11 @@ import respx
 
 from agentcore.cli import main
 from agentcore.clustering import Cluster
-from agentcore.clustering.commands import cluster_own_telemetry
+from agentcore.clustering.commands import cluster_scenario
 from agentcore.clustering.grouping import is_in_app
 from agentcore.clustering.records import StackFrame
+from agentcore.clustering.report import ClusteringReport
+from agentcore.clustering.self_scenario import write_self_scenario
 from agentcore.errors import ModelError
 from agentcore.models import Message, ModelClient, ModelRequest, SystemBlock
 from agentcore.models._retry import RetryPolicy
@@ -28,7 +30,7 @@ from agentcore.models.openai import OpenAIModelClient
 from agentcore.pipeline.clustering import run_daily_clustering
 from agentcore.settings import Settings
 from agentcore.telemetry.ledger import ModelCallLedger
-from agentcore.telemetry.local import LocalTelemetryTables
+from agentcore.telemetry.local import APP_ROLE_NAME, LocalTelemetryTables
 from agentcore.telemetry.scope import bind_step
 from tests.models.respx_bridge import BrokenStream
 from tests.pipeline.pipeline_harness import quick_runner
@@ -152,15 +154,27 @@ def telemetry_dir(provider: Provider, tmp_path: Path, http_client: httpx2.Client
     return directory
 
 
-def test_the_four_injected_causes_become_four_clusters(telemetry_dir: Path) -> None:
-    report = cluster_own_telemetry(telemetry_dir, window=timedelta(hours=24), now=datetime.now(UTC))
+def own_clusters(telemetry_dir: Path, scratch: Path) -> ClusteringReport:
+    """sre-agent's own errors of the last 24 h clustered as `cluster --self` does (a self-scenario), with a
+    one-file source so that no repository is bundled."""
+    source = scratch / "source"
+    (source / "agentcore").mkdir(parents=True)
+    (source / "agentcore" / "__init__.py").write_text("")
+    scenario = write_self_scenario(telemetry_dir, scratch / "scenario", now=datetime.now(UTC), source=source)
+    return cluster_scenario(scenario, window=timedelta(hours=24), service=APP_ROLE_NAME)
+
+
+def test_the_four_injected_causes_become_four_clusters(telemetry_dir: Path, tmp_path: Path) -> None:
+    report = own_clusters(telemetry_dir, tmp_path)
     assert report.records == 4
     assert sorted(cause_of(cluster) for cluster in report.clusters) == sorted(CAUSES)
     assert all(cluster.count == 1 for cluster in report.clusters)
 
 
-def test_each_cause_is_traced_to_the_agentcore_module_where_it_failed(provider: Provider, telemetry_dir: Path) -> None:
-    report = cluster_own_telemetry(telemetry_dir, window=timedelta(hours=24), now=datetime.now(UTC))
+def test_each_cause_is_traced_to_the_agentcore_module_where_it_failed(
+    provider: Provider, telemetry_dir: Path, tmp_path: Path
+) -> None:
+    report = own_clusters(telemetry_dir, tmp_path)
     traced = {cause_of(cluster): failing_module(cluster) for cluster in report.clusters}
     assert traced == {
         "http_429": provider.adapter_file,  # the adapter's SDK call answered 429
@@ -170,8 +184,8 @@ def test_each_cause_is_traced_to_the_agentcore_module_where_it_failed(provider: 
     }
 
 
-def test_the_stream_cut_is_raised_by_guard_stream(telemetry_dir: Path) -> None:
-    report = cluster_own_telemetry(telemetry_dir, window=timedelta(hours=24), now=datetime.now(UTC))
+def test_the_stream_cut_is_raised_by_guard_stream(telemetry_dir: Path, tmp_path: Path) -> None:
+    report = own_clusters(telemetry_dir, tmp_path)
     stream = next(cluster for cluster in report.clusters if cause_of(cluster) == "stream_broken")
     in_app = [f.method for f in stream.frames if is_in_app(StackFrame(f.method, f.file, f.line))]
     assert in_app[0] == "agentcore.models._retry.guard_stream"
