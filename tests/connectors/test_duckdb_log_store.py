@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -266,8 +267,17 @@ def test_slow_query_is_stopped_at_the_timeout(store: DuckDbLogStore) -> None:
     try:
         with pytest.raises(LogQueryError, match="longer than"):
             slow.query("range x from 1 to 3000000 step 1 | summarize dcount(x), avg(x), percentile(x, 50)")
+        # The stop was that query's alone: the next one on the same store runs and answers.
+        assert slow.query("AppRequests | count").rows == ((5,),)
     finally:
         slow.close()
+
+
+def test_queries_from_several_threads_each_get_their_own_answer(store: DuckDbLogStore) -> None:
+    sizes = [1, 2, 3, 4, 5] * 8
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda n: store.query(f"AppRequests | take {n} | count").rows, sizes))
+    assert answers == [((n,),) for n in sizes]
 
 
 def test_tables_are_described_once_per_store(store: DuckDbLogStore, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -73,7 +73,8 @@ class QueryResult(BaseModel):
 
 @runtime_checkable
 class LogStore(Protocol):
-    """Where the agent's `logs` command sends KQL."""
+    """Where the agent's `logs` command sends KQL. One store may be queried from several threads at once
+    (triage runs independent queries side by side)."""
 
     def tables(self) -> list[TableSchema]:
         """Every table a query may name, sorted by name."""

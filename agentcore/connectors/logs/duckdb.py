@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentcore.connectors.logs import LogQueryError, QueryResult, TableSchema
 from agentcore.connectors.logs._kql_warmup import kql_translator, warm_kql_in_background
+from agentcore.connectors.logs._query_watchdog import QueryWatchdog
 from agentcore.connectors.logs._rendering import duckdb_column, json_value, utc_text
 from agentcore.connectors.logs._telemetry_tables import COLUMN_DESCRIPTIONS
 
@@ -49,7 +50,8 @@ _UNSUPPORTED_HINTS = {
 
 
 class DuckDbLogStore:
-    """A read-only LogStore over one DuckDB file. Safe to share between threads (queries serialize)."""
+    """A read-only LogStore over one DuckDB file. Safe to share between threads: each query runs on its own
+    cursor, so queries from several threads run at once."""
 
     def __init__(
         self,
@@ -74,8 +76,11 @@ class DuckDbLogStore:
         self.database = database
         self.timeout_s = timeout_s
         self._lock = threading.Lock()
+        """Guards the shared connection: describing tables, and making each query's cursor from it."""
         self._con = duckdb.connect(str(database), read_only=True)
-        self._con.execute("SET TimeZone='UTC'")
+        self._watchdog = QueryWatchdog(name=f"duckdb-watchdog-{database.name}")
+        # GLOBAL: each query runs on its own cursor, a new session, which would not see a session's setting.
+        self._con.execute("SET GLOBAL TimeZone='UTC'")
         if memory_limit_bytes is not None:
             self._con.execute(f"SET memory_limit='{int(memory_limit_bytes)}B'")
         # Global for this database instance: no query may read or write files outside it. (Not locked:
@@ -101,6 +106,7 @@ class DuckDbLogStore:
         return cls(database, query_now=query_now, warm_kql=warm_kql)
 
     def close(self) -> None:
+        self._watchdog.close()
         self._con.close()
 
     def tables(self) -> list[TableSchema]:
@@ -115,20 +121,20 @@ class DuckDbLogStore:
         sql, parameters = self._translate(kql)
         limit = max(0, max_rows)
         with self._lock:
-            timer = threading.Timer(self.timeout_s, self._con.interrupt)
-            timer.start()
-            try:
-                cursor = self._con.execute(sql, parameters)
+            cursor = self._con.cursor()
+        try:
+            with self._watchdog.watching(self.timeout_s, cursor.interrupt):
+                cursor.execute(sql, parameters)
                 columns = tuple(duckdb_column(name, type_code) for name, type_code, *_ in cursor.description or [])
                 rendered = _rendered_rows(cursor, [c.type for c in columns], limit + 1)
                 truncated = len(rendered) > limit
-                total = self._count(sql, parameters) if truncated else len(rendered)
-            except duckdb.InterruptException as e:
-                raise LogQueryError(f"query took longer than {self.timeout_s:g} s and was stopped") from e
-            except duckdb.Error as e:
-                raise LogQueryError(f"query failed: {_one_line(e)}{self._table_hint(e)}") from e
-            finally:
-                timer.cancel()
+                total = _count(cursor, sql, parameters) if truncated else len(rendered)
+        except duckdb.InterruptException as e:
+            raise LogQueryError(f"query took longer than {self.timeout_s:g} s and was stopped") from e
+        except duckdb.Error as e:
+            raise LogQueryError(f"query failed: {_one_line(e)}{self._table_hint(e)}") from e
+        finally:
+            cursor.close()
         rows = tuple(rendered[:limit]) if truncated else tuple(rendered)
         return QueryResult.rendered(columns, rows, truncated=truncated, total_rows=total)
 
@@ -151,22 +157,13 @@ class DuckDbLogStore:
             raise LogQueryError(f"KQL error: {_one_line(e)}") from e
         return str(result), dict(result.parameters)
 
-    def _count(self, sql: str, parameters: dict[str, Any]) -> int | None:
-        import duckdb
-
-        try:
-            row = self._con.execute(f"SELECT count(*) FROM ({sql}) AS _counted", parameters).fetchone()
-        except duckdb.InterruptException:
-            raise
-        except duckdb.Error:
-            return None
-        return int(row[0]) if row else None
-
     def _columns(self) -> dict[str, list[tuple[str, str]]]:
         rows = self._con.execute(
-            "SELECT table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND table_catalog = current_database() "
-            "ORDER BY table_name, ordinal_position"
+            # duckdb_columns(), not information_schema.columns: the same rows, without building the
+            # standard's views first (5 ms against under 1 ms on opening a store).
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE schema_name = 'main' AND database_name = current_database() "
+            "ORDER BY table_name, column_index"
         ).fetchall()
         columns: dict[str, list[tuple[str, str]]] = {}
         for table, column, data_type in rows:
@@ -204,6 +201,19 @@ class DuckDbLogStore:
         if isinstance(error, duckdb.CatalogException) and "Table" in str(error):
             return f" (tables: {', '.join(sorted(self._schema)) or 'none'})"
         return ""
+
+
+def _count(cursor: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, Any]) -> int | None:
+    """How many rows `sql` answers in all (a truncated answer reports it); None when counting fails."""
+    import duckdb
+
+    try:
+        row = cursor.execute(f"SELECT count(*) FROM ({sql}) AS _counted", parameters).fetchone()
+    except duckdb.InterruptException:
+        raise
+    except duckdb.Error:
+        return None
+    return int(row[0]) if row else None
 
 
 _FETCH_ROWS = 10_000
