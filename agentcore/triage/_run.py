@@ -11,12 +11,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from agentcore.connectors.changes import DeploymentRecord, collect_candidates, live_environment_deployments
+from agentcore.connectors.changes import (
+    ChangeCandidate,
+    DeploymentRecord,
+    collect_candidates,
+    live_environment_deployments,
+)
 from agentcore.connectors.logs import LogQueryError, LogStore
 from agentcore.errors import AgentCoreError
 from agentcore.reports import Evidence, EvidenceSource, Suspect
@@ -32,7 +38,7 @@ from agentcore.triage._regressions import (
     find_regressions,
     regression_evidence,
 )
-from agentcore.triage._signals import IncidentSignals, RegressionSignal
+from agentcore.triage._signals import Exposure, IncidentSignals, RegressionSignal
 from agentcore.triage.ranking import rank_suspects
 
 __all__ = ["NewError", "ServiceRepo", "Triage", "run_triage"]
@@ -96,39 +102,88 @@ def run_triage(
     deployments: Sequence[DeploymentRecord],
     logs: LogStore | None,
 ) -> Triage:
-    """Find new errors, their stacks and regressions, then rank the changes that went live before the incident."""
-    evidence: list[Evidence] = []
-    checked: list[str] = []
-    problems: list[str] = []
-    new_errors: list[NewError] = []
-    regressions: list[Regression] = []
-    if logs is not None:
-        try:
-            new_errors = _find_new_errors(logs, incident_time, evidence)
-            checked.append("exception types and when each was first seen (AppExceptions)")
-        except LogQueryError as e:
-            problems.append(f"exceptions query failed: {e}")
-        try:
-            regressions = find_regressions(logs, incident_time)
-            evidence.extend(regression_evidence(regressions, incident_time))
-            checked.append(WHAT_IS_CHECKED)
-        except LogQueryError as e:
-            problems.append(f"regression queries failed: {e}")
-    signals = _signals(incident_time, new_errors, regressions)
-    if logs is not None and new_errors:
-        signals = _with_exposure(logs, signals, new_errors, evidence, problems)
-        checked.append(ENABLING_CHECKED)
-    if logs is not None:
-        # Without a symptom's onset, compare the last half hour with the day before, as the regressions do.
-        split = signals.symptom_onset or incident_time - RECENT
-        _add_prompt_cache_use(logs, split, incident_time, evidence, checked, problems)
-    suspects = _rank_changes(incident_time, services, deployments, signals, problems)
-    checked.append("deployments and commits that went live in the 7 days before the incident")
-    evidence.extend(_deployment_evidence(suspects[:3]))
+    """Find new errors, their stacks and regressions, then rank the changes that went live before the incident.
+
+    Independent reads run side by side, as they mostly wait (on git processes, on DuckDB's threads or on a
+    remote store): the change history beside the log queries, and the regression queries beside the new errors.
+    """
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="triage") as beside:
+        changes = beside.submit(_live_changes, incident_time, services, deployments)
+        signals, found = _triage_logs(incident_time, logs, beside)
+        candidates, history_problems = changes.result()
+    suspects = rank_suspects(candidates, signals)
+    found.checked.append("deployments and commits that went live in the 7 days before the incident")
+    found.problems.extend(history_problems)
+    found.evidence.extend(_deployment_evidence(suspects[:3]))
     return Triage(
-        tuple(suspects), tuple(evidence), tuple(new_errors), signals.symptom_onset, tuple(checked), tuple(problems),
-        tuple(regressions),
+        tuple(suspects), tuple(found.evidence), tuple(found.new_errors), signals.symptom_onset, tuple(found.checked),
+        tuple(found.problems), tuple(found.regressions),
     )  # fmt: skip
+
+
+@dataclass
+class _LogFindings:
+    """What the log queries found, in the order they found it."""
+
+    evidence: list[Evidence]
+    checked: list[str]
+    problems: list[str]
+    new_errors: list[NewError]
+    regressions: list[Regression]
+
+
+def _triage_logs(
+    incident_time: datetime, logs: LogStore | None, beside: ThreadPoolExecutor
+) -> tuple[IncidentSignals, _LogFindings]:
+    """The incident's signals and the log facts behind them (none without a log store).
+
+    The regression queries run on `beside` while this thread finds the new errors and reads the first one's
+    enabling events. Those only count when that error set the symptom's onset, which the regressions decide;
+    when it did not, what they found (or failed to find) is dropped, as if they had not been read. The facts
+    are listed in the same order either way: new errors, regressions, enabling events, prompt-cache use.
+    """
+    findings = _LogFindings([], [], [], [], [])
+    if logs is None:
+        return _signals(incident_time, [], []), findings
+    regressions_read = beside.submit(_read_regressions, logs, incident_time)
+    try:
+        findings.new_errors = _find_new_errors(logs, incident_time, findings.evidence)
+        findings.checked.append("exception types and when each was first seen (AppExceptions)")
+    except LogQueryError as e:
+        findings.problems.append(f"exceptions query failed: {e}")
+    exposure = _first_error_exposure(logs, findings.new_errors) if findings.new_errors else None
+    regressions, regression_problem = regressions_read.result()
+    findings.regressions = regressions
+    if regression_problem is None:
+        findings.evidence.extend(regression_evidence(regressions, incident_time))
+        findings.checked.append(WHAT_IS_CHECKED)
+    else:
+        findings.problems.append(regression_problem)
+    signals = _signals(incident_time, findings.new_errors, regressions)
+    if findings.new_errors:
+        signals = _with_exposure(signals, findings.new_errors, exposure, findings.evidence, findings.problems)
+        findings.checked.append(ENABLING_CHECKED)
+    # Without a symptom's onset, compare the last half hour with the day before, as the regressions do.
+    split = signals.symptom_onset or incident_time - RECENT
+    _add_prompt_cache_use(logs, split, incident_time, findings.evidence, findings.checked, findings.problems)
+    return signals, findings
+
+
+def _read_regressions(logs: LogStore, incident_time: datetime) -> tuple[list[Regression], str | None]:
+    """The regressions, or none and why their queries failed."""
+    try:
+        return find_regressions(logs, incident_time), None
+    except LogQueryError as e:
+        return [], f"regression queries failed: {e}"
+
+
+def _first_error_exposure(logs: LogStore, new_errors: Sequence[NewError]) -> Exposure | LogQueryError | None:
+    """The enabling events of the earliest new error, or the error that stopped their queries."""
+    first = min(new_errors, key=lambda e: e.first_seen)
+    try:
+        return find_exposure(logs, first.app_role, first.operation_id, first.first_seen)
+    except LogQueryError as e:
+        return e
 
 
 def _add_prompt_cache_use(
@@ -180,22 +235,18 @@ def _sighted_in(regression: Regression, new_errors: Sequence[NewError]) -> bool:
 
 
 def _with_exposure(
-    logs: LogStore,
     signals: IncidentSignals,
     new_errors: Sequence[NewError],
+    exposure: Exposure | LogQueryError | None,
     evidence: list[Evidence],
     problems: list[str],
 ) -> IncidentSignals:
     """The signals with the enabling events of the first new error, when it set the symptom's onset."""
     first = min(new_errors, key=lambda e: e.first_seen)
-    if signals.symptom_onset != first.first_seen:
+    if signals.symptom_onset != first.first_seen or exposure is None:
         return signals
-    try:
-        exposure = find_exposure(logs, first.app_role, first.operation_id, first.first_seen)
-    except LogQueryError as e:
-        problems.append(f"enabling-event queries failed: {e}")
-        return signals
-    if exposure is None:
+    if isinstance(exposure, LogQueryError):
+        problems.append(f"enabling-event queries failed: {exposure}")
         return signals
     evidence.extend(exposure_evidence(exposure))
     return replace(signals, exposure=exposure)
@@ -278,14 +329,13 @@ def _stack_of(details: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(dict.fromkeys(files)), tuple(dict.fromkeys(functions))
 
 
-def _rank_changes(
-    incident_time: datetime,
-    services: Sequence[ServiceRepo],
-    deployments: Sequence[DeploymentRecord],
-    signals: IncidentSignals,
-    problems: list[str],
-) -> list[Suspect]:
-    candidates = []
+def _live_changes(
+    incident_time: datetime, services: Sequence[ServiceRepo], deployments: Sequence[DeploymentRecord]
+) -> tuple[list[ChangeCandidate], list[str]]:
+    """The changes of every service's repository that went live before the incident, and the histories that
+    could not be read."""
+    candidates: list[ChangeCandidate] = []
+    problems: list[str] = []
     for service in services:
         rows = live_environment_deployments(
             [d for d in deployments if d.service in (service.service, service.app_role)], incident_time
@@ -296,7 +346,7 @@ def _rank_changes(
             )
         except AgentCoreError as e:
             problems.append(f"change history of {service.repo} could not be read: {e}")
-    return rank_suspects(candidates, signals)
+    return candidates, problems
 
 
 def _deployment_evidence(suspects: Sequence[Suspect]) -> list[Evidence]:
