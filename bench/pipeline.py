@@ -44,7 +44,8 @@ from agentcore.pipeline._stage_io import (
     save_workspace,
     with_checkpoint,
 )
-from agentcore.pipeline.state import ChildOutcome, RequestSpec, Stage
+from agentcore.pipeline.child_outcome import ChildOutcome
+from agentcore.pipeline.state import RequestSpec, Stage
 from agentcore.pipeline.wiring import build_dependencies, local_queue, override
 from agentcore.reports import Recommendation, Report, Trigger, save_report
 from agentcore.sandbox.bubblewrap import bubblewrap_available

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from agentcore.agent.hypothesis import Hypothesis
 from agentcore.agent.session import SessionStatus
-from agentcore.agent.spawn import Hypothesis
 
 
 @dataclass(frozen=True)

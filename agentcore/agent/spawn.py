@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agentcore.agent.hypothesis import Hypothesis
 from agentcore.agent.session import Session, SessionStatus
 from agentcore.errors import ToolError
 from agentcore.models import ToolSpec
@@ -25,15 +26,6 @@ from agentcore.tools import ToolControl, ToolResult, parse_arguments, spec_from_
 
 RESULT_CHAR_LIMIT = 6000
 """About 1,500 tokens: the most a child's result may take of the parent's context."""
-
-
-class Hypothesis(BaseModel):
-    """One independent line of inquiry for a subagent."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    statement: str = Field(description="The hypothesis to confirm or refute, in one sentence.")
-    instructions: str = Field(default="", description="Where to look first and what would settle it.")
 
 
 class SpawnArguments(BaseModel):

@@ -14,11 +14,13 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
+from agentcore.agent.hypothesis import Hypothesis
 from agentcore.agent.session import Session
-from agentcore.agent.spawn import Hypothesis, SubagentResult, parse_subagent_result
+from agentcore.agent.spawn import SubagentResult, parse_subagent_result
 from agentcore.errors import AgentCoreError, BlobNotFoundError, StorageError
+from agentcore.pipeline.child_outcome import ChildOutcome
 from agentcore.pipeline.pr_approval import awaits_approval
-from agentcore.pipeline.state import ChildOutcome, InvestigationState, Stage, investigation_prefix
+from agentcore.pipeline.state import InvestigationState, Stage, investigation_prefix
 from agentcore.pipeline.wiring import Dependencies
 from agentcore.reports import Report, load_report
 from agentcore.review.feedback import FeedbackRecord, read_feedback_at

@@ -26,6 +26,7 @@ from agentcore.pipeline._stage_io import (
 )
 from agentcore.pipeline.agent_setup import build_agent_runtime
 from agentcore.pipeline.child_memory import apply_child_memory
+from agentcore.pipeline.child_outcome import ChildOutcome
 from agentcore.pipeline.fanout import (
     FanOutOrder,
     deferred_fan_out,
@@ -34,7 +35,7 @@ from agentcore.pipeline.fanout import (
     recorded_fan_out,
 )
 from agentcore.pipeline.report_builder import usage_of
-from agentcore.pipeline.state import ChildOutcome, FanOutRecord, InvestigationState, Stage
+from agentcore.pipeline.state import FanOutRecord, InvestigationState, Stage
 from agentcore.redaction import Redactor
 from agentcore.workspace import directory_lock, forget_restored, mark_restored, restore_outputs
 

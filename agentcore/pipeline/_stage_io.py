@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentcore.agent.redact import redact_session
-from agentcore.agent.session import Session
 from agentcore.errors import BlobNotFoundError, PreconditionFailedError, StorageError
 from agentcore.pipeline._checkpoint import checkpoint_workspace
 from agentcore.pipeline._pr_policy import AWAITING_APPROVAL
@@ -38,8 +36,9 @@ from agentcore.workspace import (
     telemetry_cache_dir,
 )
 
-if TYPE_CHECKING:  # an evidence-only run never imports the agent loop
+if TYPE_CHECKING:  # an evidence-only run never imports the agent loop, its session or their redaction
     from agentcore.agent.loop import StepEvent
+    from agentcore.agent.session import Session
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +180,8 @@ def send_stage_message(queue: Queue, message: StageMessage) -> None:
 
 def put_session(deps: Dependencies, investigation_id: str, step: int, session: Session) -> str:
     """Store the session, redacted (a no-op when the loop has redacted it), under a fresh name for `step`."""
+    from agentcore.agent.redact import redact_session
+
     redact_session(session)
     name = f"{investigation_prefix(investigation_id)}session/{step}-{uuid.uuid4().hex[:8]}.json"
     deps.blob_store.put(name, session.to_json().encode(), content_type=_JSON)
@@ -190,6 +191,8 @@ def put_session(deps: Dependencies, investigation_id: str, step: int, session: S
 def get_session(deps: Dependencies, name: str | None) -> Session:
     if name is None:
         raise StorageError("the investigation has no session (it runs in evidence-only mode)")
+    from agentcore.agent.session import Session
+
     return Session.from_json(deps.blob_store.get(name).data)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from agentcore.agent.hypothesis import Hypothesis
 from agentcore.agent.loop import AgentRuntime, StepEvent, run_session
 from agentcore.agent.prompts import render_prompt
 from agentcore.agent.session import Budget, ChildRecord, Session
-from agentcore.agent.spawn import ChildRunner, FanOut, Hypothesis, SpawnTool, thread_fan_out
+from agentcore.agent.spawn import ChildRunner, FanOut, SpawnTool, thread_fan_out
 from agentcore.context import ContextConfig, ContextKeeper
 from agentcore.models import Message, ModelClient, SystemBlock, Usage
 from agentcore.reports.conclusion import conclusion_problem

@@ -20,9 +20,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentcore.agent.hypothesis import Hypothesis
 from agentcore.agent.outcome import FanOutRequested
 from agentcore.agent.session import Session
-from agentcore.agent.spawn import ChildRunner, FanOut, Hypothesis
+from agentcore.agent.spawn import ChildRunner, FanOut
 from agentcore.errors import AgentCoreError, StorageError
 from agentcore.models.pricing import estimate_cost_usd
 from agentcore.pipeline._checkpoint import sync_outputs
@@ -30,9 +31,9 @@ from agentcore.pipeline._connectors import connector_broker
 from agentcore.pipeline._stage_io import StageContext, get_session, load_state, send_stage_message
 from agentcore.pipeline.agent_setup import child_runner
 from agentcore.pipeline.child_memory import memory_changes, memory_texts
+from agentcore.pipeline.child_outcome import ChildOutcome
 from agentcore.pipeline.state import (
     INVESTIGATION_ID,
-    ChildOutcome,
     FanOutRecord,
     InvestigationState,
     Stage,

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from agentcore.errors import AgentCoreError
 from agentcore.pipeline._stage_io import ALERTS_QUEUE, STAGES_QUEUE, StageContext, load_state
-from agentcore.pipeline.alert_intake import handle_alert_message
 from agentcore.pipeline.resume import resume_unfinished
 from agentcore.pipeline.stages import StageOutcome, handle_stage_message
 from agentcore.pipeline.state import InvestigationState
@@ -134,6 +133,9 @@ class LocalRunner:
 
     def _handle(self, message: ReceivedMessage) -> StageOutcome:
         if message.queue == ALERTS_QUEUE:
+            # Imported on the first alert: a CLI investigation never receives one.
+            from agentcore.pipeline.alert_intake import handle_alert_message
+
             return handle_alert_message(self.context, message.body)
         return handle_stage_message(
             self.context, message.body, delivery_count=message.delivery_count, fan_out_runner=_fan_out_on_threads

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from agentcore.agent.session import Session, SessionStatus
 from agentcore.pipeline._confidence import calibrate
 from agentcore.reports import (
     DataEgress,
@@ -21,6 +20,9 @@ from agentcore.reports import (
 from agentcore.reports.conclusion import Conclusion
 from agentcore.reports.redact import redact_report
 from agentcore.triage import Triage
+
+if TYPE_CHECKING:  # only an agent run has a session; an evidence-only report never imports it
+    from agentcore.agent.session import Session
 
 
 def evidence_only_report(
@@ -136,6 +138,8 @@ def _agent_report(
     conclusion_problem: str | None,
     commands_ran_in: str | None,
 ) -> Report:
+    from agentcore.agent.session import SessionStatus
+
     errors = [ReportedError(stage="triage", error_class="TriageProblem", message=p) for p in triage.problems]
     if session.status is not SessionStatus.COMPLETED:
         errors.append(ReportedError(stage="agent", error_class=session.status.value, message=session.error or ""))

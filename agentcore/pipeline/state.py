@@ -22,11 +22,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentcore.agent.session import Session
-from agentcore.agent.spawn import Hypothesis
+from agentcore.agent.hypothesis import Hypothesis
 from agentcore.alerts import Alert
 from agentcore.errors import UserInputError
-from agentcore.pipeline.child_memory import MemoryChange
 from agentcore.pipeline.response_plans import ResponsePlan
 from agentcore.reports import Trigger, UsageTotals
 from agentcore.triage import Triage
@@ -139,17 +137,6 @@ class FanOutRecord(BaseModel):
 
     def child_blobs(self, investigation_id: str) -> tuple[str, ...]:
         return tuple(child_blob(investigation_id, self.session_step, i) for i in range(len(self.hypotheses)))
-
-
-class ChildOutcome(BaseModel):
-    """What a subagent's activity leaves behind: its whole session, the outputs it saved and the memory
-    files it added or changed (merged into the parent's at fan-in)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    session: Session
-    outputs: dict[str, str] = Field(default_factory=dict)
-    memory: dict[str, MemoryChange] = Field(default_factory=dict)
 
 
 class AttachedAlert(BaseModel):

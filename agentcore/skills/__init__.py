@@ -6,16 +6,16 @@
   `install_skills` lays them into a workspace; `workspace_skills_index` is the system prompt's index.
 - `skill_file_of` maps a read path to the skill it belongs to (compaction re-injects those).
 - `build_skill_health` / `store_skill_health`: the daily skill-health report from the runs' signals.
+
+The health report's names are imported on first use (PEP 562): laying skills into a workspace, which every
+investigation does, needs none of the reports and review verdicts the health report reads.
 """
 
-from agentcore.skills._health import (
-    SkillHealth,
-    SkillHealthReport,
-    build_skill_health,
-    render_skill_health_markdown,
-    skill_health_names,
-    store_skill_health,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from agentcore.skills._index import render_skills_index, workspace_skills, workspace_skills_index
 from agentcore.skills._layers import (
     ORG_PREFIX,
@@ -37,6 +37,36 @@ from agentcore.skills._skill import (
     skill_file_of,
     skill_path,
 )
+
+if TYPE_CHECKING:
+    from agentcore.skills._health import (
+        SkillHealth,
+        SkillHealthReport,
+        build_skill_health,
+        render_skill_health_markdown,
+        skill_health_names,
+        store_skill_health,
+    )
+
+_HEALTH_NAMES = frozenset(
+    {
+        "SkillHealth",
+        "SkillHealthReport",
+        "build_skill_health",
+        "render_skill_health_markdown",
+        "skill_health_names",
+        "store_skill_health",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HEALTH_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module("agentcore.skills._health"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DESCRIPTION_LIMIT_CHARS",

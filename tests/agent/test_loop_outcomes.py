@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from agentcore.agent.hypothesis import Hypothesis
 from agentcore.agent.loop import AgentRuntime, run_session, run_slice
 from agentcore.agent.outcome import FanOutRequested, Finished, Suspended
 from agentcore.agent.session import Session, SessionStatus
-from agentcore.agent.spawn import ChildRunner, Hypothesis, SpawnTool
+from agentcore.agent.spawn import ChildRunner, SpawnTool
 from agentcore.errors import AgentCoreError
 from agentcore.models import Message, SystemBlock
 from agentcore.sandbox._local_files import LocalWorkspaceFiles

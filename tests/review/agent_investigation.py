@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 
 from agentcore.agent.session import ChildRecord, Session, SessionStatus
 from agentcore.models import SystemBlock, Usage
+from agentcore.pipeline.child_outcome import ChildOutcome
 from agentcore.pipeline.state import (
     AttachedAlert,
-    ChildOutcome,
     InvestigationState,
     RequestSpec,
     Stage,
