@@ -41,7 +41,7 @@ from agentcore.workspace.snapshot import (
     workspace_digest,
     write_snapshot,
 )
-from agentcore.workspace.telemetry_cache import cached_telemetry, telemetry_cache_dir
+from agentcore.workspace.telemetry_cache import cached_telemetry, loaded_telemetry, telemetry_cache_dir
 
 __all__ = [
     "TELEMETRY_DATABASE",
@@ -74,6 +74,7 @@ __all__ = [
     "shared_checkout",
     "shared_object_dirs",
     "sync_outputs",
+    "loaded_telemetry",
     "telemetry_cache_dir",
     "workspace_digest",
     "write_snapshot",

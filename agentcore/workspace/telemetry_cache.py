@@ -66,7 +66,7 @@ def cached_telemetry(scenario: Scenario, cache: Path) -> Path | None:
     """
     if not scenario.telemetry:
         return None
-    entry = cache / f"{telemetry_key(scenario)}.duckdb"
+    entry = _entry(scenario, cache)
     if entry.is_file():
         return entry
     cache.mkdir(parents=True, exist_ok=True)
@@ -77,6 +77,18 @@ def cached_telemetry(scenario: Scenario, cache: Path) -> Path | None:
     finally:
         partial.unlink(missing_ok=True)
     return entry
+
+
+def loaded_telemetry(scenario: Scenario, cache: Path) -> Path | None:
+    """The scenario's telemetry database in `cache` if it is loaded already; never loads it."""
+    if not scenario.telemetry:
+        return None
+    entry = _entry(scenario, cache)
+    return entry if entry.is_file() else None
+
+
+def _entry(scenario: Scenario, cache: Path) -> Path:
+    return cache / f"{telemetry_key(scenario)}.duckdb"
 
 
 def cached_tables(scenario: Scenario, cache: Path) -> tuple[TableSchema, ...]:
@@ -123,6 +135,7 @@ __all__ = [
     "cached_tables",
     "cached_telemetry",
     "copy_telemetry",
+    "loaded_telemetry",
     "telemetry_cache_dir",
     "telemetry_key",
 ]
