@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import gc
 import logging
 import os
 import sys
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from agentcore._cli_console import CliConsole
 from agentcore.errors import AgentCoreError, ConfigError, UserInputError
-from agentcore.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from agentcore.clustering.report import ClusteringReport
     from agentcore.pipeline.clustering import StoredClusteringReport
     from agentcore.pipeline.wiring import Dependencies
+    from agentcore.settings import Settings
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -148,6 +149,8 @@ def _fail(message: str) -> None:
 
 
 def _settings_from(args: argparse.Namespace) -> Settings:
+    from agentcore.settings import load_settings  # after `run()` has set the collector up for the imports
+
     overrides: dict[str, object] = {}
     model, data_dir, sandbox = (getattr(args, name, None) for name in ("model", "data_dir", "sandbox"))
     if model is not None and not model.strip():
@@ -311,6 +314,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+CLI_GC_THRESHOLDS = (20_000, 10, 10)
+"""The cyclic collector's thresholds in the `sre-agent` process. Python's (700, 10, 10) suit objects that die
+young; a CLI run mostly makes objects that live until it exits (modules, classes, pydantic schemas, DuckDB's
+bindings), so at 700 each young collection frees next to nothing and the older generations are walked over
+and over: about 40 ms of an evidence-only run. Collections still run (`serve` and agent runs go on for hours),
+just 30 times less often in the young generation."""
+
+
 def run() -> None:
     """The `sre-agent` console script: `main()`, then exit without tearing every module down.
 
@@ -319,6 +330,7 @@ def run() -> None:
     output is flushed and no other non-daemon thread is alive, nothing needs that teardown, so the
     process ends at once with `main()`'s exit code. With such a thread alive it exits normally.
     """
+    gc.set_threshold(*CLI_GC_THRESHOLDS)
     code = main()
     if any(t is not threading.main_thread() and not t.daemon and t.is_alive() for t in threading.enumerate()):
         sys.exit(code)
