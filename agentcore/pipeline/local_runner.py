@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from agentcore.errors import AgentCoreError
 from agentcore.pipeline._stage_io import ALERTS_QUEUE, STAGES_QUEUE, StageContext, load_state
-from agentcore.pipeline.resume import resume_unfinished
 from agentcore.pipeline.stages import StageOutcome, handle_stage_message
 from agentcore.pipeline.state import InvestigationState
 from agentcore.pipeline.wiring import Dependencies, local_queue
@@ -99,6 +98,8 @@ class LocalRunner:
 
     def resume_unfinished(self) -> list[str]:
         """Re-send what every unfinished investigation owes (after a crash); their ids. See `resume_unfinished`."""
+        from agentcore.pipeline.resume import resume_unfinished  # `serve` resumes; one CLI investigation never does
+
         return resume_unfinished(self.context)
 
     def run_one(self, *, wait_s: float = 0.0) -> bool:

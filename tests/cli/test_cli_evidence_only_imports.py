@@ -1,6 +1,6 @@
 """An evidence-only `sre-agent investigate` imports only what it uses: no HTTP client, no sandbox factory, no
-OpenTelemetry SDK, no agent loop, no HTTP API, no rich (its output is piped);
-and with its KQL translations cached, no KQL parser."""
+OpenTelemetry SDK, no agent loop, session, spawn tool or tools, no skill-health report, no HTTP API, no rich
+(its output is piped); and with its KQL translations cached, no KQL parser."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ NEVER = (
     "opentelemetry.sdk",
     "agentcore.sandbox.factory",
     "agentcore.agent.loop",
+    "agentcore.agent.session",
+    "agentcore.agent.spawn",
+    "agentcore.tools",
+    "agentcore.skills._health",
+    "agentcore.pipeline.alert_intake",
     "agentcore.pipeline.api",
     "anthropic",
     "openai",
