@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -168,9 +170,39 @@ def update_state(
     raise StorageError(f"state of {investigation_id} kept changing; try again")
 
 
+_held_messages: ContextVar[list[StageMessage] | None] = ContextVar("held_stage_messages", default=None)
+"""While a stage holds its investigation's lease: the messages its commits owe, sent once it lets go."""
+
+
+@contextmanager
+def sending_when_done(queue: Queue) -> Iterator[None]:
+    """Hold the stage messages commits owe inside the block (in this thread), and send them as it ends.
+
+    A stage runs under its investigation's lease; sent from inside, the next stage's message is delivered while
+    the lease is still held, and that delivery waits for it. Once committed, a step has no side effects left but
+    the send, so sending after the lease is released loses nothing: a crash in between leaves the same owed
+    message that `resume` and a stale delivery re-send. Messages are sent even when the block raised after
+    committing them: the state owes them either way.
+    """
+    held: list[StageMessage] = []
+    token = _held_messages.set(held)
+    try:
+        yield
+    finally:
+        _held_messages.reset(token)
+        for message in held:
+            send_stage_message(queue, message)
+
+
 def send_owed(queue: Queue, state: InvestigationState) -> None:
-    """Send the message `state` owes, if any (idempotent: the message id is deterministic)."""
-    if state.next_message is not None:
+    """Send the message `state` owes, if any (idempotent: the message id is deterministic); inside
+    `sending_when_done`, as that block ends."""
+    if state.next_message is None:
+        return
+    held = _held_messages.get()
+    if held is not None:
+        held.append(state.next_message)
+    else:
         send_stage_message(queue, state.next_message)
 
 

@@ -24,10 +24,9 @@ logger = logging.getLogger(__name__)
 
 FIRST_RETRY_S = 0.005
 LONGEST_RETRY_S = 1.0
-"""Backoff between attempts to take a busy lease (no port tells when a lease is released). The first retry is
-soon: a stage sends the next stage's message before it releases its lease, so the next delivery usually finds
-the lease busy for the last milliseconds of the stage before it (a 50 ms first retry cost an evidence-only run
-that much in about half its runs)."""
+"""Backoff between attempts to take a busy lease (no port tells when a lease is released). A stage sends the
+next stage's message only after it has released its lease (`sending_when_done`), so a busy lease means another
+delivery of the same step, or a message that overtook a slow release; the first retry is soon all the same."""
 
 
 class InvestigationBusyError(StorageError):

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from agentcore.errors import ConfigError, UserInputError
 from agentcore.pipeline._stage_intake import run_intake
-from agentcore.pipeline._stage_io import Loaded, StageContext, load_state, send_owed
+from agentcore.pipeline._stage_io import Loaded, StageContext, load_state, send_owed, sending_when_done
 from agentcore.pipeline._stage_lease import InvestigationBusyError, investigation_lease
 from agentcore.pipeline._stage_report import fail_investigation, run_pr, run_report
 from agentcore.pipeline.state import STAGE_OF_MESSAGE, StageMessage
@@ -121,8 +121,11 @@ def _process(ctx: StageContext, message: StageMessage, fan_out_runner: FanOutRun
     if _current_state(ctx, message) is None:
         return COMPLETE
     settings = ctx.deps.settings
-    with investigation_lease(ctx.deps.blob_store, message.investigation_id, duration_s=settings.stage_lease_s,
-                             wait_s=settings.stage_lease_wait_s):  # fmt: skip
+    # What the stage's commit owes is sent after the lease is released, so the next stage finds it free.
+    with sending_when_done(ctx.queue), investigation_lease(
+        ctx.deps.blob_store, message.investigation_id, duration_s=settings.stage_lease_s,
+        wait_s=settings.stage_lease_wait_s,
+    ):  # fmt: skip
         leased = _current_state(ctx, message)  # read again: what the last holder committed
         if leased is None:
             return COMPLETE

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from agentcore.pipeline import LocalRunner
+from agentcore.pipeline._stage_intake import start_investigation
 from agentcore.pipeline._stage_io import load_state
 from agentcore.pipeline._stage_lease import investigation_lease
 from agentcore.pipeline.state import Stage, lease_blob
@@ -26,9 +27,11 @@ from tests.pipeline.pipeline_harness import (
     CONCLUSION,
     FIXED_NOW,
     ConversationModel,
+    RecordingQueue,
     Turn,
     ask,
     drain,
+    example_request,
     new_broker,
     pipeline_settings,
     quick_runner,
@@ -133,3 +136,39 @@ def test_a_stage_keeps_its_lease_renewed_while_it_runs(tmp_path: Path) -> None:
 
 def _expiry(record: Path) -> Any:
     return json.loads(record.read_text())["expires_at"]
+
+
+class LeaseCheckingQueue(RecordingQueue):
+    """A queue that notes, for each stage message sent, whether its investigation's lease was free then."""
+
+    def __init__(self, store: LocalBlobStore, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._store = store
+        self.lease_free_at_send: list[tuple[str, bool]] = []
+
+    def send(self, queue: str, body: bytes, *, message_id: str | None = None, scheduled_at: Any = None) -> str:
+        if queue == "stages":
+            message = json.loads(body)
+            lease = self._store.acquire_lease(lease_blob(message["investigation_id"]), duration_s=15)
+            if lease is not None:
+                lease.release()
+            self.lease_free_at_send.append((message["type"], lease is not None))
+        return super().send(queue, body, message_id=message_id, scheduled_at=scheduled_at)
+
+
+def test_a_stage_sends_the_next_stages_message_after_letting_go_of_the_lease(tmp_path: Path) -> None:
+    # Sent from under the lease, the next delivery would find it taken and wait out a retry.
+    settings = pipeline_settings(tmp_path, sandbox="subprocess", pr_repo_allowlist=())
+    store = LocalBlobStore(tmp_path / "blobs")
+    with override(model=None, now=lambda: FIXED_NOW, blob_store=store):
+        deps = build_dependencies(settings)
+    base = new_broker(settings)
+    queue = LeaseCheckingQueue(store, lock_duration_s=base.lock_duration_s, max_delivery_count=base.max_delivery_count)
+    runner = LocalRunner(deps, queue=queue, workers=1)
+    investigation_id = start_investigation(runner.context, example_request().to_spec(), title="checkout").id
+    drain(runner)
+
+    assert load_state(runner.context.deps, investigation_id).state.stage is Stage.DONE  # type: ignore[union-attr]
+    sent_by_stages = queue.lease_free_at_send[1:]  # the first is intake's, sent as the investigation starts
+    assert sent_by_stages, "no stage sent a message"
+    assert all(free for _, free in sent_by_stages), queue.lease_free_at_send
