@@ -1,21 +1,24 @@
 """Startup: an evidence-only investigation of the example scenario from a cold interpreter, against `python -c pass`.
 
-Each sample is a fresh `python -m agentcore.cli investigate --scenario examples/scenarios/checkout-bad-deploy`
-with no model configured and its own empty data directory: interpreter start, imports, loading telemetry,
-cloning the bundles, triage and the report, exactly what a user waits for. Two rows differ in the user's cache
-directory (`SRE_AGENT_CACHE_DIR`, where KQL translations of query shapes and loaded scenario telemetry are kept
-between runs): "cold caches" gives every run an empty one (the first run on a machine: the KQL parser runs
-and the telemetry is loaded); "warm caches" shares one that an earlier run filled (every later run of the
-scenario: no KQL parser, a copied database). Baseline, cold and warm runs alternate, so load on the machine
-hits all three. The target is a median under 0.5 s; each row's detail says whether it is met. Modules are
-byte-compiled once, as an installed package's are (this machine sets PYTHONDONTWRITEBYTECODE, which would make
-every sample compile agentcore from source; a row measures that too). The CPU rows are user + system time of
-the child and its git subprocesses: on a machine shared with other work, wall time mostly measures the load,
-CPU time what the run costs. The last row is one cold run with `-X importtime` summed (imports only).
+Each sample is a fresh `python -m agentcore.cli investigate --scenario examples/scenarios/checkout-bad-deploy` with
+no model configured and its own empty data directory: interpreter start, imports, loading telemetry, cloning the
+bundles, triage and the report, exactly what a user waits for. Two rows differ in the user's cache directory
+(`SRE_AGENT_CACHE_DIR`, where KQL translations of query shapes and loaded scenario telemetry are kept between runs):
+"cold caches" gives every run an empty one (the first run on a machine: the KQL parser runs and the telemetry is
+loaded); "warm caches" shares one that an earlier run filled (no KQL parser, a copied database), still with a new
+data directory each time. A third row is what a user's later runs are: warm caches and one data directory for all of
+them, as the default data directory is, so the bundles' clone cache and the deployed commit's checkout are already
+there (the directory gains an investigation and its memory note per run). Baseline, cold, warm and later runs
+alternate, so load on the machine hits them all. The target is a median under 0.5 s; each row's detail says whether
+it is met. Modules are byte-compiled once, as an installed package's are (this machine sets PYTHONDONTWRITEBYTECODE,
+which would make every sample compile agentcore from source; a row measures that too). The CPU rows are user +
+system time of the child and its git subprocesses: on a machine shared with other work, wall time mostly measures
+the load, CPU time what the run costs. The last row is one cold run with `-X importtime` summed (imports only).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import resource
@@ -97,6 +100,7 @@ def _series(scratch: Path, env: dict[str, str], runs: int, tag: str, *, warm: bo
     ]
     if warm:
         runs_of.append(lambda i: (_investigate(scratch / f"{tag}-warm{i}"), _with_cache(env, warm_cache)))
+        runs_of.append(lambda i: (_investigate(scratch / f"{tag}-later"), _with_cache(env, warm_cache)))
     series: tuple[list[float], ...] = tuple([] for _ in range(2 * len(runs_of)))
     for i in range(runs):
         for offset, run_of in enumerate(runs_of):
@@ -104,6 +108,35 @@ def _series(scratch: Path, env: dict[str, str], runs: int, tag: str, *, warm: bo
             series[2 * offset].append(wall)
             series[2 * offset + 1].append(cpu)
     return series
+
+
+_IN_A_WARM_WORKER = """
+import json, sys, time
+from pathlib import Path
+from agentcore.pipeline import InvestigationRequest, run_investigation
+from agentcore.pipeline.wiring import build_dependencies
+from agentcore.settings import load_settings
+deps = build_dependencies(load_settings(data_dir=sys.argv[2]))
+seconds = []
+for _ in range(int(sys.argv[3])):
+    started = time.perf_counter()
+    request = InvestigationRequest.from_cli(
+        scenario=Path(sys.argv[1]), alert_file=None, question=None, repos=[], cache_dir=deps.settings.cache_dir
+    )
+    outcome = run_investigation(request, deps)
+    assert outcome.report.mode == "evidence-only", outcome.report.mode
+    seconds.append(time.perf_counter() - started)
+print(json.dumps(seconds))
+"""
+"""One process investigating the example again and again, as a Functions worker or `sre-agent serve` does."""
+
+
+def in_a_warm_worker(data_dir: Path, env: dict[str, str], investigations: int) -> list[float]:
+    """Seconds of each evidence-only investigation in one process, the first (which imports) left out."""
+    command = [sys.executable, "-c", _IN_A_WARM_WORKER, str(SCENARIO), str(data_dir), str(investigations + 1)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True, env=env, cwd=SCENARIO.parents[2])
+    seconds: list[float] = json.loads(done.stdout.splitlines()[-1])
+    return seconds[1:]
 
 
 def _verdict(timing: Timing) -> str:
@@ -115,10 +148,14 @@ def run(quick: bool) -> list[BenchResult]:
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as scratch_name:
         scratch = Path(scratch_name)
         env = _environment(scratch / "bytecode")
-        bare, bare_cpu_s, floor, _, cold, cold_cpu, warm, warm_cpu = _series(scratch, env, runs, "run")
+        bare, bare_cpu_s, floor, _, cold, cold_cpu, warm, warm_cpu, later, later_cpu = _series(
+            scratch, env, runs, "run"
+        )
         source = _series(scratch, _environment(None), runs, "source", warm=False)[4]
         imports = import_seconds(scratch / "importtime", _with_cache(env, scratch / "cache-importtime"))
+        worker = in_a_warm_worker(scratch / "worker", _with_cache(env, scratch / "cache-worker"), runs)
     baseline, cold_timing, warm_timing = Timing(tuple(bare)), Timing(tuple(cold)), Timing(tuple(warm))
+    later_timing = Timing(tuple(later))
     bare_cpu = Timing(tuple(bare_cpu_s))
     name = f"evidence-only investigate {SCENARIO.name}"
     cpu_detail = "× base here is against the CPU of `python -c pass`"
@@ -139,6 +176,21 @@ def run(quick: bool) -> list[BenchResult]:
         cpu(cold_cpu),
         bench_result("startup", f"{name}, warm caches", warm_timing, baseline, detail=_verdict(warm_timing)),
         cpu(warm_cpu),
+        bench_result(
+            "startup",
+            f"{name}, a later run in the same data directory",
+            later_timing,
+            baseline,
+            detail=_verdict(later_timing) + "; the clone cache and the commit's checkout are there",
+        ),
+        cpu(later_cpu),
+        bench_result(
+            "startup",
+            f"{name} in a warm worker (imports done, one data directory)",
+            Timing(tuple(worker)),
+            baseline,
+            detail="what each investigation costs a Functions worker or `sre-agent serve` that has run one already",
+        ),
         bench_result(
             "startup",
             "  cold caches, compiling from source each run",
