@@ -28,9 +28,14 @@ def index_line(name: str, document: MemoryDocument) -> str:
 
 def render_index(documents: Mapping[str, MemoryDocument], max_chars: int) -> str:
     """Lines in name order; past `max_chars` the rest are counted, so the index never crowds the prompt."""
+    return render_index_lines({name: index_line(name, document) for name, document in documents.items()}, max_chars)
+
+
+def render_index_lines(lines: Mapping[str, str], max_chars: int) -> str:
+    """`render_index` from each file's line (`index_line`) as already rendered."""
     text, left_out = HEADER, 0
-    for name in sorted(documents):
-        line = index_line(name, documents[name]) + "\n"
+    for name in sorted(lines):
+        line = lines[name] + "\n"
         if len(text) + len(line) > max_chars:
             left_out += 1
             continue
@@ -40,4 +45,4 @@ def render_index(documents: Mapping[str, MemoryDocument], max_chars: int) -> str
     return text
 
 
-__all__ = ["INDEX_NAME", "index_line", "render_index"]
+__all__ = ["INDEX_NAME", "index_line", "render_index", "render_index_lines"]

@@ -1,8 +1,16 @@
 """Memory in the blob store under `memory/`: copied into a workspace when a session starts, merged back when
-it ends, with ETag-conditional writes so two investigations never overwrite each other's notes."""
+it ends, with ETag-conditional writes so two investigations never overwrite each other's notes.
+
+The index (MEMORY.md) is rendered from one line per file. Those lines are kept beside it (`INDEX_LINES`), every
+file's, also those the full index leaves out, so a write updates the index from its own lines and the kept
+ones instead of reading and parsing every file again: memory gains a note with every investigation, and
+rebuilding from all of them made every report slower than the last. A file the kept lines lack (written
+without this store) is read then; the daily memory job rebuilds everything from the files.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,7 +19,7 @@ from pathlib import Path
 
 from agentcore.errors import BlobNotFoundError, PreconditionFailedError
 from agentcore.memory.document import MemoryDocument, MemoryFormatError, parse_document, render_document
-from agentcore.memory.index import INDEX_NAME, render_index
+from agentcore.memory.index import INDEX_NAME, index_line, render_index_lines
 from agentcore.memory.limits import MemoryLimits, check_document
 from agentcore.memory.merge import merge_documents
 from agentcore.storage import BlobStore
@@ -21,6 +29,10 @@ logger = logging.getLogger(__name__)
 PREFIX = "memory/"
 SNAPSHOT_MANIFEST = ".memory-base.json"
 MAX_WRITE_ATTEMPTS = 5
+INDEX_LINES = "index-lines.json"
+"""Beside MEMORY.md: `{"lines": {file: its index line}}` for every file (not a memory file: not `.md`)."""
+_JSON = "application/json; charset=utf-8"
+_MARKDOWN = "text/markdown; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,7 @@ class MemoryStore:
                 continue
             self._merge_one(name, text, was, by=by, now=now, outcome=outcome)
         if outcome.written:
-            self.rebuild_index()
+            self.update_index(outcome.merged)
         return outcome
 
     def write(
@@ -134,7 +146,7 @@ class MemoryStore:
         if name in outcome.refused:
             raise MemoryFormatError(outcome.refused[name])
         if update_index:
-            self.rebuild_index()
+            self.update_index(outcome.merged)
         return list(outcome.conflicts.get(name, ()))
 
     def _merge_one(
@@ -176,16 +188,71 @@ class MemoryStore:
     def _put(self, name: str, text: str, etag: str | None) -> None:
         data = text.encode("utf-8")
         if etag is None:
-            self._blobs.put(PREFIX + name, data, if_none_match=True, content_type="text/markdown; charset=utf-8")
+            self._blobs.put(PREFIX + name, data, if_none_match=True, content_type=_MARKDOWN)
         else:
-            self._blobs.put(PREFIX + name, data, if_match=etag, content_type="text/markdown; charset=utf-8")
+            self._blobs.put(PREFIX + name, data, if_match=etag, content_type=_MARKDOWN)
 
     def rebuild_index(self, documents: Mapping[str, MemoryDocument] | None = None) -> str:
-        """MEMORY.md: one line per file with its summary and any status other than active (from `documents`
-        when the caller holds them all, as written)."""
-        index = render_index(self.documents() if documents is None else documents, self.limits.index_chars)
-        self._blobs.put(PREFIX + INDEX_NAME, index.encode("utf-8"), content_type="text/markdown; charset=utf-8")
+        """MEMORY.md: one line per file with its summary and any status other than active, from every file
+        (from `documents` when the caller holds them all, as written); the kept lines are replaced too."""
+        documents = self.documents() if documents is None else documents
+        lines = {name: index_line(name, document) for name, document in documents.items()}
+        etag = self._blobs.put(PREFIX + INDEX_LINES, _lines_json(lines), content_type=_JSON)
+        return self._put_index(lines, etag)
+
+    def update_index(self, changed: Mapping[str, MemoryDocument]) -> str:
+        """MEMORY.md after `changed` were written: their lines replace the kept ones, and only a file the kept
+        lines lack is read; every file is read when no lines are kept yet (or they cannot be read)."""
+        for _attempt in range(MAX_WRITE_ATTEMPTS):
+            kept = self._kept_lines()
+            if kept is None:
+                break
+            lines, etag = kept
+            current: dict[str, str] = {}
+            for name in self.names():
+                if name in changed:
+                    current[name] = index_line(name, changed[name])
+                elif name in lines:
+                    current[name] = lines[name]
+                else:
+                    document = _parsed_or_none(self.read(name), name)
+                    if document is not None:
+                        current[name] = index_line(name, document)
+            try:
+                etag = self._blobs.put(PREFIX + INDEX_LINES, _lines_json(current), if_match=etag, content_type=_JSON)
+            except PreconditionFailedError:
+                continue  # another writer updated the lines in between: apply ours to theirs
+            return self._put_index(current, etag)
+        return self.rebuild_index()
+
+    def _kept_lines(self) -> tuple[dict[str, str], str] | None:
+        try:
+            blob = self._blobs.get(PREFIX + INDEX_LINES)
+            lines = json.loads(blob.data)["lines"]
+        except BlobNotFoundError:
+            return None
+        except (ValueError, KeyError, TypeError):
+            logger.warning("memory index lines unreadable; rebuilding the index from every file")
+            return None
+        if not isinstance(lines, dict) or not all(isinstance(v, str) for v in lines.values()):
+            return None
+        return {str(k): v for k, v in lines.items()}, blob.etag
+
+    def _put_index(self, lines: Mapping[str, str], etag: str) -> str:
+        """Write MEMORY.md from `lines` (kept at `etag`). Two writers may put it in either order: while the kept
+        lines have moved on since, it is written again from the newest, so the last write shows every line."""
+        for _attempt in range(MAX_WRITE_ATTEMPTS):
+            index = render_index_lines(lines, self.limits.index_chars)
+            self._blobs.put(PREFIX + INDEX_NAME, index.encode("utf-8"), content_type=_MARKDOWN)
+            newest = self._kept_lines()
+            if newest is None or newest[1] == etag:
+                return index
+            lines, etag = newest
         return index
+
+
+def _lines_json(lines: Mapping[str, str]) -> bytes:
+    return json.dumps({"lines": dict(sorted(lines.items()))}, ensure_ascii=False).encode("utf-8")
 
 
 def _parsed_or_none(entry: BaseEntry | None, name: str) -> MemoryDocument | None:
@@ -197,4 +264,4 @@ def _parsed_or_none(entry: BaseEntry | None, name: str) -> MemoryDocument | None
         return None
 
 
-__all__ = ["PREFIX", "BaseEntry", "MemoryStore", "MergeOutcome"]
+__all__ = ["INDEX_LINES", "PREFIX", "BaseEntry", "MemoryStore", "MergeOutcome"]
