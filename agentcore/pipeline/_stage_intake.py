@@ -103,6 +103,7 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         memory_base = open_memory(
             deps.blob_store, root, state.id, seed=scenario.memory_dir if scenario else None,
             seed_by=f"scenario:{scenario.name}" if scenario else "scenario", now=deps.now(),
+            for_session=state.mode == "agent",
         )  # fmt: skip
         session_blob = None
         if state.mode == "agent" and deps.model is not None:

@@ -80,13 +80,26 @@ def with_front_matter(text: str, *, name: str, by: str, now: datetime) -> Memory
 
 
 def open_memory(
-    blobs: BlobStore, workspace: Path, investigation_id: str, *, seed: Path | None, seed_by: str, now: datetime
-) -> str:
-    """Seed, copy the store into `workspace/memory`, store the base; return the base blob's name."""
+    blobs: BlobStore,
+    workspace: Path,
+    investigation_id: str,
+    *,
+    seed: Path | None,
+    seed_by: str,
+    now: datetime,
+    for_session: bool = True,
+) -> str | None:
+    """Seed, copy the store into `workspace/memory`, store the base; return the base blob's name.
+
+    Without `for_session` (an evidence-only run: no session reads or changes memory) only the seeding is done,
+    and None returned: copying every note into a workspace nobody reads cost more with every note memory kept.
+    """
     store = MemoryStore(blobs)
     seeded = seed_from_folder(store, seed, by=seed_by, now=now) if seed is not None and seed.is_dir() else []
     if seeded or (store.read(INDEX_NAME) is None and store.names()):
         store.rebuild_index()
+    if not for_session:
+        return None
     folder = workspace / "memory"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

@@ -58,3 +58,21 @@ def test_the_insight_note_cites_the_file_evidence_as_code_in_its_repo(
     assert [(c.repo, c.path) for c in note.front.evidence] == [("checkout", "app/coupons.py")]
     assert "## Root cause" in note.body
     assert "## Pitfalls" in note.body
+
+
+def test_a_run_without_a_session_seeds_memory_but_copies_none_of_it_into_its_workspace(tmp_path: Path) -> None:
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    seed = tmp_path / "seed"
+    (seed / "services" / "checkout").mkdir(parents=True)
+    (seed / "services" / "checkout" / "team.md").write_text(NOTE)
+
+    base = open_memory(blobs, tmp_path / "ws", INVESTIGATION, seed=seed, seed_by="scenario", now=NOW,
+                       for_session=False)  # fmt: skip
+
+    assert base is None
+    assert not (tmp_path / "ws" / "memory").exists()
+    assert MemoryStore(blobs).names() == ["services/checkout/team.md"]
+    assert "services/checkout/team.md: checkout team" in blobs.get("memory/MEMORY.md").data.decode()
+    for_a_session = open_memory(blobs, tmp_path / "ws2", INVESTIGATION, seed=seed, seed_by="scenario", now=NOW)
+    assert for_a_session is not None
+    assert (tmp_path / "ws2" / "memory" / "services" / "checkout" / "team.md").is_file()
