@@ -8,7 +8,8 @@ bundles, triage and the report, exactly what a user waits for. Two rows differ i
 loaded); "warm caches" shares one that an earlier run filled (no KQL parser, a copied database), still with a new
 data directory each time. A third row is what a user's later runs are: warm caches and one data directory for all of
 them, as the default data directory is, so the bundles' clone cache and the deployed commit's checkout are already
-there (the directory gains an investigation and its memory note per run). Baseline, cold, warm and later runs
+there (the directory gains an investigation and its memory note per run); and the same in a data directory whose
+memory holds 500 incident notes, as a team's does after some months. Baseline, cold, warm and later runs
 alternate, so load on the machine hits them all. The target is a median under 0.5 s; each row's detail says whether
 it is met. Modules are byte-compiled once, as an installed package's are (this machine sets PYTHONDONTWRITEBYTECODE,
 which would make every sample compile agentcore from source; a row measures that too). The CPU rows are user +
@@ -85,6 +86,32 @@ def _with_cache(env: dict[str, str], cache_dir: Path) -> dict[str, str]:
     return {**env, "SRE_AGENT_CACHE_DIR": str(cache_dir)}
 
 
+MEMORY_NOTES = 500
+"""Incident notes in the memory of the "remembering" data directory: a team's memory after some months (memory
+gains a note with every investigation)."""
+
+
+def add_memory_notes(data_dir: Path, count: int) -> None:
+    """Write `count` incident notes into the memory of `data_dir` (its local blob store), as reports write them."""
+    from datetime import UTC, datetime
+
+    from agentcore.memory import MemoryStore, parse_document
+    from agentcore.storage.local import LocalBlobStore
+
+    written = datetime(2026, 2, 1, 10, 0, tzinfo=UTC)
+    store = MemoryStore(LocalBlobStore(data_dir / "blobs"))
+    for i in range(count):
+        name = f"incidents/2026-02-{i % 28 + 1:02d}-checkout-api-exception-spike-{i:04d}.md"
+        text = (
+            f"---\ncreated: {written:%Y-%m-%dT%H:%M:%SZ}\nupdated: {written:%Y-%m-%dT%H:%M:%SZ}\nby: inv-{i}\n"
+            f"status: active\nsummary: 'checkout-api exception spike {i}: TypeError in pricing after a deploy'\n"
+            f"evidence:\n- repo: checkout\n  path: app/pricing.py\n---\n# Incident {i}\n\n## What happened\n"
+            "Exceptions spiked after a deploy.\n\n## Root cause\nA changed price rounding.\n"
+        )
+        store.write(name, parse_document(text, name=name), now=written, update_index=False)
+    store.rebuild_index()
+
+
 def _series(scratch: Path, env: dict[str, str], runs: int, tag: str, *, warm: bool = True) -> tuple[list[float], ...]:
     """Alternating `python -c pass`, the libraries' floor, cold-cache and (with `warm`) warm-cache investigate runs:
     wall and CPU of each.
@@ -99,8 +126,12 @@ def _series(scratch: Path, env: dict[str, str], runs: int, tag: str, *, warm: bo
         lambda i: (_investigate(scratch / f"{tag}-cold{i}"), _with_cache(env, scratch / f"cache-cold-{tag}{i}")),
     ]
     if warm:
+        remembering = scratch / f"{tag}-remembering"
+        _timed(_investigate(remembering), _with_cache(env, warm_cache))
+        add_memory_notes(remembering, MEMORY_NOTES)
         runs_of.append(lambda i: (_investigate(scratch / f"{tag}-warm{i}"), _with_cache(env, warm_cache)))
         runs_of.append(lambda i: (_investigate(scratch / f"{tag}-later"), _with_cache(env, warm_cache)))
+        runs_of.append(lambda i: (_investigate(remembering), _with_cache(env, warm_cache)))
     series: tuple[list[float], ...] = tuple([] for _ in range(2 * len(runs_of)))
     for i in range(runs):
         for offset, run_of in enumerate(runs_of):
@@ -148,7 +179,7 @@ def run(quick: bool) -> list[BenchResult]:
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as scratch_name:
         scratch = Path(scratch_name)
         env = _environment(scratch / "bytecode")
-        bare, bare_cpu_s, floor, _, cold, cold_cpu, warm, warm_cpu, later, later_cpu = _series(
+        bare, bare_cpu_s, floor, _, cold, cold_cpu, warm, warm_cpu, later, later_cpu, remembering, _ = _series(
             scratch, env, runs, "run"
         )
         source = _series(scratch, _environment(None), runs, "source", warm=False)[4]
@@ -184,6 +215,13 @@ def run(quick: bool) -> list[BenchResult]:
             detail=_verdict(later_timing) + "; the clone cache and the commit's checkout are there",
         ),
         cpu(later_cpu),
+        bench_result(
+            "startup",
+            f"  the same, its memory holding {MEMORY_NOTES} incident notes",
+            Timing(tuple(remembering)),
+            baseline,
+            detail=_verdict(Timing(tuple(remembering))) + "; memory gains a note with every investigation",
+        ),
         bench_result(
             "startup",
             f"{name} in a warm worker (imports done, one data directory)",

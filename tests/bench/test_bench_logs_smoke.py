@@ -43,3 +43,20 @@ def test_startup_bench_runs_without_a_model_or_a_data_dir_from_the_environment(
     monkeypatch.setenv("SRE_AGENT_MODEL", "anthropic:some-model")
     monkeypatch.setenv("SRE_AGENT_DATA_DIR", "/somewhere")
     assert not [name for name in startup._environment(None) if name.startswith("SRE_AGENT_")]
+
+
+def test_startup_bench_fills_a_data_directorys_memory_with_incident_notes(tmp_path: Path) -> None:
+    from agentcore.memory import MemoryStore
+    from agentcore.storage.local import LocalBlobStore
+
+    startup.add_memory_notes(tmp_path, 5)
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    assert len(MemoryStore(blobs).names()) == 5
+    assert blobs.get("memory/MEMORY.md").data.decode().count("- incidents/") == 5
+
+
+def test_startup_bench_times_investigations_after_the_first_in_one_process(tmp_path: Path) -> None:
+    env = {**startup._environment(None), "SRE_AGENT_CACHE_DIR": str(tmp_path / "cache")}
+    seconds = startup.in_a_warm_worker(tmp_path / "data", env, 1)
+    assert len(seconds) == 1
+    assert seconds[0] > 0
