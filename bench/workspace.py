@@ -8,8 +8,10 @@ per run with `git fast-import`, bundled, and put behind a one-file scenario. The
   the workspace;
 - the restore now (`agentcore.workspace.restore_repository`): `repos/<name>` becomes a symlink to the
   commit's shared, read-only checkout (`<data_dir>/checkouts/`). Two rows: the checkout exists (every
-  stage after intake, every subagent, every investigation of the same deploy on this machine), and the
-  first restore of the commit on this machine, which makes it (shared clone, checkout, chmod walk);
+  stage after intake, every subagent, every investigation of the same deploy on this machine), the first
+  restore of the commit when the previous commit's checkout is here (the next deploy: its unchanged files
+  are hard links to that one's), and the first restore of the repository on this machine, which writes
+  every file (shared clone, checkout, chmod walk);
 - the floor under any restore that writes the files: the checkout alone, into a ready shared clone, and
   what the first restore adds to it: making the checkout read-only (a chmod walk of every file);
 - materializing the scenario without a clone cache (every object fetched from the bundle: the old
@@ -80,6 +82,15 @@ def run(quick: bool = False, *, files: int | None = None) -> list[BenchResult]:
             check_out_shared(cache, destination, head)
             return destination
 
+        previous = RepoSource(
+            path=repo.path, source=repo.source, commit=run_git(cache, "rev-parse", f"{head}~1").strip()
+        )
+
+        def only_the_previous_commits_checkout() -> Path:
+            remove_tree(checkouts_dir(cache_dir))
+            restore_repository(previous, fresh(), cache_dir)  # the deploy before: its checkout made, untimed
+            return fresh()
+
         def checkout_exists() -> Path:
             restore_repository(repo, fresh(), cache_dir)  # makes the shared checkout if a row removed it
             return fresh()
@@ -91,6 +102,8 @@ def run(quick: bool = False, *, files: int | None = None) -> list[BenchResult]:
             ("restore", EXISTS, checkout_exists, lambda root: restore_repository(repo, root, cache_dir)),
             ("restore", "restore, first on this machine for this commit (the checkout is made)", no_checkouts,
              lambda root: restore_repository(repo, root, cache_dir)),
+            ("restore", "restore, first for this commit, the previous commit's checkout here (the next deploy)",
+             only_the_previous_commits_checkout, lambda root: restore_repository(repo, root, cache_dir)),
             ("restore", "floor: the checkout alone (every file written)", unchecked,
              lambda destination: run_git(destination, "-c", "checkout.workers=0", "checkout", "-q", "--detach", head)),
             ("part", "making a checkout read-only (chmod walk; part of the first restore)", checked_out,

@@ -6,6 +6,12 @@ made once and never modified afterwards: a workspace's `repos/<name>` is a symli
 costs a symlink instead of writing every file of the repository. Workspace snapshots leave `repos/` out,
 so writes into a repository were never kept across stages: it holds the code as deployed.
 
+A new commit of a repository that already has a checkout here (the next deploy) is made from that one: its
+files are hard-linked into the staging folder (no file data written), and git checks out only what differs
+between the two commits. Git replaces a file it changes (a new file, never a write into the old one), so the
+sibling stays as it was; the links' inodes keep their read-only modes. A repository's first checkout on a
+machine writes every file.
+
 Made atomically: in a staging folder beside it (`.<name>.<token>.partial`), made read-only on disk, then
 renamed into place. Of two workers racing, the one whose rename fails discards its copy and uses the
 winner's; a staging folder left by a crash is never used (only final names are), and
@@ -19,15 +25,19 @@ modes on disk are a second fence for processes that do not run as root.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shutil
 import stat
+import subprocess
+import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from agentcore.git import GitError, run_git
+from agentcore.git import GitError, run_git, run_git_bytes
 from agentcore.sandbox._read_only import linked_repositories
 from agentcore.workspace._models import RepoSource
 from agentcore.workspace.checkout import (
@@ -37,6 +47,8 @@ from agentcore.workspace.checkout import (
     check_out_shared,
     full_sha,
 )
+
+logger = logging.getLogger(__name__)
 
 CHECKOUTS_FOLDER = "checkouts"
 """The checkout cache's folder, beside the clone cache's."""
@@ -96,8 +108,12 @@ def _make(cache: Path, commit: str, final: Path) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.partial")
     try:
-        check_out_shared(cache, staging, commit)
-        make_read_only(staging)
+        sibling = _sibling(final)
+        if sibling is None or not _derive(sibling, cache, staging, commit):
+            if staging.exists():
+                remove_tree(staging)
+            check_out_shared(cache, staging, commit)
+            make_read_only(staging)
         try:
             staging.rename(final)
         except OSError:
@@ -106,6 +122,108 @@ def _make(cache: Path, commit: str, final: Path) -> None:
     finally:
         if staging.exists():
             remove_tree(staging)
+
+
+def _sibling(final: Path) -> Path | None:
+    """The most recently used finished checkout of the same repository (another commit), if there is one."""
+    key = final.name.split("-", 1)[0]
+    found = [
+        entry
+        for entry in final.parent.glob(f"{key}-*")
+        if entry != final and _NAME.match(entry.name) and entry.is_dir() and not entry.is_symlink()
+    ]
+    return max(found, key=_last_used, default=None)
+
+
+def _last_used(checkout: Path) -> float:
+    marker = checkout.with_name(checkout.name + _USED_SUFFIX)
+    with contextlib.suppress(OSError):
+        return marker.stat().st_mtime
+    return checkout.stat().st_mtime
+
+
+def _derive(sibling: Path, cache: Path, staging: Path, commit: str) -> bool:
+    """Make `staging` the checkout of `commit` from `sibling`'s files (see the module docstring); False when it
+    cannot (no GNU `cp`, a sibling not detached at a commit, git refusing), for a checkout of every file."""
+    copy = shutil.which("cp")
+    sibling_commit = _detached_at(sibling)
+    if copy is None or not sys.platform.startswith("linux") or sibling_commit is None:
+        return False
+    try:
+        # -a keeps modes and times, -l links instead of copying; the sibling's .git is not borrowed (its
+        # reflog and index are appended and rewritten by git), the staging folder gets its own.
+        staging.mkdir()
+        _link_tree(copy, sibling, staging)
+        _set_folders_writable(staging)
+        git_dir = staging / ".git"
+        run_git(None, "clone", "--bare", "--shared", "--quiet", str(cache), str(git_dir), timeout_s=CLONE_TIMEOUT_S)
+        run_git(git_dir, "config", "core.bare", "false")
+        run_git(git_dir, "config", "core.trustctime", "false")  # a link's ctime moves with its link count
+        run_git(staging, "remote", "remove", "origin")
+        shutil.copyfile(sibling / ".git" / "index", git_dir / "index")  # its stat data matches the links
+        run_git(staging, "update-ref", "--no-deref", "HEAD", sibling_commit)
+        # Not --force: should the links not match the index, git refuses rather than overwrite anything.
+        run_git(
+            staging, "-c", "checkout.workers=0", "checkout", "--quiet", "--detach", commit, timeout_s=CLONE_TIMEOUT_S
+        )
+        changed = run_git_bytes(
+            staging, "diff", "--name-only", "--no-renames", "--diff-filter=d", "-z", sibling_commit, commit
+        )
+    except (GitError, OSError, subprocess.SubprocessError) as e:
+        logger.info("checkout of %s not made from %s (%s); checking out every file", commit, sibling.name, e)
+        return False
+    for name in changed.decode("utf-8", errors="surrogateescape").split("\0"):
+        if name:
+            _set_write_bits(staging / name, writable=False)
+    make_read_only(git_dir)
+    _set_folders_writable(staging, writable=False)
+    return True
+
+
+_LINK_BATCHES = 8
+"""At least this many subtrees are linked, by as many `cp` processes at once as there are cores (at most 4):
+creating hard links is system time spent in the file system, and one `cp` does it on one core."""
+
+
+def _link_tree(copy: str, source: Path, target: Path) -> None:
+    """Hard-link every file below `source` (its `.git` aside) into the existing folder `target`."""
+    units = [(entry, target) for entry in sorted(source.iterdir()) if entry.name != ".git"]
+    while len(units) < _LINK_BATCHES:
+        folders = [unit for unit in units if unit[0].is_dir() and not unit[0].is_symlink()]
+        if not folders:
+            break
+        for folder, parent in folders:  # link their children instead, into a copy of the folder made here
+            units.remove((folder, parent))
+            (parent / folder.name).mkdir()
+            units += [(entry, parent / folder.name) for entry in sorted(folder.iterdir())]
+    workers = max(1, min(4, os.cpu_count() or 1))
+    batches = [units[start::workers] for start in range(workers)]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="link-checkout") as pool:
+        list(pool.map(lambda batch: _link(copy, batch), [b for b in batches if b]))
+
+
+def _link(copy: str, units: list[tuple[Path, Path]]) -> None:
+    by_parent: dict[Path, list[str]] = {}
+    for entry, parent in units:
+        by_parent.setdefault(parent, []).append(str(entry))
+    for parent, entries in by_parent.items():
+        subprocess.run([copy, "-al", "--", *entries, str(parent)], check=True, capture_output=True, timeout=600)
+
+
+def _detached_at(checkout: Path) -> str | None:
+    with contextlib.suppress(OSError):
+        head = (checkout / ".git" / "HEAD").read_text(encoding="ascii").strip()
+        if _FULL_SHA.fullmatch(head):
+            return head
+    return None
+
+
+def _set_folders_writable(top: Path, *, writable: bool = True) -> None:
+    """Set the write bit of `top` and every folder below it (files are left alone: they may be links)."""
+    for current, directories, _ in os.walk(top):
+        for name in directories:
+            _set_write_bits(Path(current, name), writable=writable)
+    _set_write_bits(top, writable=writable)
 
 
 def make_read_only(top: Path) -> None:
@@ -118,10 +236,7 @@ def make_read_only(top: Path) -> None:
 
 def remove_tree(top: Path) -> None:
     """Remove a (possibly read-only) checkout or staging folder: its folders are made writable first."""
-    _set_write_bits(top, writable=True)
-    for current, directories, _ in os.walk(top):
-        for name in directories:
-            _set_write_bits(Path(current, name), writable=True)
+    _set_folders_writable(top)
     shutil.rmtree(top, ignore_errors=True)
 
 
