@@ -76,6 +76,8 @@ def check_out_shared(cache: Path, destination: Path, commit: str) -> None:
     destination.mkdir(parents=True, exist_ok=True)
     run_git(None, "clone", "--bare", "--shared", "--quiet", str(cache), str(git_dir), timeout_s=CLONE_TIMEOUT_S)
     run_git(git_dir, "config", "core.bare", "false")
+    # The next commit's checkout may hard-link these files, which moves their ctime: git need not re-read them.
+    run_git(git_dir, "config", "core.trustctime", "false")
     run_git(destination, "remote", "remove", "origin")
     run_git(destination, *_CHECKOUT, commit, timeout_s=CLONE_TIMEOUT_S)
 

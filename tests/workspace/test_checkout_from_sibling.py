@@ -131,3 +131,15 @@ def test_a_checkout_before_that_git_would_have_to_overwrite_gives_way_to_a_full_
     assert (before / "src" / "new.py").read_text() == "not what the commit holds\n"
     assert [p.name for p in checkouts_dir(tmp_path / "clone-cache").iterdir() if p.name.endswith(".partial")] == []
     remove_tree(before)
+
+
+def test_git_in_the_checkout_linked_from_does_not_reread_its_files(
+    tmp_path: Path, source: tuple[Path, str, str]
+) -> None:
+    # Linking a file moves its ctime; a checkout that trusted ctime would see every file as changed.
+    repo, first, second = source
+    before = restore(tmp_path, repo, first, "ws-first")
+    restore(tmp_path, repo, second, "ws-second")
+
+    assert git(before, "config", "core.trustctime") == "false"
+    assert git(before, "diff-files", "--name-only") == ""  # no stat differences, nothing re-read
