@@ -171,18 +171,18 @@ def update_state(
 
 
 _held_messages: ContextVar[list[StageMessage] | None] = ContextVar("held_stage_messages", default=None)
-"""While a stage holds its investigation's lease: the messages its commits owe, sent once it lets go."""
+"""While a stage holds its investigation's lease: the stage messages it sends, sent once it lets go."""
 
 
 @contextmanager
 def sending_when_done(queue: Queue) -> Iterator[None]:
-    """Hold the stage messages commits owe inside the block (in this thread), and send them as it ends.
+    """Hold the stage messages sent inside the block (in this thread), and send them as it ends.
 
-    A stage runs under its investigation's lease; sent from inside, the next stage's message is delivered while
-    the lease is still held, and that delivery waits for it. Once committed, a step has no side effects left but
-    the send, so sending after the lease is released loses nothing: a crash in between leaves the same owed
-    message that `resume` and a stale delivery re-send. Messages are sent even when the block raised after
-    committing them: the state owes them either way.
+    A stage runs under its investigation's lease; sent from inside, the next stage's message (what a commit owes,
+    or a fan-out's `fanout_done`) is delivered while the lease is still held, and that delivery waits for it.
+    Once committed, a step has no side effects left but the send, so sending after the lease is released loses
+    nothing: a crash in between leaves the same owed message that `resume` and a stale delivery re-send.
+    Messages are sent even when the block raised after committing them: the state owes them either way.
     """
     held: list[StageMessage] = []
     token = _held_messages.set(held)
@@ -191,22 +191,25 @@ def sending_when_done(queue: Queue) -> Iterator[None]:
     finally:
         _held_messages.reset(token)
         for message in held:
-            send_stage_message(queue, message)
+            _send_now(queue, message)
 
 
 def send_owed(queue: Queue, state: InvestigationState) -> None:
-    """Send the message `state` owes, if any (idempotent: the message id is deterministic); inside
-    `sending_when_done`, as that block ends."""
-    if state.next_message is None:
-        return
-    held = _held_messages.get()
-    if held is not None:
-        held.append(state.next_message)
-    else:
+    """Send the message `state` owes, if any (idempotent: the message id is deterministic)."""
+    if state.next_message is not None:
         send_stage_message(queue, state.next_message)
 
 
 def send_stage_message(queue: Queue, message: StageMessage) -> None:
+    """Send `message` on the stages queue; inside `sending_when_done`, as that block ends."""
+    held = _held_messages.get()
+    if held is not None:
+        held.append(message)
+    else:
+        _send_now(queue, message)
+
+
+def _send_now(queue: Queue, message: StageMessage) -> None:
     queue.send(STAGES_QUEUE, message.model_dump_json().encode(), message_id=message.message_id)
 
 

@@ -172,3 +172,20 @@ def test_a_stage_sends_the_next_stages_message_after_letting_go_of_the_lease(tmp
     sent_by_stages = queue.lease_free_at_send[1:]  # the first is intake's, sent as the investigation starts
     assert sent_by_stages, "no stage sent a message"
     assert all(free for _, free in sent_by_stages), queue.lease_free_at_send
+
+
+def test_an_agent_run_with_a_fan_out_sends_every_stage_message_after_letting_go_of_the_lease(tmp_path: Path) -> None:
+    settings = pipeline_settings(tmp_path, sandbox="subprocess", pr_repo_allowlist=())
+    store = LocalBlobStore(tmp_path / "blobs")
+    with override(model=ConversationModel(), now=lambda: FIXED_NOW, blob_store=store):
+        deps = build_dependencies(settings)
+    base = new_broker(settings)
+    queue = LeaseCheckingQueue(store, lock_duration_s=base.lock_duration_s, max_delivery_count=base.max_delivery_count)
+    runner = LocalRunner(deps, queue=queue, workers=1)
+    investigation_id = ask(runner)
+    drain(runner)
+
+    assert load_state(runner.context.deps, investigation_id).state.stage is Stage.DONE  # type: ignore[union-attr]
+    sent_by_stages = queue.lease_free_at_send[1:]
+    assert "fanout_done" in [kind for kind, _ in sent_by_stages]  # the children's end, sent by the fan-out stage
+    assert all(free for _, free in sent_by_stages), queue.lease_free_at_send
