@@ -180,34 +180,50 @@ def _derive(sibling: Path, cache: Path, staging: Path, commit: str) -> bool:
     return True
 
 
-_LINK_BATCHES = 8
-"""At least this many subtrees are linked, by as many `cp` processes at once as there are cores (at most 4):
-creating hard links is system time spent in the file system, and one `cp` does it on one core."""
+_BATCHES = 8
+"""Trees are handed out in at least this many parts, to as many `cp` or `chmod` processes at once as there are
+cores (at most 4): making hard links and changing modes is system time in the file system, one core per process."""
+
+
+def _spread(top: Path, *, leave_out: str = "") -> tuple[list[Path], list[Path]]:
+    """The entries below `top` to hand out (at least _BATCHES where the tree allows), and the folders opened to
+    find them (in the order opened; not among the entries). Symlinks are entries, never opened."""
+    entries = [entry for entry in sorted(top.iterdir()) if entry.name != leave_out]
+    opened: list[Path] = []
+    while len(entries) < _BATCHES:
+        folders = [entry for entry in entries if entry.is_dir() and not entry.is_symlink()]
+        if not folders:
+            break
+        for folder in folders:
+            entries.remove(folder)
+            opened.append(folder)
+            entries += sorted(folder.iterdir())
+    return entries, opened
+
+
+def _on_every_core(command: list[str], groups: dict[Path, list[Path]], *, last: str | None = None) -> None:
+    """Run `command` (then `--`, a group's entries and, when `last` is "parent", the group's key) for each group,
+    the groups dealt out to one process per core."""
+    workers = max(1, min(4, os.cpu_count() or 1))
+    runs = [(key, entries[start::workers]) for key, entries in groups.items() for start in range(workers)]
+
+    def run(key: Path, entries: list[Path]) -> None:
+        tail = [str(key)] if last == "parent" else []
+        subprocess.run([*command, "--", *map(str, entries), *tail], check=True, capture_output=True, timeout=600)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="checkout-files") as pool:
+        list(pool.map(lambda item: run(*item), [(key, entries) for key, entries in runs if entries]))
 
 
 def _link_tree(copy: str, source: Path, target: Path) -> None:
     """Hard-link every file below `source` (its `.git` aside) into the existing folder `target`."""
-    units = [(entry, target) for entry in sorted(source.iterdir()) if entry.name != ".git"]
-    while len(units) < _LINK_BATCHES:
-        folders = [unit for unit in units if unit[0].is_dir() and not unit[0].is_symlink()]
-        if not folders:
-            break
-        for folder, parent in folders:  # link their children instead, into a copy of the folder made here
-            units.remove((folder, parent))
-            (parent / folder.name).mkdir()
-            units += [(entry, parent / folder.name) for entry in sorted(folder.iterdir())]
-    workers = max(1, min(4, os.cpu_count() or 1))
-    batches = [units[start::workers] for start in range(workers)]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="link-checkout") as pool:
-        list(pool.map(lambda batch: _link(copy, batch), [b for b in batches if b]))
-
-
-def _link(copy: str, units: list[tuple[Path, Path]]) -> None:
-    by_parent: dict[Path, list[str]] = {}
-    for entry, parent in units:
-        by_parent.setdefault(parent, []).append(str(entry))
-    for parent, entries in by_parent.items():
-        subprocess.run([copy, "-al", "--", *entries, str(parent)], check=True, capture_output=True, timeout=600)
+    entries, opened = _spread(source, leave_out=".git")
+    for folder in opened:  # their entries are linked one by one, into a copy of the folder made here
+        (target / folder.relative_to(source)).mkdir()
+    groups: dict[Path, list[Path]] = {}
+    for entry in entries:
+        groups.setdefault(target / entry.parent.relative_to(source), []).append(entry)
+    _on_every_core([copy, "-al"], groups, last="parent")
 
 
 def _detached_at(checkout: Path) -> str | None:
@@ -227,10 +243,21 @@ def _set_folders_writable(top: Path, *, writable: bool = True) -> None:
 
 
 def make_read_only(top: Path) -> None:
-    """Clear the write bits of `top` and everything below it (symlinks are left alone)."""
-    for current, directories, files in os.walk(top):
-        for name in [*files, *directories]:
-            _set_write_bits(Path(current, name), writable=False)
+    """Clear the write bits of `top` and everything below it (symlinks are left alone).
+
+    With a `chmod` at hand, `chmod -R a-w` on parts of the tree at once; it ignores the symlinks it meets
+    below an entry, and no entry given to it is a symlink (it would follow that one)."""
+    change_mode = shutil.which("chmod")
+    if change_mode is None or os.name != "posix":
+        for current, directories, files in os.walk(top):
+            for name in [*files, *directories]:
+                _set_write_bits(Path(current, name), writable=False)
+    else:
+        entries, opened = _spread(top)
+        parts = [entry for entry in entries if not entry.is_symlink()]
+        _on_every_core([change_mode, "-R", "a-w"], {top: parts})
+        for folder in opened:
+            _set_write_bits(folder, writable=False)
     _set_write_bits(top, writable=False)
 
 

@@ -143,3 +143,26 @@ def test_git_in_the_checkout_linked_from_does_not_reread_its_files(
 
     assert git(before, "config", "core.trustctime") == "false"
     assert git(before, "diff-files", "--name-only") == ""  # no stat differences, nothing re-read
+
+
+def test_making_a_tree_read_only_leaves_what_its_links_point_to_alone(tmp_path: Path) -> None:
+    from agentcore.workspace._checkout_cache import make_read_only
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not the checkout's\n")
+    top = tmp_path / "tree"
+    for n in range(12):  # enough folders to be handed out in parts
+        (top / f"pkg{n}").mkdir(parents=True)
+        (top / f"pkg{n}" / "mod.py").write_text("X = 1\n")
+    (top / "top-link").symlink_to(outside)
+    (top / "pkg0" / "nested-link").symlink_to(outside)
+    (top / "pkg1" / "-dash.py").write_text("named like an option\n")
+
+    make_read_only(top)
+
+    assert outside.stat().st_mode & stat.S_IWUSR
+    writable = [
+        p for p in [top, *top.rglob("*")] if not p.is_symlink() and p.lstat().st_mode & (stat.S_IWUSR | stat.S_IWOTH)
+    ]
+    assert writable == []
+    remove_tree(top)
