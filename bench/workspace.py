@@ -7,13 +7,13 @@ per run with `git fast-import`, bundled, and put behind a one-file scenario. The
 - the previous restore: a `--shared` clone that borrows the cache's objects, and the same checkout into
   the workspace;
 - the restore now (`agentcore.workspace.restore_repository`): `repos/<name>` becomes a symlink to the
-  commit's shared, read-only checkout (`<data_dir>/checkouts/`). Two rows: the checkout exists (every
+  commit's shared, read-only checkout (`<data_dir>/checkouts/`). Three rows: the checkout exists (every
   stage after intake, every subagent, every investigation of the same deploy on this machine), the first
   restore of the commit when the previous commit's checkout is here (the next deploy: its unchanged files
   are hard links to that one's), and the first restore of the repository on this machine, which writes
-  every file (shared clone, checkout, chmod walk);
+  every file (shared clone, checkout, read-only modes);
 - the floor under any restore that writes the files: the checkout alone, into a ready shared clone, and
-  what the first restore adds to it: making the checkout read-only (a chmod walk of every file);
+  what the first restore adds to it: making the checkout read-only (`chmod -R a-w`, parts of the tree at once);
 - materializing the scenario without a clone cache (every object fetched from the bundle: the old
   way) and with one, the commit's checkout made (what the pipeline's intake does for a new deploy).
 Rows are timed in rounds, one sample of each per round, so that the machine's load changing (these
@@ -106,7 +106,7 @@ def run(quick: bool = False, *, files: int | None = None) -> list[BenchResult]:
              only_the_previous_commits_checkout, lambda root: restore_repository(repo, root, cache_dir)),
             ("restore", "floor: the checkout alone (every file written)", unchecked,
              lambda destination: run_git(destination, "-c", "checkout.workers=0", "checkout", "-q", "--detach", head)),
-            ("part", "making a checkout read-only (chmod walk; part of the first restore)", checked_out,
+            ("part", "making a checkout read-only (chmod -R a-w on every core; part of the first restore)", checked_out,
              make_read_only),
             ("materialize", "materialize the scenario, objects fetched from the bundle (old)", fresh,
              lambda root: materialize_workspace(scenario, root / "materialized")),

@@ -20,7 +20,7 @@ ROWS = [
     "restore, first on this machine for this commit (the checkout is made)",
     "restore, first for this commit, the previous commit's checkout here (the next deploy)",
     "floor: the checkout alone (every file written)",
-    "making a checkout read-only (chmod walk; part of the first restore)",
+    "making a checkout read-only (chmod -R a-w on every core; part of the first restore)",
     "materialize the scenario, objects fetched from the bundle (old)",
     "materialize the scenario with the clone cache, the commit's checkout made",
 ]
