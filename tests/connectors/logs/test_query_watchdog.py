@@ -25,18 +25,21 @@ def test_a_query_past_its_deadline_is_interrupted_once() -> None:
 
 def test_queries_that_end_in_time_are_never_interrupted_and_share_one_thread() -> None:
     calls: list[str] = []
-    watchdog = QueryWatchdog()
-    threads_before = threading.active_count()
+    watchdog = QueryWatchdog(name="watchdog-under-test")
+
+    def its_threads() -> list[threading.Thread]:  # only its own: other tests' threads may come and go meanwhile
+        return [t for t in threading.enumerate() if t.name == "watchdog-under-test"]
+
     try:
         for _ in range(20):
             with watchdog.watching(0.2, lambda: calls.append("interrupt")):
                 pass
         time.sleep(0.3)  # past every deadline that was set: none may fire after its query ended
         assert calls == []
-        assert threading.active_count() == threads_before + 1
+        assert len(its_threads()) == 1
     finally:
         watchdog.close()
-    assert threading.active_count() == threads_before
+    assert its_threads() == []
 
 
 def test_a_slow_query_does_not_leave_its_deadline_to_the_next() -> None:
