@@ -201,18 +201,25 @@ def _spread(top: Path, *, leave_out: str = "") -> tuple[list[Path], list[Path]]:
     return entries, opened
 
 
-def _on_every_core(command: list[str], groups: dict[Path, list[Path]], *, last: str | None = None) -> None:
-    """Run `command` (then `--`, a group's entries and, when `last` is "parent", the group's key) for each group,
-    the groups dealt out to one process per core."""
-    workers = max(1, min(4, os.cpu_count() or 1))
-    runs = [(key, entries[start::workers]) for key, entries in groups.items() for start in range(workers)]
+def _on_every_core(commands: list[list[str]]) -> None:
+    """Run the commands, as many at once as there are cores (at most 4); the first failure is raised."""
+    workers = _cores()
 
-    def run(key: Path, entries: list[Path]) -> None:
-        tail = [str(key)] if last == "parent" else []
-        subprocess.run([*command, "--", *map(str, entries), *tail], check=True, capture_output=True, timeout=600)
+    def run(command: list[str]) -> None:
+        subprocess.run(command, check=True, capture_output=True, timeout=600)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="checkout-files") as pool:
-        list(pool.map(lambda item: run(*item), [(key, entries) for key, entries in runs if entries]))
+        list(pool.map(run, commands))
+
+
+def _cores() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _dealt(entries: list[Path]) -> list[list[Path]]:
+    """`entries` dealt into one hand per core (at most 4), empty hands left out."""
+    hands = _cores()
+    return [hand for hand in (entries[start::hands] for start in range(hands)) if hand]
 
 
 def _link_tree(copy: str, source: Path, target: Path) -> None:
@@ -223,7 +230,8 @@ def _link_tree(copy: str, source: Path, target: Path) -> None:
     groups: dict[Path, list[Path]] = {}
     for entry in entries:
         groups.setdefault(target / entry.parent.relative_to(source), []).append(entry)
-    _on_every_core([copy, "-al"], groups, last="parent")
+    hands = [(parent, hand) for parent, group in groups.items() for hand in _dealt(group)]
+    _on_every_core([[copy, "-al", "--", *map(str, hand), str(parent)] for parent, hand in hands])
 
 
 def _detached_at(checkout: Path) -> str | None:
@@ -246,18 +254,21 @@ def make_read_only(top: Path) -> None:
     """Clear the write bits of `top` and everything below it (symlinks are left alone).
 
     With a `chmod` at hand, `chmod -R a-w` on parts of the tree at once; it ignores the symlinks it meets
-    below an entry, and no entry given to it is a symlink (it would follow that one)."""
+    below an entry, and no entry given to it is a symlink (it would follow that one). Without one, or should
+    it fail, every entry is walked here."""
     change_mode = shutil.which("chmod")
-    if change_mode is None or os.name != "posix":
+    try:
+        if change_mode is None or os.name != "posix":
+            raise FileNotFoundError("no chmod")
+        entries, opened = _spread(top)
+        parts = [entry for entry in entries if not entry.is_symlink()]
+        _on_every_core([[change_mode, "-R", "a-w", "--", *map(str, hand)] for hand in _dealt(parts)])
+        for folder in opened:
+            _set_write_bits(folder, writable=False)
+    except (OSError, subprocess.SubprocessError):
         for current, directories, files in os.walk(top):
             for name in [*files, *directories]:
                 _set_write_bits(Path(current, name), writable=False)
-    else:
-        entries, opened = _spread(top)
-        parts = [entry for entry in entries if not entry.is_symlink()]
-        _on_every_core([change_mode, "-R", "a-w"], {top: parts})
-        for folder in opened:
-            _set_write_bits(folder, writable=False)
     _set_write_bits(top, writable=False)
 
 

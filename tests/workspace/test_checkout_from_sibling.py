@@ -166,3 +166,17 @@ def test_making_a_tree_read_only_leaves_what_its_links_point_to_alone(tmp_path: 
     ]
     assert writable == []
     remove_tree(top)
+
+
+def test_without_a_chmod_a_tree_is_still_made_read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentcore.workspace import _checkout_cache
+
+    top = tmp_path / "tree"
+    (top / "pkg").mkdir(parents=True)
+    (top / "pkg" / "mod.py").write_text("X = 1\n")
+    monkeypatch.setattr(_checkout_cache.shutil, "which", lambda name: None)
+
+    _checkout_cache.make_read_only(top)
+
+    assert [p for p in [top, *top.rglob("*")] if p.lstat().st_mode & (stat.S_IWUSR | stat.S_IWOTH)] == []
+    remove_tree(top)
