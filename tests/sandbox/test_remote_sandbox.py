@@ -244,15 +244,21 @@ def _git(*args: str, cwd: Path | None = None) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
-@pytest.fixture
-def shared_clone(tmp_path: Path, workspace: Path) -> Path:
-    """repos/service in the workspace as `git clone --shared` makes it: its objects live in the clone cache."""
+def _one_commit_source(tmp_path: Path) -> Path:
+    """A repository at `tmp_path/source` whose one commit ("first commit") holds app.py."""
     source = tmp_path / "source"
     source.mkdir()
     _git("init", "-q", "-b", "main", cwd=source)
     (source / "app.py").write_text("print('v1')\n")
     _git("add", ".", cwd=source)
     _git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "first commit", cwd=source)
+    return source
+
+
+@pytest.fixture
+def shared_clone(tmp_path: Path, workspace: Path) -> Path:
+    """repos/service in the workspace as `git clone --shared` makes it: its objects live in the clone cache."""
+    source = _one_commit_source(tmp_path)
     cache = tmp_path / "clone-cache" / "service.git"
     _git("clone", "--bare", "-q", str(source), str(cache))
     _git("clone", "--shared", "-q", str(cache), str(workspace / "repos" / "service"))
@@ -287,12 +293,7 @@ def test_object_stores_outside_the_clone_cache_are_never_uploaded(
 @pytest.fixture
 def linked_repository(tmp_path: Path, workspace: Path) -> tuple[Path, dict[str, Path]]:
     """repos/service linked to its shared checkout, as a restore makes it; returns the clone cache and the mounts."""
-    source = tmp_path / "source"
-    source.mkdir()
-    _git("init", "-q", "-b", "main", cwd=source)
-    (source / "app.py").write_text("print('v1')\n")
-    _git("add", ".", cwd=source)
-    _git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "first commit", cwd=source)
+    source = _one_commit_source(tmp_path)
     head = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
     cache = tmp_path / "clone-cache"
     restore_repository(

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import httpx2
@@ -191,12 +192,17 @@ def test_the_stream_cut_is_raised_by_guard_stream(telemetry_dir: Path, tmp_path:
     assert in_app[0] == "agentcore.models._retry.guard_stream"
 
 
+def cluster_self(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """`sre-agent cluster --self --json` over `data_dir`: its report."""
+    assert main(["cluster", "--self", "--data-dir", str(data_dir), "--json"]) == 0
+    report: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return report
+
+
 def test_sre_agent_cluster_self_reports_the_four_clusters(
     telemetry_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data_dir = telemetry_dir.parent
-    assert main(["cluster", "--self", "--data-dir", str(data_dir), "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    report = cluster_self(telemetry_dir.parent, capsys)
     assert report["records"] == 4
     assert len(report["clusters"]) == 4
     assert {cluster["services"][0] for cluster in report["clusters"]} == {"sre-agent"}
@@ -206,8 +212,7 @@ def test_sre_agent_cluster_self_investigates_the_new_clusters_in_its_own_source(
     telemetry_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data_dir = telemetry_dir.parent
-    assert main(["cluster", "--self", "--data-dir", str(data_dir), "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    report = cluster_self(data_dir, capsys)
     top_n = Settings(data_dir=data_dir).cluster_investigations_top_n
     assert len(report["investigations"]) == min(top_n, 4)
     traced_files = {location["path"] for trace in report["traces"] for location in trace["locations"]}
