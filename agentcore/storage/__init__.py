@@ -56,13 +56,30 @@ class Blob:
     etag: str
 
 
+@dataclass(frozen=True)
+class BlobVersion:
+    """A blob as a listing names it: enough to tell whether a copy read earlier is still its content."""
+
+    name: str
+    etag: str
+    content_md5: bytes | None
+    """The MD5 of the blob's bytes where the store keeps one (Azure does for every blob put whole); else None."""
+
+
 @runtime_checkable
 class BlobStore(Protocol):
     """Blob names are `/`-separated paths, e.g. `investigations/<id>/state.json`.
 
     Names follow `check_blob_name`, the subset of Azure's rules that every adapter can honour.
     ETags are opaque strings that change on every write, even one that rewrites identical bytes.
+    One store may be used from several threads at once.
     """
+
+    @property
+    def remote(self) -> bool:
+        """Whether each call is a network round trip (Azure), not a file operation on this machine: a caller
+        reading many blobs reads several at once, and keeps copies, only when it is."""
+        ...
 
     def get(self, name: str) -> Blob:
         """Raise BlobNotFoundError when missing."""
@@ -86,6 +103,11 @@ class BlobStore(Protocol):
 
     def list(self, prefix: str) -> Iterator[str]:
         """Names starting with `prefix`, sorted."""
+        ...
+
+    def list_versions(self, prefix: str) -> Iterator[BlobVersion]:
+        """`list` with each blob's ETag (as `get` gives it) and, where the store keeps one, the MD5 of its bytes:
+        one listing, no blob read."""
         ...
 
     def delete(self, name: str) -> None:
@@ -169,6 +191,7 @@ __all__ = [
     "MIN_LEASE_S",
     "Blob",
     "BlobStore",
+    "BlobVersion",
     "Lease",
     "LeaseLostError",
     "check_blob_name",

@@ -13,10 +13,25 @@ from typing import Any
 from azure.core import MatchConditions
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceExistsError, ResourceNotFoundError
-from azure.storage.blob import BlobClient, BlobLeaseClient, BlobServiceClient, ContainerClient, ContentSettings
+from azure.storage.blob import (
+    BlobClient,
+    BlobLeaseClient,
+    BlobProperties,
+    BlobServiceClient,
+    ContainerClient,
+    ContentSettings,
+)
 
 from agentcore.errors import BlobNotFoundError, PreconditionFailedError, StorageError
-from agentcore.storage import Blob, Lease, LeaseLostError, check_blob_name, check_conditions, check_lease_duration
+from agentcore.storage import (
+    Blob,
+    BlobVersion,
+    Lease,
+    LeaseLostError,
+    check_blob_name,
+    check_conditions,
+    check_lease_duration,
+)
 
 _CONDITION_LOST = {409, 412}
 
@@ -28,6 +43,8 @@ class AzureBlobStore:
     become ours: a missing blob is BlobNotFoundError, a lost write condition (412, or 409 for an
     existing blob) is PreconditionFailedError, anything else StorageError.
     """
+
+    remote = True
 
     def __init__(
         self,
@@ -124,6 +141,13 @@ class AzureBlobStore:
         with _translated(prefix, writing=False):
             names = list(self._container.list_blob_names(name_starts_with=prefix or None))
         return iter(sorted(names))
+
+    def list_versions(self, prefix: str) -> Iterator[BlobVersion]:
+        with _translated(prefix, writing=False):
+            listed = list(self._container.list_blobs(name_starts_with=prefix or None))
+        for blob in sorted(listed, key=_name_of):
+            md5 = blob.content_settings.content_md5
+            yield BlobVersion(name=blob.name, etag=_quoted(str(blob.etag)), content_md5=bytes(md5) if md5 else None)
 
     def delete(self, name: str) -> None:
         try:
@@ -254,3 +278,12 @@ def _describe(error: AzureError) -> str:
     if first_line:
         parts.append(f"({first_line[:200]})")
     return " ".join(parts)
+
+
+def _name_of(blob: BlobProperties) -> str:
+    return str(blob.name)
+
+
+def _quoted(etag: str) -> str:
+    """An ETag as a blob's headers carry it (quoted); a listing gives it bare."""
+    return etag if etag.startswith('"') else f'"{etag}"'

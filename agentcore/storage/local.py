@@ -15,7 +15,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from agentcore.errors import BlobNotFoundError, PreconditionFailedError, StorageError, UserInputError
-from agentcore.storage import Blob, Lease, LeaseLostError, check_blob_name, check_conditions, check_lease_duration
+from agentcore.storage import (
+    Blob,
+    BlobVersion,
+    Lease,
+    LeaseLostError,
+    check_blob_name,
+    check_conditions,
+    check_lease_duration,
+)
 from agentcore.storage._local_lease import LeaseRecord, LocalLease, lease_path, read_record, write_record
 
 if sys.platform != "win32":
@@ -43,6 +51,7 @@ class LocalBlobStore:
     """
 
     _thread_lock = threading.Lock()
+    remote = False
 
     def __init__(self, root: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.root = root.resolve()
@@ -109,6 +118,13 @@ class LocalBlobStore:
         except OSError as e:
             raise StorageError(f"cannot list blobs under {prefix!r}: {e}") from e
         return iter(sorted(names))
+
+    def list_versions(self, prefix: str) -> Iterator[BlobVersion]:
+        """No MD5: a copy kept elsewhere on this disk would be read no faster than the blob itself."""
+        for name in self.list(prefix):
+            etag = self._etag_of(self._path(name))
+            if etag is not None:  # deleted since the listing
+                yield BlobVersion(name=name, etag=etag, content_md5=None)
 
     def delete(self, name: str) -> None:
         path = self._path(name)

@@ -26,7 +26,7 @@ from agentcore.pipeline.wiring import Dependencies, build_dependencies, local_qu
 from agentcore.queues.local import LocalQueue
 from agentcore.reports import Report, load_report
 from agentcore.settings import Settings
-from agentcore.storage import Blob, BlobStore, Lease
+from agentcore.storage import Blob, BlobStore, BlobVersion, Lease
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "checkout-bad-deploy"
 FIXED_NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
@@ -135,6 +135,10 @@ class CrashingStore:
         self._puts = puts
         self._lock = threading.Lock()
 
+    @property
+    def remote(self) -> bool:
+        return self.inner.remote
+
     def get(self, name: str) -> Blob:
         return self.inner.get(name)
 
@@ -151,6 +155,9 @@ class CrashingStore:
 
     def list(self, prefix: str) -> Iterator[str]:
         return self.inner.list(prefix)
+
+    def list_versions(self, prefix: str) -> Iterator[BlobVersion]:
+        return self.inner.list_versions(prefix)
 
     def delete(self, name: str) -> None:
         self.inner.delete(name)

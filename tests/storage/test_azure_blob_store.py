@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import pytest
@@ -42,6 +43,14 @@ def test_the_content_type_is_stored_on_the_blob(azurite: Azurite, azure_store: A
     with BlobServiceClient.from_connection_string(azurite.connection_string) as service:
         blob = service.get_blob_client(azure_store.container, "reports/inv-1.html")
         assert blob.get_blob_properties().content_settings.content_type == "text/html"
+
+
+def test_a_listing_gives_the_md5_azure_keeps_of_every_blob_put_whole(azure_store: AzureBlobStore) -> None:
+    azure_store.put("memory/a.md", b"first")
+
+    (version,) = azure_store.list_versions("memory/")
+
+    assert version.content_md5 == hashlib.md5(b"first").digest()
 
 
 def test_a_missing_container_is_a_storage_error_not_a_missing_blob(azurite: Azurite) -> None:

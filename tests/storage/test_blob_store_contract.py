@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Callable
@@ -166,6 +167,27 @@ def test_list_of_an_unknown_prefix_is_empty(store: BlobStore) -> None:
     store.put("a/b", b"x")
 
     assert list(store.list("nothing/here/")) == []
+
+
+def test_a_listing_with_versions_gives_each_blobs_etag_as_a_read_does(store: BlobStore) -> None:
+    first = store.put("memory/a.md", b"first")
+    store.put("memory/b.md", b"second")
+    second = store.put("memory/b.md", b"second, again")
+    store.put("reports/c.md", b"elsewhere")
+
+    versions = list(store.list_versions("memory/"))
+
+    assert [(v.name, v.etag) for v in versions] == [("memory/a.md", first), ("memory/b.md", second)]
+    assert [v.etag for v in versions] == [store.get(v.name).etag for v in versions]
+
+
+def test_a_listed_md5_where_kept_is_the_md5_of_the_blobs_bytes(store: BlobStore) -> None:
+    store.put("memory/a.md", b"first")
+    store.put("memory/b.md", "ünïcode\n".encode())
+
+    for version in store.list_versions("memory/"):
+        if version.content_md5 is not None:
+            assert version.content_md5 == hashlib.md5(store.get(version.name).data).digest()
 
 
 def test_delete_removes_the_blob(store: BlobStore) -> None:
