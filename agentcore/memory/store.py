@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from agentcore.errors import BlobNotFoundError, PreconditionFailedError
+from agentcore.memory.content_cache import ContentCache
 from agentcore.memory.document import MemoryDocument, MemoryFormatError, parse_document, render_document
 from agentcore.memory.index import INDEX_NAME, index_line, render_index_lines
 from agentcore.memory.limits import MemoryLimits, check_document
@@ -31,6 +33,9 @@ SNAPSHOT_MANIFEST = ".memory-base.json"
 MAX_WRITE_ATTEMPTS = 5
 INDEX_LINES = "index-lines.json"
 """Beside MEMORY.md: `{"lines": {file: its index line}}` for every file (not a memory file: not `.md`)."""
+READERS = 16
+"""Memory files read at once. On Azure each read is a round trip of tens of milliseconds, so a memory of some
+hundred notes read one after another costs seconds at every intake; read side by side, the trips overlap."""
 _JSON = "application/json; charset=utf-8"
 _MARKDOWN = "text/markdown; charset=utf-8"
 
@@ -56,9 +61,14 @@ class MergeOutcome:
 class MemoryStore:
     """The team's memory: Markdown files with front matter, in a BlobStore."""
 
-    def __init__(self, blobs: BlobStore, *, limits: MemoryLimits | None = None) -> None:
+    def __init__(
+        self, blobs: BlobStore, *, limits: MemoryLimits | None = None, content_cache: ContentCache | None = None
+    ) -> None:
+        """`content_cache` keeps what reading the whole memory read, so that a file unchanged since is not read
+        again (see `agentcore.memory.content_cache`)."""
         self._blobs = blobs
         self.limits = limits or MemoryLimits()
+        self._content_cache = content_cache
 
     def names(self) -> list[str]:
         """Relative names (`services/checkout/overview.md`) of every memory file, the index excluded."""
@@ -71,6 +81,42 @@ class MemoryStore:
             return None
         return BaseEntry(blob.data.decode("utf-8"), blob.etag)
 
+    def _read_all(self, *, with_index: bool) -> dict[str, BaseEntry]:
+        """Every memory file (and the index, `with_index`), by name in name order. From a remote store: one listing,
+        the content cache where it holds a file's bytes, and reads of the rest, side by side."""
+        if not self._blobs.remote:
+            return self.read_many([*self.names(), *([INDEX_NAME] if with_index else [])])
+        listed = [
+            version for version in self._blobs.list_versions(PREFIX)
+            if version.name.endswith(".md") and (with_index or version.name != PREFIX + INDEX_NAME)
+        ]  # fmt: skip
+        cache = self._content_cache
+        cached: dict[str, BaseEntry] = {}
+        if cache is not None:
+            for version in listed:
+                data = cache.get(version.content_md5) if version.content_md5 else None
+                if data is not None:
+                    cached[version.name[len(PREFIX) :]] = BaseEntry(data.decode("utf-8"), version.etag)
+        names = [version.name[len(PREFIX) :] for version in listed]
+        read = self.read_many([name for name in names if name not in cached])
+        if cache is not None:
+            for fetched in read.values():
+                cache.put(fetched.text.encode("utf-8"))
+            cache.keep_only([version.content_md5 for version in listed if version.content_md5 is not None])
+        return {name: entry for name in names if (entry := cached.get(name) or read.get(name)) is not None}
+
+    def read_many(self, names: Sequence[str]) -> dict[str, BaseEntry]:
+        """`read` of each of `names`, in the order given; a file gone meanwhile is left out. From a remote store,
+        `READERS` at a time, each reader with an even share of the names."""
+        shares = [list(names[start::READERS]) for start in range(min(READERS, len(names)))]
+        if not self._blobs.remote or len(shares) <= 1:
+            read = {name: self.read(name) for name in names}
+        else:
+            with ThreadPoolExecutor(max_workers=len(shares), thread_name_prefix="memory-read") as pool:
+                parts = list(pool.map(lambda share: [(n, self.read(n)) for n in share], shares))
+            read = dict(pair for part in parts for pair in part)
+        return {name: entry for name in names if (entry := read[name]) is not None}
+
     def documents(self) -> dict[str, MemoryDocument]:
         """Every readable memory file, parsed; a file with bad front matter is logged and skipped."""
         return {name: document for name, (_entry, document) in self.entries().items()}
@@ -78,10 +124,7 @@ class MemoryStore:
     def entries(self) -> dict[str, tuple[BaseEntry, MemoryDocument]]:
         """`documents`, each with the text and ETag it was read at (for `update`)."""
         found: dict[str, tuple[BaseEntry, MemoryDocument]] = {}
-        for name in self.names():
-            entry = self.read(name)
-            if entry is None:
-                continue
+        for name, entry in self._read_all(with_index=False).items():
             try:
                 found[name] = (entry, parse_document(entry.text, name=name))
             except MemoryFormatError as e:
@@ -102,15 +145,11 @@ class MemoryStore:
 
     def copy_into(self, folder: Path) -> dict[str, BaseEntry]:
         """Write every memory file (and the index) under `folder`; return what was copied, for the merge."""
-        base: dict[str, BaseEntry] = {}
-        for name in [*self.names(), INDEX_NAME]:
-            entry = self.read(name)
-            if entry is None:
-                continue
+        base = self._read_all(with_index=True)
+        for name, entry in base.items():
             target = folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(entry.text, encoding="utf-8")
-            base[name] = entry
         return base
 
     def merge_back(self, folder: Path, base: dict[str, BaseEntry], *, by: str, now: datetime) -> MergeOutcome:

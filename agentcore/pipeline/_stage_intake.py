@@ -13,6 +13,7 @@ from agentcore.connectors.logs import LogStore
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
 from agentcore.connectors.logs.kql_cache import KqlTranslations
 from agentcore.errors import ConfigError
+from agentcore.memory.content_cache import memory_content_cache
 from agentcore.pipeline._stage_io import (
     Loaded,
     StageContext,
@@ -103,7 +104,7 @@ def run_intake(ctx: StageContext, loaded: Loaded) -> None:
         memory_base = open_memory(
             deps.blob_store, root, state.id, seed=scenario.memory_dir if scenario else None,
             seed_by=f"scenario:{scenario.name}" if scenario else "scenario", now=deps.now(),
-            for_session=state.mode == "agent",
+            for_session=state.mode == "agent", content_cache=memory_content_cache(cache_dir),
         )  # fmt: skip
         session_blob = None
         if state.mode == "agent" and deps.model is not None:

@@ -105,6 +105,7 @@ def _teach(args: argparse.Namespace, deps: Dependencies) -> Printed:
 
 def _check(args: argparse.Namespace, deps: Dependencies) -> Printed:
     from agentcore.connectors.topology.scenario import ScenarioTopology
+    from agentcore.memory.content_cache import memory_content_cache
     from agentcore.pipeline.memory_daily import check_memory
     from agentcore.pipeline.memory_world import DeployedWorld, parse_repo_option
 
@@ -114,7 +115,8 @@ def _check(args: argparse.Namespace, deps: Dependencies) -> Printed:
         topology=ScenarioTopology(args.topology) if args.topology else None,
         log_store=deps.log_store,
     )
-    summary = check_memory(deps.blob_store, world, now=deps.now())
+    cache = memory_content_cache(deps.settings.cache_dir)
+    summary = check_memory(deps.blob_store, world, now=deps.now(), content_cache=cache)
     if args.json:
         return Printed(out=[json.dumps(summary.as_json(), indent=1)])
     lines = [f"stale: {c.name}: {c.reason}" for c in summary.stale]

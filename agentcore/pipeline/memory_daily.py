@@ -14,6 +14,7 @@ from pathlib import Path
 
 from agentcore.errors import UserInputError
 from agentcore.memory import INDEX_NAME, MemoryFormatError, MemoryStatus, MemoryStore, parse_document
+from agentcore.memory.content_cache import ContentCache, memory_content_cache
 from agentcore.memory.gardening import FileCheck, World, garden
 from agentcore.memory.limits import check_document
 from agentcore.memory.store import PREFIX
@@ -46,9 +47,12 @@ class CheckSummary:
         }
 
 
-def check_memory(blobs: BlobStore, world: World, *, now: datetime) -> CheckSummary:
-    """Garden the store against `world` (stale files are marked, never deleted; the index marks them)."""
-    store = MemoryStore(blobs)
+def check_memory(
+    blobs: BlobStore, world: World, *, now: datetime, content_cache: ContentCache | None = None
+) -> CheckSummary:
+    """Garden the store against `world` (stale files are marked, never deleted; the index marks them); files
+    unchanged since this machine read them come from `content_cache`."""
+    store = MemoryStore(blobs, content_cache=content_cache)
     checks = tuple(garden(store, world, now=now))
     # From every file, once a day: heals an index line a write left stale (one that crashed between writing
     # its file and its line), which writes between two days only update line by line.
@@ -160,7 +164,7 @@ def run_daily_memory(deps: Dependencies) -> dict[str, object]:
     now = deps.now()
     repos = [parse_repo_option(value) for value in deps.settings.memory_repos]
     world = DeployedWorld(repos={r.name: r for r in repos}, topology=deps.topology, log_store=deps.log_store)
-    summary = check_memory(deps.blob_store, world, now=now)
+    summary = check_memory(deps.blob_store, world, now=now, content_cache=memory_content_cache(deps.settings.cache_dir))
     snapshot = snapshot_memory(deps.blob_store, now=now)
     pruned = prune_snapshots(deps.blob_store, now=now, retention_days=deps.settings.memory_snapshot_retention_days)
     logger.info("daily memory: %d checked, %d stale, snapshot %s, %d pruned",

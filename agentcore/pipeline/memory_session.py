@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from agentcore.errors import AgentCoreError, BlobNotFoundError, StorageError
 from agentcore.memory import INDEX_NAME, FrontMatter, MemoryDocument, MemoryFormatError, MemoryStore, parse_document
+from agentcore.memory.content_cache import ContentCache
 from agentcore.memory.insight import incident_name, insight_note, with_link
 from agentcore.memory.store import BaseEntry
 from agentcore.pipeline.state import InvestigationState
@@ -88,13 +89,15 @@ def open_memory(
     seed_by: str,
     now: datetime,
     for_session: bool = True,
+    content_cache: ContentCache | None = None,
 ) -> str | None:
     """Seed, copy the store into `workspace/memory`, store the base; return the base blob's name.
 
     Without `for_session` (an evidence-only run: no session reads or changes memory) only the seeding is done,
     and None returned: copying every note into a workspace nobody reads cost more with every note memory kept.
+    Files unchanged since this machine read them come from `content_cache`.
     """
-    store = MemoryStore(blobs)
+    store = MemoryStore(blobs, content_cache=content_cache)
     seeded = seed_from_folder(store, seed, by=seed_by, now=now) if seed is not None and seed.is_dir() else []
     if seeded or (store.read(INDEX_NAME) is None and store.names()):
         store.rebuild_index()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from agentcore.memory.content_cache import memory_content_cache
 from agentcore.sandbox.factory import bubblewrap_available
 from agentcore.storage import BlobStore
 from agentcore.storage.azure import AzureBlobStore
@@ -58,6 +60,9 @@ def test_an_agent_investigation_with_a_crash_mid_slice_finishes_on_azure_blob_st
     assert any(n.endswith(".tar.zst") for n in names)
     assert any("/children/" in n for n in names)
     assert not list(Path(settings.data_dir / "blobs").rglob("state.json")), "nothing went to the local store"
+    kept = list(memory_content_cache(settings.cache_dir).folder.iterdir())
+    assert kept, "intake kept what it read of memory, for the next intake on this machine"
+    assert all(hashlib.md5(entry.read_bytes()).hexdigest() == entry.name for entry in kept)
 
 
 def test_the_wiring_chooses_azure_blob_storage_from_a_connection_string(tmp_path: Path, azurite: Azurite) -> None:
