@@ -15,6 +15,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,16 +99,30 @@ def _start(workdir: Path, log: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError(f"Azurite did not start after {START_ATTEMPTS} attempts; its output:\n{tail}")
 
 
-@pytest.fixture(scope="session")
-def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
-    """A running Azurite blob service for the whole session."""
+def azurite_missing() -> str | None:
+    """Why Azurite cannot run here, or None when it can."""
     if not AZURITE_BLOB.exists():
-        pytest.skip(f"Azurite is not installed ({AZURITE_BLOB} missing): run `make azurite`")
+        return f"Azurite is not installed ({AZURITE_BLOB} missing): run `make azurite`"
     if shutil.which("node") is None:
-        pytest.skip("Azurite needs Node.js, which is not on PATH")
-    workdir = tmp_path_factory.mktemp("azurite")
+        return "Azurite needs Node.js, which is not on PATH"
+    return None
+
+
+@contextmanager
+def running_azurite(workdir: Path) -> Iterator[Azurite]:
+    """Azurite, in memory, for the `with` block (its log in `workdir`); the benchmarks start it this way too."""
     process, port = _start(workdir, workdir / "azurite.log")
     try:
         yield Azurite(port=port)
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    """A running Azurite blob service for the whole session."""
+    missing = azurite_missing()
+    if missing is not None:
+        pytest.skip(missing)
+    with running_azurite(tmp_path_factory.mktemp("azurite")) as running:
+        yield running
