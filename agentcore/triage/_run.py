@@ -55,6 +55,8 @@ CACHE_CHECKED = (
     "prompt-cache hit rates of GenAI calls per model, before and after the onset (AppDependencies); requests "
     "below a model's minimum cacheable prompt counted as uncacheable, not as misses"
 )
+MAX_HISTORIES_AT_ONCE = 4
+"""Repositories whose change history is read at once (a git log and a cat-file each)."""
 NEW_ERROR_GRACE = timedelta(minutes=30)
 """An exception type first seen at least this long after the data starts counts as new."""
 
@@ -333,19 +335,30 @@ def _live_changes(
     incident_time: datetime, services: Sequence[ServiceRepo], deployments: Sequence[DeploymentRecord]
 ) -> tuple[list[ChangeCandidate], list[str]]:
     """The changes of every service's repository that went live before the incident, and the histories that
-    could not be read."""
-    candidates: list[ChangeCandidate] = []
-    problems: list[str] = []
-    for service in services:
+    could not be read. Each repository's history is read beside the others' (git processes, mostly waited on)."""
+
+    def history(service: ServiceRepo) -> list[ChangeCandidate] | str:
         rows = live_environment_deployments(
             [d for d in deployments if d.service in (service.service, service.app_role)], incident_time
         )
         try:
-            candidates.extend(
-                collect_candidates(service.repo_path, service.repo, rows, incident_time, window=7 * LOOKBACK)
-            )
+            return collect_candidates(service.repo_path, service.repo, rows, incident_time, window=7 * LOOKBACK)
         except AgentCoreError as e:
-            problems.append(f"change history of {service.repo} could not be read: {e}")
+            return f"change history of {service.repo} could not be read: {e}"
+
+    if len(services) > 1:
+        workers = min(len(services), MAX_HISTORIES_AT_ONCE)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="triage-history") as pool:
+            histories = list(pool.map(history, services))
+    else:
+        histories = [history(service) for service in services]
+    candidates: list[ChangeCandidate] = []
+    problems: list[str] = []
+    for found in histories:  # in the services' order, whichever finished first
+        if isinstance(found, str):
+            problems.append(found)
+        else:
+            candidates.extend(found)
     return candidates, problems
 
 

@@ -137,11 +137,13 @@ def _check_out(scenario: Scenario, repo: RepoBundle, staging: Path, clone_cache:
     try:
         if clone_cache is None:
             check_out_bundle(repo.bundle, staging / relative, commit)
+            checked_out = head_commit(staging / relative)
         else:
             cache = cached_clone(repo.bundle, clone_cache)
             full = full_sha(cache, commit) or commit
+            # A shared checkout is made detached at the full sha it is named by, and never moved: no need to ask git.
+            checked_out = full
             link_checkout(shared_checkout(cache, full, checkouts_dir(clone_cache)), staging / relative)
-        checked_out = head_commit(staging / relative)
     except (GitError, ValueError) as e:
         raise ScenarioError(f"repos/{repo.name}.bundle: cannot check out {commit}: {e}") from e
     return RepoCheckout(name=repo.name, path=relative, commit=checked_out, rule=rule, reason=reason, services=services)

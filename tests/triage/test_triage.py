@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+import agentcore.triage._run as triage_run
 from agentcore.connectors.changes import DeploymentRecord, live_environment_deployments
 from agentcore.connectors.logs.duckdb import DuckDbLogStore
+from agentcore.git import run_git
 from agentcore.triage import kql_string, run_triage
+from agentcore.triage._run import ServiceRepo
 
 INCIDENT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 HOSTILE = [
@@ -71,3 +75,34 @@ def test_only_the_environment_live_at_the_incident_counts() -> None:
 
     rows = [row(30, "production", "a" * 40), row(3, "staging", "b" * 40), row(0.5, "production", "b" * 40)]
     assert [r.environment for r in live_environment_deployments(rows, INCIDENT)] == ["production", "production"]
+
+
+def one_commit_repo(path: Path) -> Path:
+    run_git(None, "init", "--quiet", "-b", "main", str(path))
+    (path / "app.py").write_text("VALUE = 1\n", encoding="utf-8")
+    run_git(path, "add", "app.py")
+    run_git(path, "-c", "user.name=t", "-c", "user.email=t@x", "commit", "--quiet", "-m", "first")
+    return path
+
+
+def test_each_repositorys_history_is_read_beside_the_others_and_reported_in_service_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = [
+        ServiceRepo("cart", "cart", tmp_path / "no-such-repo", "cart-api"),
+        ServiceRepo("checkout", "checkout", one_commit_repo(tmp_path / "checkout"), "checkout-api"),
+    ]
+    meeting = threading.Barrier(2, timeout=10)
+    read_history = triage_run.collect_candidates
+
+    def meeting_the_other(*args: object, **kwargs: object) -> object:
+        meeting.wait()  # BrokenBarrierError after 10 s when the histories are read one after another
+        return read_history(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(triage_run, "collect_candidates", meeting_the_other)
+
+    triage = run_triage(INCIDENT, services, [], None)
+
+    assert not meeting.broken
+    histories = [problem.split(":")[0] for problem in triage.problems if problem.startswith("change history")]
+    assert histories == ["change history of cart could not be read"]
