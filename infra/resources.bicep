@@ -211,6 +211,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
         { name: 'SRE_AGENT_BLOB_ACCOUNT_URL', value: blobEndpoint }
         { name: 'SRE_AGENT_DATA_DIR', value: '/tmp/sre-agent' }
+        // The instance's own disk: the default (~/.cache) may be the app's shared file share.
+        { name: 'SRE_AGENT_CACHE_DIR', value: '/tmp/sre-agent-cache' }
         { name: 'SRE_AGENT_MODEL', value: agentModel }
         { name: 'SRE_AGENT_KUSTO_CLUSTER_URL', value: kustoClusterUrl }
         { name: 'SRE_AGENT_KUSTO_DATABASE', value: kustoDatabase }
