@@ -5,7 +5,6 @@ No timing assertions: the numbers depend on the machine. These check shape, not 
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 
 from agentcore.sandbox.bubblewrap import bubblewrap_available
 from bench.__main__ import benchmark_modules, main
+from tests.bench_report import quick_bench_report
 
 SANDBOX_ROWS = [
     "bare subprocess.run(['true'])",
@@ -57,9 +57,7 @@ def expected_rows() -> list[str]:
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One quick harness run through the CLI, as `make bench` would start it, read back from its JSON."""
     results_dir = tmp_path_factory.mktemp("bench-results")
-    assert main(["harness", "--quick", "--results-dir", str(results_dir)]) == 0
-    document: dict[str, Any] = json.loads((results_dir / "harness.json").read_text(encoding="utf-8"))
-    return document
+    return quick_bench_report("harness", results_dir)
 
 
 def test_harness_is_discovered_as_a_benchmark() -> None:

@@ -5,15 +5,14 @@ No timing assertions: the numbers depend on the machine. These check the shape.
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bench.__main__ import benchmark_modules, main
+from bench.__main__ import benchmark_modules
 from tests.azurite_fixture import azurite_missing
+from tests.bench_report import quick_bench_report
 
 pytestmark = pytest.mark.azurite
 
@@ -33,9 +32,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if missing is not None:
         pytest.skip(missing)
     results = tmp_path_factory.mktemp("bench-results")
-    assert main(["memory_copy", "--quick", "--results-dir", str(results)]) == 0
-    document: dict[str, Any] = json.loads((Path(results) / "memory_copy.json").read_text(encoding="utf-8"))
-    return document
+    return quick_bench_report("memory_copy", results)
 
 
 def test_the_memory_copy_benchmark_is_discovered() -> None:

@@ -6,14 +6,13 @@ worker does (a count, not a time).
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bench.__main__ import benchmark_modules, main
+from bench.__main__ import benchmark_modules
+from tests.bench_report import quick_bench_report
 
 ROWS = [
     "one state commit (conditional put of 4 KB), LocalBlobStore",
@@ -27,9 +26,7 @@ ROWS = [
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     results = tmp_path_factory.mktemp("bench-results")
-    assert main(["durability", "--quick", "--results-dir", str(results)]) == 0
-    document: dict[str, Any] = json.loads((Path(results) / "durability.json").read_text(encoding="utf-8"))
-    return document
+    return quick_bench_report("durability", results)
 
 
 def test_the_durability_benchmark_is_discovered() -> None:

@@ -5,13 +5,13 @@ No timing assertions: the numbers depend on the machine. These check the shape o
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 import pytest
 
-from bench.__main__ import benchmark_modules, main
+from bench.__main__ import benchmark_modules
+from tests.bench_report import quick_bench_report
 
 ROWS = [
     "one scripted agent step (read_file, 60-step session)",
@@ -36,9 +36,7 @@ ROWS = [
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     results = tmp_path_factory.mktemp("bench-results")
-    assert main(["pipeline", "--quick", "--results-dir", str(results)]) == 0
-    document: dict[str, Any] = json.loads((results / "pipeline.json").read_text(encoding="utf-8"))
-    return document
+    return quick_bench_report("pipeline", results)
 
 
 def test_the_pipeline_benchmark_is_discovered() -> None:

@@ -5,14 +5,13 @@ No timing assertions: the numbers depend on the machine. These check the shape.
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bench.__main__ import benchmark_modules, main
+from bench.__main__ import benchmark_modules
+from tests.bench_report import quick_bench_report
 
 GROUPS = ["baseline", "command", "command", "command", "first", "snapshot", "snapshot", "snapshot"]
 
@@ -20,9 +19,7 @@ GROUPS = ["baseline", "command", "command", "command", "first", "snapshot", "sna
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     results = tmp_path_factory.mktemp("bench-results")
-    assert main(["remote_sandbox", "--quick", "--results-dir", str(results)]) == 0
-    document: dict[str, Any] = json.loads((Path(results) / "remote_sandbox.json").read_text(encoding="utf-8"))
-    return document
+    return quick_bench_report("remote_sandbox", results)
 
 
 def test_the_remote_sandbox_benchmark_is_discovered() -> None:
