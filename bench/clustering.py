@@ -15,9 +15,11 @@ resident memory is its own; its ratio is the clustering time over the loading ti
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SRE_AGENT_LOGHUB_DIR", ROOT.parent / "shared" / "data" / "loghub-2k"))
 DRAIN3_VENV = Path(__file__).resolve().parent / ".venvs" / "drain3"
 DRAIN3_VERSION = "0.9.11"
+DRAIN3_REQUIREMENTS = Path(__file__).resolve().parent / "drain3-requirements.txt"
+"""drain3 and its dependencies, each pinned with its hash."""
 TARGET_GA = 0.92
 TARGET_SPEEDUP = 3.0
 
@@ -166,14 +170,30 @@ class DrainRun:
     seconds: float
 
 
-def _drain3(names: list[str], repeats: int) -> dict[str, DrainRun]:
+def drain3_python() -> Path | None:
+    """drain3's virtualenv's Python, made (again) when missing or made from other requirements; None if it cannot be.
+
+    The virtualenv records the hash of the requirements it was made from, so a half-made one, or one made before
+    they were pinned, is made again."""
     python = DRAIN3_VENV / "bin" / "python"
-    if not python.exists():
-        made = subprocess.run([sys.executable, "-m", "venv", str(DRAIN3_VENV)], capture_output=True, check=False)
-        pip = [str(python), "-m", "pip", "install", "--quiet", f"drain3=={DRAIN3_VERSION}"]
-        if made.returncode or subprocess.run(pip, capture_output=True, check=False).returncode:
-            print(f"clustering: drain3 {DRAIN3_VERSION} could not be installed in {DRAIN3_VENV}; its column is empty")
-            return {}
+    made_from = DRAIN3_VENV / "requirements.sha256"
+    wanted = hashlib.sha256(DRAIN3_REQUIREMENTS.read_bytes()).hexdigest()
+    if python.exists() and made_from.is_file() and made_from.read_text(encoding="utf-8") == wanted:
+        return python
+    shutil.rmtree(DRAIN3_VENV, ignore_errors=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps", "--no-build-isolation"]
+    made = subprocess.run([sys.executable, "-m", "venv", str(DRAIN3_VENV)], capture_output=True, check=False)
+    if made.returncode or subprocess.run([*pip, "-r", str(DRAIN3_REQUIREMENTS)], capture_output=True).returncode:
+        return None
+    made_from.write_text(wanted, encoding="utf-8")
+    return python
+
+
+def _drain3(names: list[str], repeats: int) -> dict[str, DrainRun]:
+    python = drain3_python()
+    if python is None:
+        print(f"clustering: drain3 {DRAIN3_VERSION} could not be installed in {DRAIN3_VENV}; its column is empty")
+        return {}
     runner = Path(__file__).resolve().parent / "_drain3_runner.py"
     command = [str(python), str(runner), str(DATA_DIR), str(repeats), *names]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
